@@ -1,0 +1,33 @@
+"""Error types. Every message is written for a cluster operator: what, where, and what to do."""
+
+
+class GlusterCheckError(Exception):
+    """Base of every error this library raises on purpose."""
+
+
+class HostRangeError(GlusterCheckError, ValueError):
+    """A `--hosts` token that cannot be expanded (names the token and why)."""
+
+
+class SpecError(GlusterCheckError, ValueError):
+    """A cluster spec file that is invalid (names the file, the key and the problem)."""
+
+
+class ParseError(GlusterCheckError, ValueError):
+    """Gluster output that does not have the expected shape (names command, place, expectation)."""
+
+
+class LayoutError(GlusterCheckError, ValueError):
+    """A `volume create` request that cannot even be read (unknown option, bad brick syntax)."""
+
+
+class RemoteError(GlusterCheckError):
+    """A remote command could not be run, timed out, or failed where failure is not expected."""
+
+
+class UnreachableError(RemoteError):
+    """A node that cannot be reached over SSH (DNS, TCP, authentication or host-key failure)."""
+
+
+class CommandTimeout(RemoteError):
+    """A remote command that did not finish within its timeout (it was killed)."""
