@@ -1,0 +1,126 @@
+"""`simcluster`: bring a simulated GlusterFS cluster up and down, break it on purpose, look inside.
+
+    simcluster up [--nodes 4] [--prefix rpi]   four fresh "Raspberry Pis" rpi0..rpi3
+    simcluster status                          one line per node
+    simcluster stop rpi2 / start rpi2          power a node off / on (its disk survives)
+    simcluster partition rpi2 / unpartition    cut / restore its network
+    simcluster kill-glusterd rpi2 [--bricks]   kill only its glusterd (and brick processes)
+    simcluster exec rpi2 -- gluster peer status
+    simcluster ssh-config                      print the ssh_config path (use: ssh -F PATH rpi0)
+    simcluster down                            remove everything; safe at any time
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from simcluster.cluster import SimCluster, SimClusterError
+from simcluster.config import DEFAULT_STATE_DIR, SimConfig
+
+EX_USAGE = 64
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="simcluster", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR,
+                        help=f"where keys, node files and state live (default {DEFAULT_STATE_DIR})")
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="bring the cluster up from nothing")
+    up.add_argument("--nodes", type=int, default=4, help="number of nodes (default 4)")
+    up.add_argument("--prefix", default="rpi", help="node name prefix (default rpi)")
+    up.add_argument("--disk-mb", type=int, default=128, help="brick disk size per node")
+    sub.add_parser("down", help="power everything off and remove every trace")
+    sub.add_parser("status", help="one line per node")
+    sub.add_parser("ssh-config", help="print the path of the generated ssh_config")
+    sub.add_parser("spec", help="print the path of the generated cluster spec")
+    for name, text in (("stop", "power a node off"), ("start", "power a node on"),
+                       ("partition", "cut a node's network"),
+                       ("unpartition", "restore a node's network")):
+        sub.add_parser(name, help=text).add_argument("node")
+    kill = sub.add_parser("kill-glusterd", help="kill a node's glusterd with SIGKILL")
+    kill.add_argument("node")
+    kill.add_argument("--bricks", action="store_true", help="also kill its brick processes")
+    ex = sub.add_parser("exec", help="run a command inside a node as root")
+    ex.add_argument("node")
+    ex.add_argument("argv", nargs=argparse.REMAINDER)
+    return parser
+
+
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return 0 if exc.code == 0 else EX_USAGE
+    if os.geteuid() != 0:
+        print("simcluster: must run as root (it creates namespaces, links and mounts)",
+              file=sys.stderr)
+        return 1
+    try:
+        return _dispatch(args)
+    except (SimClusterError, ValueError) as exc:
+        print(f"simcluster: {exc}", file=sys.stderr)
+        return 1
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "up":
+        cluster = SimCluster(SimConfig(prefix=args.prefix, count=args.nodes,
+                                       state_dir=args.state_dir, disk_size_mb=args.disk_mb))
+        started = time.monotonic()
+        for note in cluster.up():
+            print(note)
+        print(f"{args.nodes} nodes up in {time.monotonic() - started:.1f} s: "
+              f"{', '.join(cluster.config.names)}")
+        print(f"ssh:  ssh -F {cluster.config.ssh_config} {cluster.config.names[0]}")
+        print(f"spec: {cluster.config.spec_file}")
+        return 0
+    if args.command == "down":
+        try:
+            cluster = SimCluster.from_state(args.state_dir)
+        except SimClusterError:
+            cluster = SimCluster(SimConfig(state_dir=args.state_dir))
+        cluster.down()
+        print("simulated cluster removed")
+        return 0
+    cluster = SimCluster.from_state(args.state_dir)
+    if args.command == "status":
+        for state in cluster.status():
+            print(f"{state.name:<8} {state.address:<12} {state.summary}")
+    elif args.command == "ssh-config":
+        print(cluster.config.ssh_config)
+    elif args.command == "spec":
+        print(cluster.config.spec_file)
+    elif args.command == "stop":
+        cluster.stop_node(args.node)
+    elif args.command == "start":
+        cluster.start_node(args.node)
+    elif args.command == "partition":
+        cluster.partition(args.node)
+    elif args.command == "unpartition":
+        cluster.unpartition(args.node)
+    elif args.command == "kill-glusterd":
+        cluster.kill_glusterd(args.node, bricks=args.bricks)
+    elif args.command == "exec":
+        argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
+        if not argv:
+            print("simcluster exec: give a command, e.g. simcluster exec rpi0 -- hostname",
+                  file=sys.stderr)
+            return EX_USAGE
+        result = cluster.exec(args.node, argv, check=False, timeout=600)
+        sys.stdout.write(result.stdout)
+        sys.stderr.write(result.stderr)
+        return result.returncode
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

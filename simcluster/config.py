@@ -1,0 +1,85 @@
+"""Naming and addressing of a simulated cluster, derived from a prefix and a node count."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_STATE_DIR = Path(os.environ.get("SIMCLUSTER_STATE_DIR", "/var/lib/simcluster"))
+MAX_NODES = 254
+
+# The whole /16 belongs to the simulated cluster: nodes are 10.0.1.N (as in the how-to, so 10.0.1.0
+# is a valid host address), the host side of the bridge is 10.0.255.254. Nothing routes out of it.
+SUBNET = ipaddress.IPv4Network("10.0.0.0/16")
+BRIDGE_ADDRESS = ipaddress.IPv4Address("10.0.255.254")
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    prefix: str = "rpi"
+    count: int = 4
+    state_dir: Path = field(default=DEFAULT_STATE_DIR)
+    disk_size_mb: int = 128
+    login_user: str = "pi"
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z][a-z0-9-]{0,10}", self.prefix):
+            raise ValueError(
+                f"node prefix {self.prefix!r} must be 1-11 lowercase letters, digits or '-', "
+                "starting with a letter"
+            )
+        if not 1 <= self.count <= MAX_NODES:
+            raise ValueError(f"node count {self.count} must be between 1 and {MAX_NODES}")
+        if self.disk_size_mb < 16:
+            raise ValueError(f"brick disk size {self.disk_size_mb} MB is too small (min 16 MB)")
+
+    @property
+    def names(self) -> list[str]:
+        return [f"{self.prefix}{i}" for i in range(self.count)]
+
+    @property
+    def bridge(self) -> str:
+        return "gvsimbr0"
+
+    def address(self, index: int) -> str:
+        return f"10.0.1.{index}"
+
+    def netns(self, name: str) -> str:
+        return f"gvsim-{name}"
+
+    def host_veth(self, index: int) -> str:
+        return f"gvsim{index}h"  # interface names are limited to 15 characters
+
+    @property
+    def nodes_dir(self) -> Path:
+        return self.state_dir / "nodes"
+
+    def node_dir(self, name: str) -> Path:
+        return self.nodes_dir / name
+
+    @property
+    def ssh_dir(self) -> Path:
+        return self.state_dir / "ssh"
+
+    @property
+    def ssh_config(self) -> Path:
+        return self.ssh_dir / "ssh_config"
+
+    @property
+    def known_hosts(self) -> Path:
+        return self.ssh_dir / "known_hosts"
+
+    @property
+    def client_key(self) -> Path:
+        return self.ssh_dir / "id_ed25519"
+
+    @property
+    def spec_file(self) -> Path:
+        return self.state_dir / "cluster.toml"
+
+    @property
+    def state_file(self) -> Path:
+        return self.state_dir / "state.json"

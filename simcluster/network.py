@@ -1,0 +1,95 @@
+"""The isolated bridge and one network namespace per node. No uplink, no default route, no IPv6:
+no packet from a node can leave the machine."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from pathlib import Path
+
+from simcluster.config import BRIDGE_ADDRESS, SUBNET, SimConfig
+from simcluster.host import run
+
+
+def addresses_in_use(config: SimConfig) -> list[str]:
+    """Host interfaces other than our bridge that hold an address inside the cluster subnet."""
+    found = []
+    for link in json.loads(run(["ip", "-j", "addr", "show"]).stdout or "[]"):
+        if link.get("ifname") == config.bridge:
+            continue
+        for info in link.get("addr_info", []):
+            if info.get("family") != "inet":
+                continue
+            network = ipaddress.IPv4Network(f"{info['local']}/{info['prefixlen']}", strict=False)
+            if network.overlaps(SUBNET):
+                found.append(f"{link['ifname']} has {info['local']}/{info['prefixlen']}")
+    return found
+
+
+def routes_in_use(config: SimConfig) -> list[str]:
+    found = []
+    for route in json.loads(run(["ip", "-j", "route", "show"]).stdout or "[]"):
+        dst = route.get("dst", "")
+        if dst == "default" or route.get("dev") == config.bridge:
+            continue
+        try:
+            if ipaddress.IPv4Network(dst, strict=False).overlaps(SUBNET):
+                found.append(f"route {dst} via {route.get('dev')}")
+        except ValueError:
+            continue
+    return found
+
+
+def bridge_exists(config: SimConfig) -> bool:
+    return Path(f"/sys/class/net/{config.bridge}").exists()
+
+
+def netns_exists(name: str) -> bool:
+    return Path(f"/run/netns/{name}").exists()
+
+
+def create_bridge(config: SimConfig) -> None:
+    run(["ip", "link", "add", config.bridge, "type", "bridge"])
+    Path(f"/proc/sys/net/ipv6/conf/{config.bridge}/disable_ipv6").write_text("1")
+    run(["ip", "addr", "add", f"{BRIDGE_ADDRESS}/{SUBNET.prefixlen}", "dev", config.bridge])
+    run(["ip", "link", "set", config.bridge, "up"])
+
+
+def create_node_network(config: SimConfig, index: int) -> None:
+    name = config.names[index]
+    ns, veth = config.netns(name), config.host_veth(index)
+    run(["ip", "netns", "add", ns])
+    run(["ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns])
+    Path(f"/proc/sys/net/ipv6/conf/{veth}/disable_ipv6").write_text("1")
+    run(["ip", "link", "set", veth, "master", config.bridge, "up"])
+    in_ns = ["ip", "-n", ns]
+    run(["ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"])
+    run([*in_ns, "addr", "add", f"{config.address(index)}/{SUBNET.prefixlen}", "dev", "eth0"])
+    run([*in_ns, "link", "set", "eth0", "up"])
+    run([*in_ns, "link", "set", "lo", "up"])
+
+
+def set_link(config: SimConfig, index: int, up: bool) -> None:
+    run(["ip", "link", "set", config.host_veth(index), "up" if up else "down"])
+
+
+def link_is_up(config: SimConfig, index: int) -> bool:
+    path = Path(f"/sys/class/net/{config.host_veth(index)}/operstate")
+    return path.exists() and path.read_text().strip() != "down"
+
+
+def leftover_netns() -> list[str]:
+    root = Path("/run/netns")
+    return sorted(p.name for p in root.iterdir() if p.name.startswith("gvsim-")) if root.exists() else []
+
+
+def leftover_links() -> list[str]:
+    return sorted(p.name for p in Path("/sys/class/net").iterdir() if p.name.startswith("gvsim"))
+
+
+def remove_all() -> None:
+    """Delete every namespace and link of ours; safe when none exist."""
+    for ns in leftover_netns():
+        run(["ip", "netns", "delete", ns], check=False)
+    for link in leftover_links():  # veth host ends vanish with their netns; the bridge does not
+        run(["ip", "link", "delete", link], check=False)
