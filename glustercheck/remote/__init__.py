@@ -1,0 +1,37 @@
+"""Run commands on cluster nodes over SSH (paramiko). A plain library: it never imports pytest.
+
+options = ConnectOptions(known_hosts=Path("known_hosts"), connect_timeout=5)
+with ConnectionPool(options) as pool:
+    down = {n: e for n, e in probe_all(targets, pool=pool).items() if e}
+    conn = pool.get(targets[0])
+    conn.check(["ls", "-l", "/bricks/gv 1"], sudo=True)
+    run_gluster(conn, ["volume", "start", "gv"], write=True, lock=ClusterLock(lock_path))
+"""
+
+from .connection import Connection
+from .gluster import ClusterLock, GlusterError, Runner, is_busy, run_gluster
+from .hostkeys import fingerprint
+from .pool import ConnectionPool, probe_all
+from .quoting import format_command, quote
+from .result import CommandFailed, CommandResult
+from .targets import ConnectOptions, ResolvedTarget, SshTarget, resolve
+
+__all__ = [
+    "ClusterLock",
+    "CommandFailed",
+    "CommandResult",
+    "ConnectOptions",
+    "Connection",
+    "ConnectionPool",
+    "GlusterError",
+    "ResolvedTarget",
+    "Runner",
+    "SshTarget",
+    "fingerprint",
+    "format_command",
+    "is_busy",
+    "probe_all",
+    "quote",
+    "resolve",
+    "run_gluster",
+]

@@ -1,0 +1,63 @@
+"""Turn the many ways a connect can fail into one clear UnreachableError each."""
+
+from __future__ import annotations
+
+import errno
+import socket
+
+import paramiko
+
+from glustercheck.errors import UnreachableError
+
+from .hostkeys import mismatch_error
+from .targets import ResolvedTarget
+
+
+def _errnos(exc: BaseException) -> set[int]:
+    if isinstance(exc, paramiko.ssh_exception.NoValidConnectionsError):
+        return {e.errno for e in exc.errors.values() if e.errno is not None}
+    return {exc.errno} if isinstance(exc, OSError) and exc.errno is not None else set()
+
+
+def explain(exc: BaseException, target: ResolvedTarget, timeout: float) -> UnreachableError:
+    """The operator-facing reason `exc` (raised while connecting to `target`) happened."""
+    if isinstance(exc, UnreachableError):
+        return exc
+    head = f"{target.label} unreachable"
+    if isinstance(exc, paramiko.BadHostKeyException):
+        return mismatch_error(target, exc)
+    if isinstance(exc, socket.gaierror):
+        return UnreachableError(
+            f"{head}: name {target.hostname!r} does not resolve ({exc.strerror}) - "
+            f"check DNS, /etc/hosts or HostName in ssh_config"
+        )
+    codes = _errnos(exc)
+    if errno.ECONNREFUSED in codes:
+        return UnreachableError(f"{head}: connection refused - is sshd running?")
+    if codes & {errno.EHOSTUNREACH, errno.ENETUNREACH}:
+        return UnreachableError(f"{head}: no route to host - is the node up and on the network?")
+    if isinstance(exc, TimeoutError | socket.timeout) or errno.ETIMEDOUT in codes:
+        return UnreachableError(
+            f"{head}: no answer within {timeout:g} s - is the node powered and on the network?"
+        )
+    if isinstance(exc, paramiko.PasswordRequiredException):
+        return UnreachableError(
+            f"{head}: identity file {target.identity_file} is passphrase-protected; "
+            f"give a key without a passphrase for unattended runs"
+        )
+    if isinstance(exc, paramiko.AuthenticationException):
+        key = target.identity_file or "the default keys in ~/.ssh"
+        return UnreachableError(
+            f"{head}: authentication failed for user {target.user} with {key} - "
+            f"is its public key in ~{target.user}/.ssh/authorized_keys on {target.name}?"
+        )
+    if isinstance(exc, paramiko.SSHException) and "banner" in str(exc).lower():
+        return UnreachableError(
+            f"{head}: no SSH banner within {timeout:g} s - is sshd on port {target.port} "
+            f"overloaded, or is something else listening there? ({exc})"
+        )
+    if isinstance(exc, EOFError | ConnectionResetError):
+        return UnreachableError(f"{head}: the server closed the connection during the handshake")
+    if isinstance(exc, FileNotFoundError) and target.identity_file is not None:
+        return UnreachableError(f"{head}: identity file {target.identity_file} does not exist")
+    return UnreachableError(f"{head}: {type(exc).__name__}: {exc}")

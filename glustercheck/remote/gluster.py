@@ -1,0 +1,128 @@
+"""Gluster CLI calls: `--mode=script`, one writer at a time, retry while glusterd is busy."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from dataclasses import replace
+from pathlib import Path
+from typing import Protocol
+
+import filelock
+
+from glustercheck.errors import RemoteError
+
+from .quoting import to_shell
+from .result import CommandResult, tail
+
+# glusterd serialises cluster operations; a concurrent one fails with one of these
+# ("Locking failed on rpi1. Another transaction is in progress..." included).
+_BUSY = re.compile(r"another transaction (is |could be )?in progress", re.IGNORECASE)
+
+
+class Runner(Protocol):
+    """What run_gluster needs from a connection (a Connection, or a fake in tests)."""
+
+    def run(
+        self,
+        command: str | Sequence[str],
+        *,
+        timeout: float | None = None,
+        sudo: bool | None = None,
+        stdin: str | None = None,
+    ) -> CommandResult: ...
+
+
+class ClusterLock:
+    """A lock file on the controller: one gluster writer at a time across all local processes
+    (pytest-xdist workers included). Re-entrant within a thread."""
+
+    def __init__(self, path: Path, timeout: float = 900.0) -> None:
+        self.path = Path(path)
+        self.timeout = timeout
+        self._lock = filelock.FileLock(str(self.path), timeout=timeout)
+
+    @property
+    def is_locked(self) -> bool:
+        return self._lock.is_locked
+
+    def __enter__(self) -> ClusterLock:
+        try:
+            self._lock.acquire()
+        except filelock.Timeout as exc:
+            raise RemoteError(
+                f"cluster lock {self.path} still held by another process after "
+                f"{self.timeout:g} s; is a stuck test run still going?"
+            ) from exc
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+class GlusterError(RemoteError):
+    """A gluster command failed; `.result` holds the last attempt (with `.attempts`)."""
+
+    def __init__(self, result: CommandResult) -> None:
+        self.result = result
+        message = tail(result.stderr) or tail(result.stdout) or "(no output)"
+        tries = f" after {result.attempts} attempts" if result.attempts > 1 else ""
+        super().__init__(
+            f"{result.host}: `{result.command}` failed (exit status {result.rc}){tries}: {message}"
+        )
+
+
+def is_busy(result: CommandResult) -> bool:
+    """glusterd refused because another cluster operation holds its lock: worth retrying."""
+    return result.rc != 0 and bool(_BUSY.search(result.stderr) or _BUSY.search(result.stdout))
+
+
+def backoff_delays(retries: int, backoff: tuple[float, float]) -> list[float]:
+    """Exponential waits between attempts: first, 2*first, ... capped at the second value."""
+    first, cap = backoff
+    return [min(cap, first * 2**i) for i in range(retries)]
+
+
+def gluster_command(args: Sequence[str]) -> list[str]:
+    """`gluster --mode=script ARGS`: never a y/n prompt (without it stop/delete may answer
+    "no" on EOF and exit 0 having done nothing)."""
+    return ["gluster", "--mode=script", *args]
+
+
+def run_gluster(
+    conn: Runner,
+    args: Sequence[str],
+    *,
+    write: bool,
+    timeout: float | None = None,
+    lock: ClusterLock | None = None,
+    retries: int = 5,
+    backoff: tuple[float, float] = (0.5, 8.0),
+    sudo: bool | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> CommandResult:
+    """Run a gluster CLI command; writes hold `lock` for all their attempts.
+
+    Reads may add `--xml` to `args` themselves. Retries (at most `retries` times) only
+    while glusterd says another transaction is in progress. Returns the successful result
+    (`.attempts` says how many it took); raises GlusterError with gluster's own message.
+    """
+    command = gluster_command(args)
+    shown = to_shell(command)
+    delays = backoff_delays(retries, backoff)
+    guard = lock if (write and lock is not None) else nullcontext()
+    with guard:
+        start = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            result = conn.run(command, timeout=timeout, sudo=sudo)
+            # duration covers every attempt and wait, so reports show the real cost.
+            result = replace(result, command=shown, attempts=attempt, duration=time.monotonic() - start)
+            if result.rc == 0:
+                return result
+            if not is_busy(result) or attempt > len(delays):
+                raise GlusterError(result)
+            sleep(delays[attempt - 1])

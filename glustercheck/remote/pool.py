@@ -1,0 +1,84 @@
+"""One connection per node per process, and the reachability gate that opens them all at once."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+
+from glustercheck.errors import RemoteError, UnreachableError
+
+from .connection import Connection
+from .targets import ConnectOptions, SshTarget
+
+
+class ConnectionPool:
+    """Thread-safe map target -> Connection. Each process (each xdist worker) has its own."""
+
+    def __init__(self, options: ConnectOptions | None = None) -> None:
+        self.options = options or ConnectOptions()
+        self._connections: dict[SshTarget, Connection] = {}
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+
+    def get(self, target: SshTarget) -> Connection:
+        with self._lock:
+            if os.getpid() != self._pid:
+                # A forked child must not share the parent's sockets: start afresh.
+                self._connections = {}
+                self._pid = os.getpid()
+            conn = self._connections.get(target)
+            if conn is None:
+                conn = self._connections[target] = Connection(target, self.options)
+            return conn
+
+    def close_all(self) -> None:
+        with self._lock:
+            connections, self._connections = list(self._connections.values()), {}
+        for conn in connections:
+            conn.close()
+
+    def __enter__(self) -> ConnectionPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close_all()
+
+
+def _probe(pool: ConnectionPool, target: SshTarget) -> UnreachableError | None:
+    try:
+        conn = pool.get(target)
+        conn.run("true", timeout=pool.options.connect_timeout, sudo=False)
+    except UnreachableError as exc:
+        return exc
+    except RemoteError as exc:
+        return UnreachableError(f"{target.name} connected, but `true` did not run: {exc}")
+    return None
+
+
+def probe_all(
+    targets: Iterable[SshTarget],
+    options: ConnectOptions | None = None,
+    max_workers: int = 32,
+    *,
+    pool: ConnectionPool | None = None,
+) -> dict[str, UnreachableError | None]:
+    """Connect to every target in parallel and run `true`: name -> None (fine) or the error.
+
+    Dead hosts are waited for side by side, so the whole probe takes about one connect
+    timeout (per batch of `max_workers` hosts). Pass the session's `pool` to keep the
+    opened connections for the tests.
+    """
+    targets = list(targets)
+    own_pool = pool is None
+    active = pool or ConnectionPool(options)
+    if not targets:
+        return {}
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(targets)))) as ex:
+            results = list(ex.map(lambda t: _probe(active, t), targets))
+        return {t.name: r for t, r in zip(targets, results, strict=True)}
+    finally:
+        if own_pool:
+            active.close_all()
