@@ -1,0 +1,484 @@
+"""The cluster spec: one TOML file describing nodes, volumes and how to connect.
+
+Schema (every table and key optional unless marked; unknown keys are errors):
+
+    [connection]
+    ssh_config = "ssh_config"        # paths: `~` expanded, relative to the spec file's directory
+    identity_file = "~/.ssh/id_ed25519"
+    known_hosts = "known_hosts"
+    strict_host_keys = true          # refuse unknown host keys (testinfra only warns by default)
+    connect_timeout = 5              # seconds, > 0
+    command_timeout = 60             # seconds, > 0
+
+    [defaults]                       # applied to every node that does not set the key itself
+    user = "pi"
+    sudo = true                      # default false
+    port = 22
+
+    [[nodes]]                        # in cluster order
+    name = "rpi0"                    # required; an RFC 1123 host name, unique (case-insensitive)
+    address = "10.0.1.0"             # an IPv4/IPv6 address, unique, not loopback; omit to resolve
+    user = "pi"
+    sudo = true
+    port = 22
+
+    [[volumes]]
+    name = "gv"                      # [A-Za-z0-9_-], not starting with '-', <= 256 characters
+    replica = 2                      # counts are integers >= 0; grouping is checked elsewhere
+    arbiter = 0
+    disperse = 0
+    redundancy = 0
+    stripe = 0                       # accepted so the validator can explain why it is gone
+    brick_path = "/mnt/usb/gv"       # absolute; one brick per node, in node order ...
+    bricks = ["rpi0:/mnt/usb/gv"]    # ... unless bricks lists HOST:/path in create order
+    transport = "tcp"                # tcp, rdma or "tcp,rdma"
+    force = false
+    options = { "cluster.granular-entry-heal" = "on" }  # values: strings (numbers, booleans ok)
+
+Errors are SpecError naming the file, the key path (`volumes[0].replica`) and the problem.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import math
+import os
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from glustercheck.errors import SpecError
+from glustercheck.hostrange import host_of
+
+_HOST_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+_VOLUME_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,255}$")
+TRANSPORTS = ("tcp", "rdma", "tcp,rdma")
+_Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str
+    address: str | None
+    user: str | None
+    sudo: bool
+    port: int = 22
+
+
+@dataclass(frozen=True)
+class NodeDefaults:
+    """The `[defaults]` table: what a node gets for a key it does not set."""
+
+    user: str | None = None
+    sudo: bool = False
+    port: int = 22
+
+
+@dataclass(frozen=True)
+class VolumeSpec:
+    name: str = "gv"
+    replica: int = 2
+    arbiter: int = 0
+    disperse: int = 0
+    redundancy: int = 0
+    stripe: int = 0
+    brick_path: str = "/mnt/usb/gv"
+    bricks: tuple[str, ...] | None = None
+    transport: str = "tcp"
+    options: dict[str, str] = field(default_factory=dict)
+    force: bool = False
+
+    def brick_list(self, nodes: Sequence[Node]) -> tuple[str, ...]:
+        """Bricks in `volume create` order: the explicit list, else `node:brick_path` per node."""
+        if self.bricks is not None:
+            return self.bricks
+        return tuple(f"{node.name}:{self.brick_path}" for node in nodes)
+
+
+@dataclass(frozen=True)
+class ConnectionSpec:
+    ssh_config: Path | None = None
+    identity_file: Path | None = None
+    known_hosts: Path | None = None
+    strict_host_keys: bool = True
+    connect_timeout: float = 5.0
+    command_timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    nodes: tuple[Node, ...]
+    volumes: tuple[VolumeSpec, ...]
+    connection: ConnectionSpec = ConnectionSpec()
+    source: Path | None = None
+    defaults: NodeDefaults = NodeDefaults()
+
+    def node(self, name: str) -> Node:
+        for node in self.nodes:
+            if node.name.casefold() == name.casefold():
+                return node
+        known = ", ".join(n.name for n in self.nodes) or "none"
+        where = self.source or "the cluster spec"
+        raise SpecError(f"{where}: no node named {name!r}; known nodes: {known}")
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Typed access to one parsed TOML document, failing with file and key path."""
+
+    def __init__(self, label: str, base: Path) -> None:
+        self.label, self.base = label, base
+
+    def fail(self, key: str, what: str) -> SpecError:
+        return SpecError(f"{self.label}: {key}: {what}")
+
+    def table(self, data: Any, key: str, allowed: Sequence[str]) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise self.fail(key, f"expected a table, got {_kind(data)}")
+        for name in data:
+            if name not in allowed:
+                close = difflib.get_close_matches(name, allowed, n=1)
+                known = ", ".join(allowed)
+                hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {known}"
+                raise self.fail(_join(key, name), f"unknown key{hint}")
+        return data
+
+    def get(self, data: dict[str, Any], key: str, name: str, kinds: tuple[type, ...], default: Any):
+        if name not in data:
+            return default
+        value = data[name]
+        # bool is an int subclass in Python, but `port = true` is a mistake in a spec file
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            wanted = " or ".join(_KIND_NAMES[k] for k in kinds)
+            raise self.fail(_join(key, name), f"expected {wanted}, got {_kind(value)}")
+        return value
+
+    def path(self, data: dict[str, Any], key: str, name: str) -> Path | None:
+        text = self.get(data, key, name, (str,), None)
+        if text is None:
+            return None
+        if not text:
+            raise self.fail(_join(key, name), "empty path")
+        return self.base / Path(text).expanduser()  # an absolute path replaces the base
+
+    def count(self, data: dict[str, Any], key: str, name: str, default: int, low: int = 0) -> int:
+        value = self.get(data, key, name, (int,), default)
+        if value < low:
+            raise self.fail(_join(key, name), f"must be at least {low}, got {value}")
+        return value
+
+
+_KIND_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "a boolean"}
+_KIND_NAMES |= {list: "an array", dict: "a table"}
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, float):
+        return "a float"
+    return _KIND_NAMES.get(type(value), type(value).__name__)
+
+
+def _join(key: str, name: str) -> str:
+    return f"{key}.{name}" if key else name
+
+
+def _check_host_name(reader: _Reader, key: str, name: str) -> None:
+    labels = name.rstrip(".").split(".")
+    if len(name) > 253 or not name or not all(_HOST_LABEL.match(label) for label in labels):
+        why = "dot-separated labels of 1-63 letters, digits and '-', not starting/ending in '-'"
+        raise reader.fail(key, f"{name!r} is not a valid host name ({why})")
+
+
+def _check_address(reader: _Reader, key: str, text: str) -> _Address:
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        raise reader.fail(key, f"{text!r} is not an IPv4 or IPv6 address") from None
+    if address.is_loopback or address.is_unspecified:
+        raise reader.fail(key, f"{text!r} is a loopback/unspecified address; peers cannot use it")
+    return address
+
+
+def _read_connection(r: _Reader, data: Any) -> ConnectionSpec:
+    keys = [f.name for f in ConnectionSpec.__dataclass_fields__.values()]
+    data = r.table(data, "connection", keys)
+    timeouts = {}
+    for name in ("connect_timeout", "command_timeout"):
+        value = r.get(data, "connection", name, (int, float), getattr(ConnectionSpec, name))
+        if not (math.isfinite(value) and value > 0):
+            raise r.fail(f"connection.{name}", f"must be a positive number of seconds, got {value}")
+        timeouts[name] = float(value)
+    return ConnectionSpec(
+        ssh_config=r.path(data, "connection", "ssh_config"),
+        identity_file=r.path(data, "connection", "identity_file"),
+        known_hosts=r.path(data, "connection", "known_hosts"),
+        strict_host_keys=r.get(data, "connection", "strict_host_keys", (bool,), True),
+        **timeouts,
+    )
+
+
+_Table = dict[str, Any]
+
+
+def _read_node_fields(r: _Reader, data: _Table, key: str, dflt: NodeDefaults) -> NodeDefaults:
+    user = r.get(data, key, "user", (str,), dflt.user)
+    if user is not None and not user.strip():
+        raise r.fail(_join(key, "user"), "empty user name")
+    port = r.get(data, key, "port", (int,), dflt.port)
+    if not 0 < port < 65536:
+        raise r.fail(_join(key, "port"), f"{port} is not a TCP port (1-65535)")
+    return NodeDefaults(user, r.get(data, key, "sudo", (bool,), dflt.sudo), port)
+
+
+def _read_nodes(r: _Reader, data: Any, defaults: NodeDefaults) -> tuple[Node, ...]:
+    if not isinstance(data, list):
+        raise r.fail("nodes", f"expected an array of tables ([[nodes]]), got {_kind(data)}")
+    nodes: list[Node] = []
+    names: dict[str, str] = {}
+    addresses: dict[Any, str] = {}
+    for i, raw in enumerate(data):
+        key = f"nodes[{i}]"
+        item = r.table(raw, key, ["name", "address", "user", "sudo", "port"])
+        if "name" not in item:
+            raise r.fail(f"{key}.name", "missing (every node needs a name)")
+        name = r.get(item, key, "name", (str,), None)
+        _check_host_name(r, f"{key}.name", name)
+        if name.casefold() in names:
+            raise r.fail(f"{key}.name", f"{name!r} is already {names[name.casefold()]}")
+        names[name.casefold()] = f"{key}.name"
+        address = r.get(item, key, "address", (str,), None)
+        if address is not None:
+            parsed = _check_address(r, f"{key}.address", address)
+            if parsed in addresses:
+                raise r.fail(f"{key}.address", f"{address!r} is already {addresses[parsed]}")
+            addresses[parsed] = f"{key}.address"
+        own = _read_node_fields(r, item, key, defaults)
+        nodes.append(Node(name, address, own.user, own.sudo, own.port))
+    return tuple(nodes)
+
+
+_VOLUME_KEYS = [f.name for f in VolumeSpec.__dataclass_fields__.values()]
+
+
+def _read_volume(r: _Reader, item: Any, key: str, nodes: Sequence[Node]) -> VolumeSpec:
+    item = r.table(item, key, _VOLUME_KEYS)
+    name = r.get(item, key, "name", (str,), "gv")
+    if not _VOLUME_NAME.match(name):
+        why = "use letters, digits, '_' and '-', not starting with '-', at most 256 characters"
+        raise r.fail(f"{key}.name", f"{name!r} is not a valid gluster volume name ({why})")
+    counts = {c: r.count(item, key, c, getattr(VolumeSpec, c)) for c in _COUNTS}
+    brick_path = r.get(item, key, "brick_path", (str,), VolumeSpec.brick_path)
+    if not brick_path.startswith("/"):
+        raise r.fail(f"{key}.brick_path", f"{brick_path!r} is not an absolute path")
+    bricks = r.get(item, key, "bricks", (list,), None)
+    if bricks is not None:
+        where = f"{key}.bricks"
+        bricks = tuple(_check_brick(r, f"{where}[{j}]", b, nodes) for j, b in enumerate(bricks))
+    transport = r.get(item, key, "transport", (str,), "tcp")
+    if transport not in TRANSPORTS:
+        raise r.fail(f"{key}.transport", f"{transport!r} is not one of {', '.join(TRANSPORTS)}")
+    options = r.get(item, key, "options", (dict,), {})
+    for option, value in options.items():
+        if not isinstance(value, str | int | float):
+            raise r.fail(f'{key}.options."{option}"', f"expected a string, got {_kind(value)}")
+    return VolumeSpec(
+        name=name,
+        **counts,
+        brick_path=brick_path,
+        bricks=bricks,
+        transport=transport,
+        options={k: _option_text(v) for k, v in options.items()},
+        force=r.get(item, key, "force", (bool,), False),
+    )
+
+
+_COUNTS = ("replica", "arbiter", "disperse", "redundancy", "stripe")
+
+
+def _option_text(value: str | int | float | bool) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
+
+
+def _check_brick(r: _Reader, key: str, brick: Any, nodes: Sequence[Node]) -> str:
+    if not isinstance(brick, str):
+        raise r.fail(key, f"expected a string HOST:/path, got {_kind(brick)}")
+    host, sep, _ = brick.partition(":/")
+    if not sep or not host:
+        raise r.fail(key, f"{brick!r} is not HOST:/absolute/path")
+    if _find_node(nodes, host) is None:
+        known = ", ".join(n.name for n in nodes) or "none"
+        raise r.fail(key, f"host {host!r} of brick {brick!r} is not a node (known: {known})")
+    return brick
+
+
+def _find_node(nodes: Sequence[Node], host: str) -> Node | None:
+    """The node called `host`, or whose address is `host`."""
+    for node in nodes:
+        if node.name.casefold() == host.casefold() or node.address == host:
+            return node
+    return None
+
+
+def loads_spec(text: str, source: Path | None = None) -> ClusterSpec:
+    """Parse spec TOML text; relative paths in it are taken relative to `source`'s directory."""
+    label = str(source) if source is not None else "<cluster spec>"
+    base = source.absolute().parent if source is not None else Path.cwd()
+    r = _Reader(label, base)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:  # the message carries "(at line N, column M)"
+        raise SpecError(f"{label}: TOML syntax error: {err}") from None
+    r.table(data, "", ["connection", "defaults", "nodes", "volumes"])
+    connection = _read_connection(r, data.get("connection", {}))
+    raw_defaults = r.table(data.get("defaults", {}), "defaults", ["user", "sudo", "port"])
+    defaults = _read_node_fields(r, raw_defaults, "defaults", NodeDefaults())
+    nodes = _read_nodes(r, data.get("nodes", []), defaults)
+    raw_volumes = data.get("volumes", [])
+    if not isinstance(raw_volumes, list):
+        got = _kind(raw_volumes)
+        raise r.fail("volumes", f"expected an array of tables ([[volumes]]), got {got}")
+    volumes: list[VolumeSpec] = []
+    for i, item in enumerate(raw_volumes):
+        volume = _read_volume(r, item, f"volumes[{i}]", nodes)
+        earlier = [j for j, v in enumerate(volumes) if v.name == volume.name]
+        if earlier:
+            first = f"volumes[{earlier[0]}].name"
+            raise r.fail(f"volumes[{i}].name", f"{volume.name!r} is already {first}")
+        volumes.append(volume)
+    return ClusterSpec(nodes, tuple(volumes), connection, source, defaults)
+
+
+def load_spec(path: str | os.PathLike[str]) -> ClusterSpec:
+    """Read and check a spec file. Raises SpecError naming the file, key path and problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise SpecError(f"{path}: cannot read the cluster spec: {err}") from None
+    return loads_spec(text, path)
+
+
+# --- --hosts -------------------------------------------------------------------------------
+
+
+def _node_from_hostspec(hostspec: str, defaults: NodeDefaults, known: Node | None) -> Node:
+    """A node for one `--hosts` entry; user, port and `sudo=` given there win over the spec."""
+    parts = urlsplit(hostspec if "://" in hostspec else f"paramiko://{hostspec}")
+    host = host_of(hostspec)
+    reader = _Reader("--hosts", Path.cwd())
+    try:
+        port = parts.port
+    except ValueError:
+        raise reader.fail(hostspec, "port is not a number in 1-65535") from None
+    sudo_values = parse_qs(parts.query).get("sudo")
+    sudo = sudo_values[-1].lower() in ("true", "1", "yes") if sudo_values else None
+    if known is None:
+        try:
+            address: str | None = str(ipaddress.ip_address(host))
+        except ValueError:
+            address = None
+            _check_host_name(reader, hostspec, host)
+        known = Node(host, address, defaults.user, defaults.sudo, defaults.port)
+    return Node(
+        known.name,
+        known.address,
+        parts.username or known.user,
+        known.sudo if sudo is None else sudo,
+        port or known.port,
+    )
+
+
+def with_hosts(spec: ClusterSpec, hosts: Sequence[str]) -> ClusterSpec:
+    """The spec restricted to, and ordered by, the expanded `--hosts` entries.
+
+    An entry matches a spec node by name (case-insensitive) or by address; an entry matching no
+    node becomes a new node with the spec's `[defaults]`. `--hosts` order wins over spec order,
+    nodes it does not name are dropped, and implicit brick lists follow (`brick_list`). A volume
+    with explicit `bricks` on a dropped node is an error. An empty `hosts` changes nothing.
+    """
+    if not hosts:
+        return spec
+    nodes: list[Node] = []
+    for hostspec in hosts:
+        known = _find_node(spec.nodes, host_of(hostspec))
+        node = _node_from_hostspec(hostspec, spec.defaults, known)
+        if any(n.name == node.name for n in nodes):
+            raise SpecError(f"--hosts: {hostspec!r} names node {node.name!r} a second time")
+        nodes.append(node)
+    for i, volume in enumerate(spec.volumes):
+        for brick in volume.bricks or ():
+            host = brick.partition(":/")[0]
+            if _find_node(nodes, host) is None:
+                raise SpecError(
+                    f"{spec.source or 'cluster spec'}: volumes[{i}].bricks: {brick!r} is on"
+                    f" {host!r}, which --hosts leaves out; add it to --hosts or drop --hosts"
+                )
+    return replace(spec, nodes=tuple(nodes))
+
+
+def default_spec(hosts: Sequence[str]) -> ClusterSpec:
+    """The how-to's cluster on `hosts`: volume `gv`, replica 2, /mnt/usb/gv on every node."""
+    return with_hosts(ClusterSpec((), (VolumeSpec(),)), hosts)
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str | Path):
+        return '"' + "".join(_escape(c) for c in str(value)) + '"'
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml(k)} = {_toml(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"cannot write {value!r} as TOML")
+
+
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _escape(char: str) -> str:
+    """One character of a TOML basic string: quotes, backslashes and control characters escaped."""
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    if char < " " or char == "\x7f":
+        return f"\\u{ord(char):04x}"
+    return char
+
+
+def _assignments(obj: Any, skip_if: Any) -> list[str]:
+    """`key = value` lines for the fields of `obj` that differ from `skip_if` (and are not None)."""
+    lines = []
+    for name in obj.__dataclass_fields__:
+        value = getattr(obj, name)
+        if value is not None and (skip_if is None or value != getattr(skip_if, name, object())):
+            lines.append(f"{name} = {_toml(value)}")
+    return lines
+
+
+def dump_spec(spec: ClusterSpec) -> str:
+    """The spec as TOML that `loads_spec` reads back to an equal spec (paths become absolute)."""
+    out = ["# Cluster spec (written by glustercheck.spec.dump_spec)", "", "[connection]"]
+    out += _assignments(spec.connection, None)
+    out += ["", "[defaults]", *_assignments(spec.defaults, None)]
+    for node in spec.nodes:
+        out += ["", "[[nodes]]", f"name = {_toml(node.name)}"]
+        d = spec.defaults
+        out += _assignments(replace(node, name=""), Node("", None, d.user, d.sudo, d.port))
+    for volume in spec.volumes:
+        out += ["", "[[volumes]]", f"name = {_toml(volume.name)}", f"replica = {volume.replica}"]
+        out += _assignments(replace(volume, name="gv", replica=2), VolumeSpec())
+    return "\n".join(out) + "\n"
