@@ -148,9 +148,7 @@ def test_compact_refuses_what_it_cannot_write(hosts: list[str]) -> None:
 _label = st.text("abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=6).filter(
     lambda s: not s.startswith("-")
 )
-_number = st.one_of(
-    st.integers(0, 120).map(str), st.integers(0, 120).map(lambda n: str(n).zfill(3))
-)
+_number = st.one_of(st.integers(0, 120).map(str), st.integers(0, 120).map(lambda n: str(n).zfill(3)))
 _host = st.one_of(
     st.builds(lambda p, n, s: f"{p}{n}{s}", _label, _number, st.sampled_from(["", ".lan", "-b"])),
     st.builds(lambda a, b, c: f"10.{a}.{b}.{c}", *[st.integers(0, 3)] * 2, st.integers(0, 255)),
@@ -200,9 +198,7 @@ def test_expansion_is_ordered_and_duplicate_free(ranges: list[tuple[int, int, bo
 
 
 _bad_token = st.one_of(
-    st.builds(
-        lambda a, b: f"rpi{max(a, b) + 1}..rpi{min(a, b)}", st.integers(0, 99), st.integers(0, 99)
-    ),
+    st.builds(lambda a, b: f"rpi{max(a, b) + 1}..rpi{min(a, b)}", st.integers(0, 99), st.integers(0, 99)),
     st.builds(lambda n: f"node[{n}-]", st.integers(0, 99)),
     st.builds(lambda n: f"..node{n}", st.integers(0, 99)),
     st.builds(lambda n: f"x[0{n}-{n}00]", st.integers(1, 9)),
