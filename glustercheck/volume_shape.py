@@ -89,3 +89,28 @@ class VolumeShape:
         """Cut `bricks` (in `volume create` order) into its subvolumes, leftovers included last."""
         size = self.group_size
         return [bricks[i : i + size] for i in range(0, len(bricks), size)]
+
+
+def shape_from_counts(
+    brick_count: int,
+    *,
+    replica: int = 0,
+    arbiter: int = 0,
+    disperse: int = 0,
+    redundancy: int = 0,
+    stripe: int = 0,
+) -> VolumeShape:
+    """The shape of the counts `gluster volume info --xml` reports.
+
+    XML says 1 for an unused replica or stripe count (disperse volumes report replicaCount 1);
+    those become 0 here. `distCount` is deliberately not an input: it was the group size before
+    and is the number of subvolumes since (8.x-11.x), so it cannot be trusted across versions.
+    """
+    return VolumeShape(
+        brick_count=brick_count,
+        replica=replica if replica > 1 and not disperse else 0,
+        arbiter=arbiter,
+        disperse=disperse,
+        redundancy=redundancy if disperse else 0,
+        stripe=stripe if stripe > 1 else 0,
+    )
