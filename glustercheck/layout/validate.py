@@ -1,0 +1,130 @@
+"""validate(): would gluster create this volume, would it be sound, and how to fix the brick order."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from glustercheck.layout.bricks import check_bricks, check_mounts, server_identity
+from glustercheck.layout.options import (
+    Counts,
+    Findings,
+    check_counts,
+    check_multiple,
+    check_name,
+    count_warnings,
+)
+from glustercheck.layout.parse import split_brick
+from glustercheck.layout.reorder import cut, same_server_groups, spread_blocker, suggest_order
+from glustercheck.layout.request import CreateRequest
+from glustercheck.volume_shape import NEWEST_SUPPORTED, GlusterVersion, VolumeShape
+
+MAX_LISTED = 5  # offending sets named one by one before "and N more"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    accepted: bool
+    reasons: tuple[str, ...]
+    warnings: tuple[str, ...]
+    shape: VolumeShape
+    type_name: str
+    count_string: str
+    groups: tuple[tuple[str, ...], ...]
+    same_server_groups: tuple[int, ...]
+    suggestion: tuple[str, ...] | None
+
+
+def _same_server_message(name: str, kind: str, version: GlusterVersion) -> str:
+    middle = (
+        " Bricks should be on different nodes to have best fault tolerant configuration."
+        if version >= (3, 12)
+        else ""
+    )
+    return (
+        f"volume create: {name}: failed: Multiple bricks of a {kind} volume are present on the same "
+        f"server. This setup is not optimal.{middle} Use 'force' at the end of the command if you "
+        "want to override this behavior."
+    )
+
+
+def validate(
+    request: CreateRequest,
+    version: GlusterVersion = NEWEST_SUPPORTED,
+    same_server: Mapping[str, str] | None = None,
+    resolvable: Mapping[str, bool] | None = None,
+    mounts: Mapping[str, Collection[str]] | None = None,
+) -> Verdict:
+    """Judge `request` for gluster `version`.
+
+    `same_server` maps host names/addresses to a server identity (aliases: {"10.0.1.0": "rpi0"});
+    `resolvable` maps hosts to whether they resolve (missing = assume yes); `mounts` maps a host
+    or server identity to its mount points, which makes the root-partition rules exact.
+    """
+    out = Findings(warnings=list(request.notes))
+    ident = server_identity(same_server)
+    check_name(request.volume, version, out)
+    counts = check_counts(request, version, out)
+    check_bricks(request, version, ident, resolvable, out)
+    check_multiple(request, counts, version, out)
+    check_mounts(request, ident, mounts, out)
+    groups, bad, suggestion = _placement(request, counts, version, ident, out)
+    count_warnings(request, counts, version, out)
+    shape = counts.shape
+    return Verdict(
+        accepted=not out.reasons,
+        reasons=tuple(dict.fromkeys(out.reasons)),
+        warnings=tuple(dict.fromkeys(out.warnings)),
+        shape=shape,
+        type_name=shape.type_name(version),
+        count_string=shape.count_string(),
+        groups=groups,
+        same_server_groups=tuple(bad),
+        suggestion=suggestion,
+    )
+
+
+def _placement(
+    req: CreateRequest, counts: Counts, version: GlusterVersion, ident, out: Findings
+) -> tuple[tuple[tuple[str, ...], ...], list[int], tuple[str, ...] | None]:
+    bricks = req.data_bricks
+    groups = tuple(cut(bricks, counts.set_size))
+    if counts.kind is None or counts.set_size <= 1:
+        return groups, [], None
+
+    def server_of(brick: str) -> str:
+        parts = split_brick(brick)
+        return ident(parts[0]) if parts else brick
+
+    bad = same_server_groups(groups, server_of)
+    if not bad:
+        return groups, bad, None
+    listing = out.warnings if req.force else out.reasons
+    if not req.force:
+        out.reasons.append(_same_server_message(req.volume, counts.kind, version))
+    for i in bad[:MAX_LISTED]:
+        hosts = sorted(
+            {server_of(b) for b in groups[i] if sum(server_of(c) == server_of(b) for c in groups[i]) > 1}
+        )
+        listing.append(
+            f"set {i + 1} ({' '.join(groups[i])}) has more than one brick on {', '.join(hosts)}"
+            + (": force makes gluster accept it, but losing that server loses the set" if req.force else "")
+        )
+    if len(bad) > MAX_LISTED:
+        listing.append(f"... and {len(bad) - MAX_LISTED} more sets like that")
+    arbiter = counts.shape.arbiter == 1
+    suggestion = suggest_order(bricks, counts.set_size, server_of, arbiter=arbiter)
+    if suggestion is None:
+        blocker = spread_blocker(bricks, counts.set_size, server_of)
+        listing.append(f"no order of these bricks puts every set on distinct servers: {blocker}")
+    else:
+        listing.append("the same bricks in another order avoid this: see the suggested order")
+        if arbiter and _moved_arbiters(bricks, suggestion, counts.set_size):
+            out.warnings.append(
+                "the suggested order turns some arbiter bricks into data bricks: check they are big enough"
+            )
+    return groups, bad, suggestion
+
+
+def _moved_arbiters(before: tuple[str, ...], after: tuple[str, ...], size: int) -> bool:
+    return set(before[size - 1 :: size]) != set(after[size - 1 :: size])
