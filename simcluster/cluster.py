@@ -286,9 +286,11 @@ class SimCluster:
 
     def kill_glusterd(self, name: str, *, bricks: bool = False) -> None:
         """Kill only the node's glusterd (and, with `bricks`, its brick processes) with SIGKILL."""
-        self.exec(name, ["pkill", "-KILL", "-x", "glusterd"], check=False)
-        if bricks:
-            self.exec(name, ["pkill", "-KILL", "-x", "glusterfsd"], check=False)
+        names = "glusterd|glusterfsd" if bricks else "glusterd"
+        # Wait until they are gone (reaped by the node's init), so callers see the fault at once.
+        self.exec(name, ["sh", "-c", f"pkill -KILL -x '{names}'; i=0; "
+                         f"while pgrep -x '{names}' >/dev/null && [ $i -lt 100 ]; do "
+                         "sleep 0.05; i=$((i+1)); done"], check=False)
 
     # ----- inspection ------------------------------------------------------------------------
     def exec(self, name: str, command: Sequence[str], *, timeout: float = 60, check: bool = True,

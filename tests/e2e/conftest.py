@@ -1,0 +1,49 @@
+"""End-to-end fixtures: one simulated cluster for the whole test session, brought up on demand."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from simcluster import SimCluster, SimConfig
+
+
+class SimClusterManager:
+    """Owns the session's simulated cluster; tests that tear it down leave it to be rebuilt."""
+
+    def __init__(self) -> None:
+        self.cluster = SimCluster(SimConfig())
+
+    def ensure_up(self) -> SimCluster:
+        if not self.cluster.is_running():
+            self.cluster.up()
+        return self.cluster
+
+    def fresh(self) -> SimCluster:
+        """A cluster of bare nodes (no glusterd state), as after first boot."""
+        self.cluster.down()
+        self.cluster.up()
+        return self.cluster
+
+    def down(self) -> None:
+        self.cluster.down()
+
+
+@pytest.fixture(scope="session")
+def sim() -> Iterator[SimClusterManager]:
+    if os.geteuid() != 0:
+        pytest.fail("end-to-end tests need root: they run a simulated cluster in namespaces")
+    existing = SimCluster(SimConfig())
+    if existing.is_running():
+        pytest.fail("a simulated cluster is already up; run `simcluster down` before the e2e tests "
+                    "(they bring up their own)")
+    manager = SimClusterManager()
+    yield manager
+    manager.down()
+
+
+@pytest.fixture
+def cluster(sim: SimClusterManager) -> SimCluster:
+    return sim.ensure_up()
