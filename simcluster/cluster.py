@@ -164,6 +164,7 @@ class SimCluster:
             with ThreadPoolExecutor(max_workers=8) as pool:
                 list(pool.map(lambda i: self._create_node(i, pubkey, uid), range(c.count)))
             provision.write_client_files(c)
+            provision.write_spec(c)
             self._save_state({})
             self._boot(c.names)
         except BaseException:

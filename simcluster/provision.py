@@ -11,6 +11,7 @@ import os
 import shutil
 from pathlib import Path
 
+from glustercheck.spec import ClusterSpec, ConnectionSpec, Node, NodeDefaults, VolumeSpec, dump_spec
 from simcluster.config import SimConfig
 from simcluster.host import run
 
@@ -139,3 +140,18 @@ def write_client_files(config: SimConfig) -> None:
         known.append(f"{name},{address} {host_public_key(config, name)}\n")
     _write(config.ssh_config, "\n".join(blocks), 0o600)
     _write(config.known_hosts, "".join(known), 0o600)
+
+
+def write_spec(config: SimConfig) -> None:
+    """The cluster spec of the how-to (volume `gv`, replica 2, /mnt/usb/gv) for these nodes."""
+    user = config.login_user
+    spec = ClusterSpec(
+        nodes=tuple(Node(name, config.address(i), user, True) for i, name in enumerate(config.names)),
+        volumes=(VolumeSpec(name="gv", replica=2, brick_path="/mnt/usb/gv"),),
+        connection=ConnectionSpec(ssh_config=config.ssh_config, identity_file=config.client_key,
+                                  known_hosts=config.known_hosts, strict_host_keys=True),
+        defaults=NodeDefaults(user=user, sudo=True),
+    )
+    header = (f"# Written by `simcluster up` for the simulated nodes {config.names[0]}.."
+              f"{config.names[-1]}; overwritten by the next `up`.\n")
+    _write(config.spec_file, header + dump_spec(spec), 0o644)
