@@ -51,10 +51,14 @@ def explain(exc: BaseException, target: ResolvedTarget, timeout: float) -> Unrea
             f"{head}: authentication failed for user {target.user} with {key} - "
             f"is its public key in ~{target.user}/.ssh/authorized_keys on {target.name}?"
         )
-    if isinstance(exc, paramiko.SSHException) and "banner" in str(exc).lower():
+    # A silent peer ends as a banner timeout or, when paramiko's handshake wait runs out
+    # first, as "No existing session": both mean the SSH handshake never completed.
+    if isinstance(exc, paramiko.SSHException) and (
+        "banner" in str(exc).lower() or "no existing session" in str(exc).lower()
+    ):
         return UnreachableError(
-            f"{head}: no SSH banner within {timeout:g} s - is sshd on port {target.port} "
-            f"overloaded, or is something else listening there? ({exc})"
+            f"{head}: TCP connected, but the SSH handshake did not complete within {timeout:g} s "
+            f"- is sshd on port {target.port} hung or overloaded, or is something else listening?"
         )
     if isinstance(exc, EOFError | ConnectionResetError):
         return UnreachableError(f"{head}: the server closed the connection during the handshake")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Sequence
@@ -16,6 +17,12 @@ from .hostkeys import RejectUnknownKey, load_known_hosts
 from .quoting import to_shell, wrap_command
 from .result import CommandFailed, CommandResult, sudo_problem
 from .targets import ConnectOptions, SshTarget, resolve
+
+# paramiko's transport thread logs each failed handshake as an ERROR with a traceback, for
+# failures that we raise as one clear UnreachableError. Its records go to this logger, kept
+# quiet by default; set its level to DEBUG to see paramiko's details.
+PARAMIKO_LOG = "glustercheck.remote.paramiko"
+logging.getLogger(PARAMIKO_LOG).setLevel(logging.CRITICAL)
 
 # How long past its own timeout we wait for the remote `timeout` to report the kill.
 _GRACE = 3.0
@@ -66,6 +73,7 @@ class Connection:
     def _connect(self) -> paramiko.SSHClient:
         t, o = self.resolved, self.options
         client = paramiko.SSHClient()
+        client.set_log_channel(PARAMIKO_LOG)
         if o.strict_host_keys:
             load_known_hosts(client, t)
             client.set_missing_host_key_policy(RejectUnknownKey(t))
@@ -172,6 +180,12 @@ class Connection:
         if result.rc != 0:
             raise CommandFailed(result)
         return result
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def __repr__(self) -> str:
         return f"Connection({self.label}, user={self.resolved.user})"

@@ -12,7 +12,7 @@ from glustercheck.errors import RemoteError
 class CommandResult:
     host: str
     command: str
-    rc: int
+    rc: int  # -1: killed by a signal (sshd then sends no exit status)
     stdout: str
     stderr: str
     duration: float
@@ -35,7 +35,8 @@ class CommandFailed(RemoteError):
     def __init__(self, result: CommandResult) -> None:
         self.result = result
         detail = tail(result.stderr) or tail(result.stdout) or "(no output)"
-        super().__init__(f"{result.host}: `{result.command}` failed with exit status {result.rc}:\n{detail}")
+        how = "was killed by a signal" if result.rc == -1 else f"failed with exit status {result.rc}"
+        super().__init__(f"{result.host}: `{result.command}` {how}:\n{detail}")
 
 
 _PASSWORD = re.compile(r"^sudo: (a password is required|a terminal is required)", re.M)

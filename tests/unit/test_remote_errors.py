@@ -45,7 +45,8 @@ def refused() -> OSError:
             r"authentication failed "
             r"for user pi with /home/me/.ssh/id_ed25519 - is its public key in ~pi/.ssh",
         ),
-        (paramiko.SSHException("Error reading SSH protocol banner"), "no SSH banner within 5 s"),
+        (paramiko.SSHException("Error reading SSH protocol banner"), "handshake did not complete within 5 s"),
+        (paramiko.SSHException("No existing session"), "handshake did not complete within 5 s"),
         (EOFError(), "closed the connection"),
     ],
 )
