@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Collection, Mapping
 
 from glustercheck.layout.options import Findings, v
-from glustercheck.layout.parse import BRICK_FORMAT, canonical_path, split_brick
+from glustercheck.layout.parse import BRICK_FORMAT, canonical_path
 from glustercheck.layout.request import CreateRequest
 from glustercheck.volume_shape import GlusterVersion
 
@@ -15,6 +15,8 @@ LOOPBACK = (
     "Please provide a valid hostname/ip other than localhost, 127.0.0.1 or loopback address "
     "(0.0.0.0 to 0.255.255.255)."
 )
+_GUESS = re.compile(r"/(mnt/|media/|root|home|tmp|var|usr|opt|etc|boot)")
+_SPACE = re.compile(r"\s")
 _LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\Z")
 _SYSTEM_DIRS = frozenset({"root", "home", "tmp", "var", "usr", "opt", "etc", "boot"})
 
@@ -71,25 +73,40 @@ def check_host(host: str, out: Findings) -> None:
         out.warnings.append(f"internet address '{host}' does not conform to standards")
 
 
+Parsed = tuple[str, str, str] | None
+"""(host, path as typed, canonical path) of a brick, None if it is not HOST:/path."""
+
+
+def split_all(bricks: tuple[str, ...]) -> list[Parsed]:
+    # same rule as parse.split_brick, inlined: this runs once per brick of large layouts
+    return [
+        (host, path, path if "//" not in path and path[-1] != "/" else canonical_path(path))
+        if sep and host and path[:1] == "/"
+        else None
+        for host, sep, path in (brick.rpartition(":") for brick in bricks)
+    ]
+
+
 def check_bricks(
     req: CreateRequest,
+    parsed: list[Parsed],
     version: GlusterVersion,
     server_of: Callable[[str], str],
     resolvable: Mapping[str, bool] | None,
+    *,
     out: Findings,
-) -> None:
-    seen: set[str] = set()
-    places: dict[tuple[str, str], str] = {}
-    hosts_done: set[str] = set()
-    for brick in req.bricks:
-        parts = split_brick(brick)
+) -> dict[str, str]:
+    """Check every brick; return host -> server identity for the hosts seen."""
+    ids: dict[str, str] = {}
+    places: dict[tuple[str, str], tuple[str, str]] = {}  # (server, path) -> (brick, host)
+    for brick, parts in zip(req.bricks, parsed, strict=True):
         if parts is None:
             out.reasons.append(BRICK_FORMAT.format(brick))
             continue
-        host, raw_path = parts
-        path = canonical_path(raw_path)
-        if host not in hosts_done:
-            hosts_done.add(host)
+        host, raw_path, path = parts
+        sid = ids.get(host)
+        if sid is None:
+            sid = ids[host] = server_of(host)
             check_host(host, out)
             if resolvable is not None and resolvable.get(host, resolvable.get(host.lower(), True)) is False:
                 out.reasons.append(
@@ -97,23 +114,26 @@ def check_bricks(
                     "two bricks of a set on one server, and the create fails later. Add it to DNS or "
                     "/etc/hosts on every node"
                 )
-        canonical = f"{host}:{path}"
-        if canonical in seen:
-            out.reasons.append(f"Found duplicate exports {brick}")
-            continue
-        seen.add(canonical)
-        other = places.setdefault((server_of(host), path), brick)
-        if other != brick:
+        entry = (brick, host)
+        other = places.setdefault((sid, path), entry)
+        if other is not entry:
+            if other[1] == host:
+                out.reasons.append(f"Found duplicate exports {brick}")
+                continue
             out.reasons.append(
-                f"{other} and {brick} are the same directory on the same server: gluster takes it "
+                f"{other[0]} and {brick} are the same directory on the same server: gluster takes it "
                 "twice (with force) and the two copies would be one. Use one name per server"
             )
-        _check_path(req, version, host, raw_path, out=out)
+        if _SPACE.search(raw_path) or path == "/" or path.startswith("/var/lib/glusterd"):
+            _check_path(req, version, host, raw_path, path, out=out)
+    return ids
 
 
-def _check_path(req: CreateRequest, version: GlusterVersion, host: str, raw: str, *, out: Findings) -> None:
-    path, failed = canonical_path(raw), f"volume create: {req.volume}: failed: "
-    if any(c.isspace() for c in raw):
+def _check_path(
+    req: CreateRequest, version: GlusterVersion, host: str, raw: str, path: str, *, out: Findings
+) -> None:
+    failed = f"volume create: {req.volume}: failed: "
+    if _SPACE.search(raw):
         out.reasons.append(
             f"brick path {raw!r} on {host} contains a space: glusterd silently cuts the path at the "
             "space and uses another directory. Use a path without spaces"
@@ -131,20 +151,21 @@ def _check_path(req: CreateRequest, version: GlusterVersion, host: str, raw: str
 
 def check_mounts(
     req: CreateRequest,
+    parsed: list[Parsed],
     server_of: Callable[[str], str],
     mounts: Mapping[str, Collection[str]] | None,
     out: Findings,
 ) -> None:
     """Root-partition and mount-point rules: exact when the mount points are known, else a hint."""
     failed = f"volume create: {req.volume}: failed: "
-    for brick in req.bricks:
-        parts = split_brick(brick)
+    for parts in parsed:
         if parts is None:
             continue
-        host, path = parts[0], canonical_path(parts[1])
+        host, _, path = parts
         known = None if mounts is None else mounts.get(host, mounts.get(server_of(host)))
         if known is None:
-            _guess_mount(host, path, out)
+            if _GUESS.match(path):
+                _guess_mount(host, path, out)
             continue
         points = {canonical_path(m) for m in known} | {"/"}
         parent = path.rsplit("/", 1)[0] or "/"

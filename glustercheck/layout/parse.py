@@ -57,6 +57,8 @@ def split_brick(word: str) -> tuple[str, str] | None:
 
 def canonical_path(path: str) -> str:
     """gluster's `gf_canonicalize_path`: repeated and trailing slashes removed."""
+    if "//" not in path and (len(path) == 1 or not path.endswith("/")):
+        return path
     return "/" + "/".join(part for part in path.split("/") if part)
 
 

@@ -36,13 +36,17 @@ def same_server_groups(groups: Sequence[Sequence[str]], server_of: ServerOf) -> 
 
 def spread_blocker(bricks: Sequence[str], group_size: int, server_of: ServerOf) -> str | None:
     """Why no order puts every group on distinct servers, or None when one exists."""
-    n = len(bricks)
+    key = _key(server_of)
+    return _blocker([key(b) for b in bricks], group_size)
+
+
+def _blocker(servers: list[Hashable], group_size: int) -> str | None:
+    n = len(servers)
     if group_size <= 1 or n == 0:
         return None
-    key = _key(server_of)
     k = -(-n // group_size)
     last = n - (k - 1) * group_size
-    counts = Counter(key(b) for b in bricks)
+    counts = Counter(servers)
     server, most = counts.most_common(1)[0]
     if most > k:
         return (
@@ -70,86 +74,100 @@ def suggest_order(
     an arbiter and stays an arbiter whenever that is possible.
     """
     bricks = tuple(bricks)
+    n = len(bricks)
+    if group_size <= 1 or n == 0:
+        return None
     key = _key(server_of)
     servers = [key(b) for b in bricks]
-    groups = [
-        list(range(i, min(i + group_size, len(bricks)))) for i in range(0, len(bricks), max(group_size, 1))
-    ]
-    bad = [g for g, members in enumerate(groups) if len({servers[i] for i in members}) < len(members)]
-    if group_size <= 1 or not bad or spread_blocker(bricks, group_size, key):
+    starts = range(0, n, group_size)
+    bad = [g for g, i in enumerate(starts) if len(set(servers[i : i + group_size])) < min(group_size, n - i)]
+    if not bad or _blocker(servers, group_size):
         return None
     bad_set = set(bad)
-    good = [g for g in range(len(groups)) if g not in bad_set]
-    pool, step = list(bad), len(bad)
+    good = [g for g in range(len(starts)) if g not in bad_set]
+    pool, step = bad, len(bad)
     while True:
-        placed = _fill(sorted(pool), groups, servers, group_size, arbiter)
-        if placed is None and len(pool) == len(groups) and arbiter:
-            placed = _fill(sorted(pool), groups, servers, group_size, False)
+        placed = _fill(pool, n, servers, group_size, arbiter)
+        if placed is None and arbiter and not good:
+            placed = _fill(pool, n, servers, group_size, False)
         if placed is not None:
             break
-        if len(pool) == len(groups):  # cannot happen when spread_blocker found no blocker
+        if not good:  # cannot happen when _blocker found no blocker
             return None
-        pool += good[:step]
+        pool = sorted(pool + good[:step])
         good, step = good[step:], step * 2
-    order = list(range(len(bricks)))
+    order = list(bricks)
     for g, members in placed.items():
-        for pos, brick in zip(groups[g], members, strict=True):
-            order[pos] = brick
-    return tuple(bricks[i] for i in order)
+        order[g * group_size : g * group_size + len(members)] = [bricks[i] for i in members]
+    return tuple(order)
 
 
 def _fill(
-    pool: list[int], groups: list[list[int]], servers: list[Hashable], size: int, arbiter: bool
+    pool: list[int], n: int, servers: list[Hashable], size: int, arbiter: bool
 ) -> dict[int, list[int]] | None:
     """Re-deal the bricks of the `pool` groups among them; None if some group still repeats."""
-    # the partial group (if pooled) goes last, so it is the column that short rows skip
-    pool = sorted(pool, key=lambda g: -len(groups[g]))
-    roles = [
-        [p for p in groups[g] if not (arbiter and len(groups[g]) == size and p == groups[g][-1])]
-        for g in pool
-    ]
-    members = {g: sorted(got) for g, got in zip(pool, _deal(roles, servers), strict=True)}
-    if arbiter:
-        arbiters = [groups[g][-1] for g in pool if len(groups[g]) == size]
-        if not _place_arbiters(arbiters, [g for g in pool if len(groups[g]) == size], members, servers):
-            return None
+    last = (n - 1) // size
+    # the partial group (if pooled) goes last: it is the column that the short rows skip
+    pool = [g for g in pool if g != last] + [g for g in pool if g == last]
+    full = [g for g in pool if (g + 1) * size <= n]
+    split = arbiter and size > 1
+    cut_arbiter = set(full) if split else set()
+    columns = [range(g * size, min(g * size + size, n) - (g in cut_arbiter)) for g in pool]
+    members = dict(zip(pool, _deal(columns, servers), strict=True))
+    if split and not _place_arbiters([g * size + size - 1 for g in full], full, members, servers):
+        return None
     for got in members.values():
         if len({servers[i] for i in got}) < len(got):
             return None
     return members
 
 
-def _deal(columns: list[list[int]], servers: list[Hashable]) -> list[list[int]]:
-    """Deal the bricks in `columns` back into columns of the same sizes, row by row."""
-    items = [i for col in columns for i in col]
-    counts = Counter(servers[i] for i in items)
-    first = {}
-    for i in items:
-        first.setdefault(servers[i], i)
-    items.sort(key=lambda i: (-counts[servers[i]], first[servers[i]], i))
-    out: list[list[int]] = [[] for _ in columns]
+def _deal(columns: list[range], servers: list[Hashable]) -> list[list[int]]:
+    """Deal the bricks of `columns` (sizes non-increasing) back, row by row, busiest server first."""
+    by_server: dict[Hashable, list[int]] = {}
+    for col in columns:
+        for i in col:
+            by_server.setdefault(servers[i], []).append(i)
+    runs = sorted(by_server.values(), key=len, reverse=True)  # stable: first seen first on ties
+    items = [i for run in runs for i in run]
     sizes = [len(c) for c in columns]
-    it = iter(items)
-    for row in range(max(sizes, default=0)):
-        for c, size in enumerate(sizes):
-            if row < size:
-                out[c].append(next(it))
+    out: list[list[int]] = [[] for _ in columns]
+    pos = 0
+    for row in range(sizes[0] if sizes else 0):
+        active = sum(1 for s in sizes if s > row) if sizes[-1] <= row else len(sizes)
+        for c, i in enumerate(items[pos : pos + active]):
+            out[c].append(i)
+        pos += active
+    for got in out:
+        got.sort()
     return out
 
 
 def _place_arbiters(
     arbiters: list[int], targets: list[int], members: dict[int, list[int]], servers: list[Hashable]
 ) -> bool:
-    """Give each target group one arbiter from another server than its data bricks (greedy)."""
-    counts = Counter(servers[a] for a in arbiters)
-    arbiters = sorted(arbiters, key=lambda a: (-counts[servers[a]], a))
-    free = list(targets)
+    """Give each target group one arbiter from another server than its data bricks (greedy).
+
+    Groups are bucketed by their data servers; each server's arbiters drain the largest
+    compatible buckets first.
+    """
+    buckets: dict[frozenset[Hashable], list[int]] = {}
+    for g in targets:
+        buckets.setdefault(frozenset(servers[i] for i in members[g]), []).append(g)
+    runs: dict[Hashable, list[int]] = {}
     for a in arbiters:
-        for j, g in enumerate(free):
-            if all(servers[i] != servers[a] for i in members[g]):
-                members[g].append(a)
-                free.pop(j)
-                break
-        else:
-            return False
+        runs.setdefault(servers[a], []).append(a)
+    for server, run in sorted(runs.items(), key=lambda item: len(item[1]), reverse=True):
+        fits = sorted((k for k in buckets if server not in k), key=lambda k: len(buckets[k]), reverse=True)
+        slots = (g for k in fits for g in buckets[k])
+        taken: list[int] = []
+        for a in run:
+            g = next(slots, None)
+            if g is None:
+                return False
+            members[g].append(a)
+            taken.append(g)
+        gone = set(taken)
+        for k in fits:
+            buckets[k] = [g for g in buckets[k] if g not in gone]
     return True

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from glustercheck.layout.bricks import check_bricks, check_mounts, server_identity
+from glustercheck.layout.bricks import check_bricks, check_mounts, server_identity, split_all
 from glustercheck.layout.options import (
     Counts,
     Findings,
@@ -14,7 +15,6 @@ from glustercheck.layout.options import (
     check_name,
     count_warnings,
 )
-from glustercheck.layout.parse import split_brick
 from glustercheck.layout.reorder import cut, same_server_groups, spread_blocker, suggest_order
 from glustercheck.layout.request import CreateRequest
 from glustercheck.volume_shape import NEWEST_SUPPORTED, GlusterVersion, VolumeShape
@@ -65,10 +65,12 @@ def validate(
     ident = server_identity(same_server)
     check_name(request.volume, version, out)
     counts = check_counts(request, version, out)
-    check_bricks(request, version, ident, resolvable, out)
+    parsed = split_all(request.bricks)
+    ids = check_bricks(request, parsed, version, ident, resolvable, out=out)
     check_multiple(request, counts, version, out)
-    check_mounts(request, ident, mounts, out)
-    groups, bad, suggestion = _placement(request, counts, version, ident, out)
+    check_mounts(request, parsed, ident, mounts, out)
+    server_of = {b: ids[p[0]] if p else b for b, p in zip(request.bricks, parsed, strict=True)}
+    groups, bad, suggestion = _placement(request, counts, version, server_of, out)
     count_warnings(request, counts, version, out)
     shape = counts.shape
     return Verdict(
@@ -85,16 +87,12 @@ def validate(
 
 
 def _placement(
-    req: CreateRequest, counts: Counts, version: GlusterVersion, ident, out: Findings
+    req: CreateRequest, counts: Counts, version: GlusterVersion, server_of: dict[str, str], out: Findings
 ) -> tuple[tuple[tuple[str, ...], ...], list[int], tuple[str, ...] | None]:
     bricks = req.data_bricks
     groups = tuple(cut(bricks, counts.set_size))
     if counts.kind is None or counts.set_size <= 1:
         return groups, [], None
-
-    def server_of(brick: str) -> str:
-        parts = split_brick(brick)
-        return ident(parts[0]) if parts else brick
 
     bad = same_server_groups(groups, server_of)
     if not bad:
@@ -103,9 +101,8 @@ def _placement(
     if not req.force:
         out.reasons.append(_same_server_message(req.volume, counts.kind, version))
     for i in bad[:MAX_LISTED]:
-        hosts = sorted(
-            {server_of(b) for b in groups[i] if sum(server_of(c) == server_of(b) for c in groups[i]) > 1}
-        )
+        seen = Counter(server_of[b] for b in groups[i])
+        hosts = sorted(s for s, c in seen.items() if c > 1)
         listing.append(
             f"set {i + 1} ({' '.join(groups[i])}) has more than one brick on {', '.join(hosts)}"
             + (": force makes gluster accept it, but losing that server loses the set" if req.force else "")

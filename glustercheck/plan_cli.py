@@ -1,0 +1,159 @@
+"""gluster-plan: check a `gluster volume create` line before running it.
+
+    gluster-plan volume create gv replica 2 server1:/exp1 server1:/exp2 server2:/exp3 server2:/exp4
+    gluster-plan --json --gluster-version 10.3 --same-server 10.0.1.0=rpi0 gv replica 2 rpi0:/b 10.0.1.0:/b
+
+Exit status: 0 gluster would accept it, 1 accepted with warnings, 2 refused (or unreadable),
+64 usage error. Nothing is contacted: this only reads the line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import NoReturn
+
+from glustercheck.errors import LayoutError
+from glustercheck.layout import CreateRequest, Verdict, parse_create_command, render_command, validate
+from glustercheck.volume_shape import NEWEST_SUPPORTED, GlusterVersion, parse_version
+
+EXIT_OK, EXIT_WARNINGS, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2, 64
+# gluster's own global options may be pasted with the line; they do not change `volume create`
+GLUSTER_GLOBALS = ("--mode=", "--xml", "--remote-host=", "--log-file=", "--log-level=", "--timeout=")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _build_parser() -> _Parser:
+    newest = f"{NEWEST_SUPPORTED[0]}.{NEWEST_SUPPORTED[1]}"
+    parser = _Parser(
+        prog="gluster-plan",
+        description="Check a `gluster volume create` line before running it: would gluster accept "
+        "it, is every replica/disperse set on distinct servers, and what brick order fixes it.",
+        epilog="Exit status: 0 accepted, 1 accepted with warnings, 2 refused, 64 usage error.",
+    )
+    parser.add_argument("words", nargs="+", metavar="WORD", help="the line as typed after `gluster`")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    parser.add_argument(
+        "--gluster-version", default=newest, metavar="X.Y", help=f"target gluster version (default {newest})"
+    )
+    parser.add_argument(
+        "--same-server",
+        action="append",
+        default=[],
+        metavar="NAME=ID",
+        help="NAME is the same server as ID (an alias, IP or UUID); repeatable",
+    )
+    return parser
+
+
+def _same_server(parser: _Parser, pairs: list[str]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        name, sep, ident = pair.partition("=")
+        if not sep or not name or not ident:
+            parser.error(f"--same-server wants NAME=ID (e.g. 10.0.1.0=rpi0), got {pair!r}")
+        mapping[name] = ident
+    return mapping
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _build_parser()
+    try:
+        args = parser.parse_intermixed_args([a for a in argv if not a.startswith(GLUSTER_GLOBALS)])
+        try:
+            version = parse_version(args.gluster_version)
+        except ValueError as err:
+            parser.error(str(err))
+        aliases = _same_server(parser, args.same_server)
+    except SystemExit as stop:  # argparse: --help (0) or a usage error (64)
+        return stop.code if isinstance(stop.code, int) else EXIT_USAGE
+    try:
+        request = parse_create_command(args.words)
+    except LayoutError as err:
+        return _unreadable(str(err), version, as_json=args.json)
+    verdict = validate(request, version, same_server=aliases or None)
+    print(
+        json.dumps(verdict_dict(request, verdict, version), indent=2)
+        if args.json
+        else report(request, verdict, version)
+    )
+    if not verdict.accepted:
+        return EXIT_REJECTED
+    return EXIT_WARNINGS if verdict.warnings else EXIT_OK
+
+
+def _unreadable(message: str, version: GlusterVersion, *, as_json: bool) -> int:
+    if as_json:
+        doc = {
+            "accepted": False,
+            "status": "unreadable",
+            "gluster_version": _v(version),
+            "reasons": [message],
+        }
+        print(json.dumps(doc, indent=2))
+    else:
+        print(f"REFUSED: gluster {_v(version)} cannot read this line either.\n  - {message}")
+    return EXIT_REJECTED
+
+
+def _v(version: GlusterVersion) -> str:
+    return f"{version[0]}.{version[1]}"
+
+
+def _status(verdict: Verdict) -> str:
+    return "rejected" if not verdict.accepted else "warnings" if verdict.warnings else "accepted"
+
+
+def verdict_dict(request: CreateRequest, verdict: Verdict, version: GlusterVersion) -> dict:
+    """The verdict as plain JSON-able values (`same_server_groups` are 0-based indexes)."""
+    return {
+        "accepted": verdict.accepted,
+        "status": _status(verdict),
+        "gluster_version": _v(version),
+        "volume": request.volume,
+        "reasons": list(verdict.reasons),
+        "warnings": list(verdict.warnings),
+        "type": verdict.type_name,
+        "number_of_bricks": verdict.count_string,
+        "groups": [list(g) for g in verdict.groups],
+        "same_server_groups": list(verdict.same_server_groups),
+        "suggestion": list(verdict.suggestion) if verdict.suggestion else None,
+        "suggested_command": render_command(request, verdict.suggestion) if verdict.suggestion else None,
+    }
+
+
+def report(request: CreateRequest, verdict: Verdict, version: GlusterVersion) -> str:
+    """The verdict as text for an operator."""
+    headline = {
+        "rejected": f"REFUSED: gluster {_v(version)} would not create this volume, or it would be unsound.",
+        "warnings": f"ACCEPTED with warnings by gluster {_v(version)}.",
+        "accepted": f"ACCEPTED by gluster {_v(version)}.",
+    }[_status(verdict)]
+    lines = [headline, f"Type: {verdict.type_name}", f"Number of Bricks: {verdict.count_string}"]
+    for title, items in (("Reasons", verdict.reasons), ("Warnings", verdict.warnings)):
+        if items:
+            lines += [f"{title}:"] + [f"  - {item}" for item in items]
+    shape = verdict.shape
+    kind = "Disperse sets" if shape.disperse else "Replica sets" if shape.replica > 1 else "Bricks"
+    lines.append(f"{kind} (in create order):")
+    bad = set(verdict.same_server_groups)
+    for i, group in enumerate(verdict.groups):
+        names = [b + (" (arbiter)" if shape.arbiter and j == 2 else "") for j, b in enumerate(group)]
+        lines.append(f"  {i + 1}: {' '.join(names)}" + ("   <- same server" if i in bad else ""))
+    if verdict.suggestion:
+        lines += [
+            "Suggested order (every set on distinct servers):",
+            "  " + render_command(request, verdict.suggestion),
+        ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
