@@ -98,7 +98,11 @@ class DaemonStatus:
 
 @dataclass(frozen=True)
 class VolumeStatus:
-    """`gluster volume status`: bricks of nodes whose glusterd is down are absent, not offline."""
+    """`gluster volume status`: bricks of nodes whose glusterd is down are absent, not offline.
+
+    Bricks are in brick order; daemons sorted by (name, host), since gluster lists them in the
+    order the nodes happened to answer.
+    """
 
     volume: str
     bricks: tuple[BrickStatus, ...]

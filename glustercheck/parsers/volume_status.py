@@ -98,7 +98,12 @@ def _plain_volume(lines: Lines, volume: str) -> VolumeStatus:
                 raise fail(lines.command, where, "'Brick HOST:/PATH' or 'DAEMON on HOST'", name)
             daemons.append(DaemonStatus(daemon["daemon"], daemon["host"], port, online, pid))
         lines.take()
-    return VolumeStatus(volume, tuple(bricks), tuple(daemons))
+    return _status(volume, bricks, daemons)
+
+
+def _status(volume: str, bricks: list[BrickStatus], daemons: list[DaemonStatus]) -> VolumeStatus:
+    # Daemon rows come in the order the nodes answered, which differs from call to call.
+    return VolumeStatus(volume, tuple(bricks), tuple(sorted(daemons, key=lambda d: (d.name, d.host))))
 
 
 def parse_volume_status_xml(text: str) -> list[VolumeStatus]:
@@ -123,4 +128,4 @@ def _xml_volume(node: Node) -> VolumeStatus:
         rdma_text = ports.opt_text("rdma") if ports is not None else None
         rdma = to_port(rdma_text or "N/A", item.command, item.where("ports/rdma"))
         bricks.append(BrickStatus(host, path, port, rdma, online, pid))
-    return VolumeStatus(node.text("volName"), tuple(bricks), tuple(daemons))
+    return _status(node.text("volName"), bricks, daemons)
