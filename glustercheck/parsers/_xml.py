@@ -35,7 +35,7 @@ class Node:
     def child(self, tag: str) -> Node:
         node = self.find(tag)
         if node is None:
-            raise fail(self.command, self.where(), f"a <{tag}> child", None)
+            raise ParseError(f"{self.command}: {self.where()}: expected a <{tag}> child, found none")
         return node
 
     def children(self, tag: str) -> list[Node]:
