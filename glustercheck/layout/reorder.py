@@ -131,7 +131,11 @@ def _deal(columns: list[range], servers: list[Hashable]) -> list[list[int]]:
     runs = sorted(by_server.values(), key=len, reverse=True)  # stable: first seen first on ties
     items = [i for run in runs for i in run]
     sizes = [len(c) for c in columns]
-    out: list[list[int]] = [[] for _ in columns]
+    k = len(columns)
+    if sizes and sizes[0] == sizes[-1]:  # all columns equally long: deal by slicing
+        out = [sorted(items[c::k]) for c in range(k)]
+        return out
+    out = [[] for _ in columns]
     pos = 0
     for row in range(sizes[0] if sizes else 0):
         active = sum(1 for s in sizes if s > row) if sizes[-1] <= row else len(sizes)
