@@ -1,0 +1,27 @@
+"""Capacity: each brick filesystem below the warning and critical thresholds, space and inodes."""
+
+from __future__ import annotations
+
+import pytest
+
+from glustercheck.facts import NodeFacts
+from pytest_glustercheck.messages import fail
+
+
+def test_brick_filesystems_have_room(node: str, facts: NodeFacts,
+                                     request: pytest.FixtureRequest) -> None:
+    if not facts.disks:
+        pytest.skip(f"no brick of a declared volume on {node}")
+    warn, critical = request.config.option.capacity_warn, request.config.option.capacity_critical
+    problems, warnings = [], []
+    for disk in facts.disks.values():
+        for what, percent in (("space", disk.percent), ("inodes", disk.inode_percent)):
+            text = f"brick {disk.path} on {disk.mount}: {what} {percent:.0f} % used"
+            if percent >= critical:
+                problems.append(f"{text} (critical: {critical:g} %)")
+            elif percent >= warn:
+                warnings.append(f"{text} (warning: {warn:g} %)")
+    for text in warnings:
+        request.node.warn(pytest.PytestWarning(f"{node}: {text}"))
+    fail(node, problems, fix="free space on the brick filesystem or add bricks "
+                             "(gluster volume add-brick), then rebalance")

@@ -1,0 +1,141 @@
+"""Per-process state of a verification run: spec, SSH connections, reachability, gathered facts."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from glustercheck.errors import GlusterCheckError, UnreachableError
+from glustercheck.facts import ClusterFacts, NodeFacts, gather_cluster_facts, gather_node_facts
+from glustercheck.remote import (
+    ClusterLock,
+    CommandResult,
+    Connection,
+    ConnectionPool,
+    ConnectOptions,
+    SshTarget,
+    probe_all,
+)
+from glustercheck.spec import ClusterSpec, Node
+
+
+def ssh_target(node: Node, spec: ClusterSpec) -> SshTarget:
+    return SshTarget(name=node.name, hostname=node.address, user=node.user, port=node.port,
+                     identity_file=spec.connection.identity_file, sudo=node.sudo)
+
+
+def connect_options(spec: ClusterSpec, *, strict_host_keys: bool | None = None) -> ConnectOptions:
+    c = spec.connection
+    return ConnectOptions(
+        ssh_config=c.ssh_config, known_hosts=c.known_hosts,
+        strict_host_keys=c.strict_host_keys if strict_host_keys is None else strict_host_keys,
+        connect_timeout=c.connect_timeout, command_timeout=c.command_timeout,
+    )
+
+
+@dataclass
+class GlusterRun:
+    """What one pytest process knows about the cluster. Facts are gathered once and reused."""
+
+    spec: ClusterSpec
+    options: ConnectOptions
+    lock_path: Path
+    pool: ConnectionPool = field(init=False)
+    unreachable: dict[str, UnreachableError] = field(default_factory=dict)
+    probed: bool = False
+    _node_facts: dict[str, NodeFacts | GlusterCheckError] = field(default_factory=dict)
+    _cluster_facts: ClusterFacts | None = None
+    _mutex: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.pool = ConnectionPool(self.options)
+
+    @property
+    def names(self) -> list[str]:
+        return [n.name for n in self.spec.nodes]
+
+    @property
+    def lock(self) -> ClusterLock:
+        return ClusterLock(self.lock_path)
+
+    def probe(self) -> dict[str, UnreachableError]:
+        """One reachability probe per host per run: dead hosts then fail fast, once each."""
+        if not self.probed:
+            targets = [ssh_target(n, self.spec) for n in self.spec.nodes]
+            results = probe_all(targets, self.options, pool=self.pool)
+            self.unreachable = {name: err for name, err in results.items() if err is not None}
+            self.probed = True
+        return self.unreachable
+
+    def connection(self, name: str) -> Connection:
+        error = self.probe().get(name)
+        if error is not None:
+            raise error
+        return self.pool.get(ssh_target(self.spec.node(name), self.spec))
+
+    def run(self, name: str, command: str, *, timeout: float | None = None,
+            stdin: str | None = None) -> CommandResult:
+        return self.connection(name).run(command, timeout=timeout, stdin=stdin)
+
+    def reachable(self) -> list[str]:
+        return [n for n in self.names if n not in self.probe()]
+
+    def brick_paths(self, name: str) -> list[str]:
+        paths = []
+        for volume in self.spec.volumes:
+            for brick in volume.brick_list(self.spec.nodes):
+                host, _, path = brick.partition(":")
+                if host == name or host == self.spec.node(name).address:
+                    paths.append(path)
+        return paths
+
+    def node_facts(self, name: str) -> NodeFacts:
+        with self._mutex:
+            if name not in self._node_facts:
+                try:
+                    self._node_facts[name] = gather_node_facts(
+                        lambda script: self.run(name, script), name, self.names,
+                        self.brick_paths(name))
+                except GlusterCheckError as exc:
+                    self._node_facts[name] = exc
+            found = self._node_facts[name]
+        if isinstance(found, GlusterCheckError):
+            raise found
+        return found
+
+    def all_node_facts(self) -> dict[str, NodeFacts]:
+        """Facts of every reachable node, gathered in parallel."""
+        names = self.reachable()
+        with ThreadPoolExecutor(max_workers=max(1, min(16, len(names)))) as pool:
+            list(pool.map(self._try_facts, names))
+        return {n: f for n in names if isinstance(f := self._node_facts.get(n), NodeFacts)}
+
+    def _try_facts(self, name: str) -> None:
+        with contextlib.suppress(GlusterCheckError):  # recorded; the node's own checks report it
+            self.node_facts(name)
+
+    def cluster_facts(self) -> ClusterFacts:
+        """Volume state from the first reachable node whose glusterd answers."""
+        if self._cluster_facts is None:
+            facts = self.all_node_facts()
+            source = next((n for n in self.names if n in facts and facts[n].glusterd_running), None)
+            if source is None:
+                raise GlusterCheckError(
+                    "no node could report volume state: glusterd runs on none of the reachable "
+                    f"nodes ({', '.join(facts) or 'none reachable'})")
+            volumes = [v.name for v in self.spec.volumes]
+            self._cluster_facts = gather_cluster_facts(
+                lambda script: self.run(source, script, timeout=120), source, volumes)
+        return self._cluster_facts
+
+    def forget_facts(self) -> None:
+        """After a change (setup steps), facts must be gathered afresh."""
+        with self._mutex:
+            self._node_facts.clear()
+            self._cluster_facts = None
+
+    def close(self) -> None:
+        self.pool.close_all()
