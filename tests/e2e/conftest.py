@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
+import filelock
 import pytest
 
 from simcluster import SimCluster, SimConfig
@@ -31,17 +32,24 @@ class SimClusterManager:
         self.cluster.down()
 
 
+# One simulated cluster fits on a machine (it owns 10.0.0.0/16): concurrent e2e sessions queue.
+MACHINE_LOCK = "/run/glustercheck-e2e.lock"
+
+
 @pytest.fixture(scope="session")
 def sim() -> Iterator[SimClusterManager]:
     if os.geteuid() != 0:
         pytest.fail("end-to-end tests need root: they run a simulated cluster in namespaces")
-    existing = SimCluster(SimConfig())
-    if existing.is_running():
-        pytest.fail("a simulated cluster is already up; run `simcluster down` before the e2e tests "
-                    "(they bring up their own)")
-    manager = SimClusterManager()
-    yield manager
-    manager.down()
+    with filelock.FileLock(MACHINE_LOCK, timeout=3600):
+        existing = SimCluster(SimConfig())
+        if existing.is_running():
+            pytest.fail("a simulated cluster is already up; run `simcluster down` before the e2e "
+                        "tests (they bring up their own)")
+        manager = SimClusterManager()
+        try:
+            yield manager
+        finally:
+            manager.down()
 
 
 @pytest.fixture
