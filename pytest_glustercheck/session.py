@@ -131,6 +131,14 @@ class GlusterRun:
                 lambda script: self.run(source, script, timeout=120), source, volumes)
         return self._cluster_facts
 
+    def gathered_node_facts(self) -> dict[str, NodeFacts | GlusterCheckError]:
+        """What this process gathered so far, without gathering anything (for the reports)."""
+        with self._mutex:
+            return dict(self._node_facts)
+
+    def gathered_cluster_facts(self) -> ClusterFacts | None:
+        return self._cluster_facts
+
     def forget_facts(self) -> None:
         """After a change (setup steps), facts must be gathered afresh."""
         with self._mutex:

@@ -1,0 +1,27 @@
+"""Reports rendered from one plain summary dict: JSON, HTML cluster summary (with SVG topology),
+nightly history and trend, Nagios line, Prometheus text file. No pytest here."""
+
+from glustercheck.report.formats import nagios, prometheus
+from glustercheck.report.history import load_history, save_history, trend, trend_lines, write_atomic
+from glustercheck.report.html import summary_html
+from glustercheck.report.model import (
+    CANNOT_CHECK,
+    DEGRADED,
+    EXIT_STATUS,
+    HEALTHY,
+    CheckResult,
+    build_summary,
+    cluster_facts_plain,
+    first_line,
+    node_facts_plain,
+    results_of,
+    verdict,
+)
+from glustercheck.report.svg import topology_svg
+
+__all__ = [
+    "CANNOT_CHECK", "DEGRADED", "EXIT_STATUS", "HEALTHY", "CheckResult", "build_summary",
+    "cluster_facts_plain", "first_line", "load_history", "nagios", "node_facts_plain", "prometheus",
+    "results_of", "save_history", "summary_html", "topology_svg", "trend", "trend_lines", "verdict",
+    "write_atomic",
+]

@@ -1,0 +1,143 @@
+"""The run summary as plain data (JSON-ready dicts and lists), built without pytest.
+
+A summary is the single source for every output: the JSON file, the HTML cluster summary, the
+nightly history, the Nagios line and the Prometheus text file all render the same dict.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+SCHEMA = 1
+
+HEALTHY = "healthy"
+DEGRADED = "degraded"
+CANNOT_CHECK = "cannot-check"
+
+EXIT_STATUS = {HEALTHY: 0, DEGRADED: 1, CANNOT_CHECK: 3}
+"""Exit status for schedulers (documented in reports/README.md)."""
+
+PASSED, FAILED, SKIPPED, ERROR = "passed", "failed", "skipped", "error"
+BAD_OUTCOMES = (FAILED, ERROR)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check (test id) once all its phases ran."""
+
+    id: str  # pytest node id, e.g. checks/test_daemon.py::test_glusterd_running_and_enabled[rpi2]
+    node: str | None  # rpi2, volume=gv, cluster; None when the check is not about the cluster
+    outcome: str  # passed, failed, skipped, error
+    message: str  # first line of the failure / skip reason ("" when passed)
+    duration: float
+    anchor: str  # id of the row in the pytest-html table (node id, plus ::setup for setup errors)
+
+    @property
+    def check(self) -> str:
+        """The check's name without its parameters: checks/test_x.py::test_y."""
+        return self.id.split("[", 1)[0]
+
+
+def to_plain(value: Any) -> Any:
+    """Dataclasses, tuples, enums and mappings as JSON-ready values (recursively)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_plain(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def node_facts_plain(facts: Any) -> dict[str, Any]:
+    """NodeFacts as plain data; the raw hosts file is kept (it holds no secrets)."""
+    return to_plain(facts)
+
+
+def cluster_facts_plain(cluster: Any) -> dict[str, Any]:
+    """ClusterFacts as plain data, each volume with its brick groups (replica/disperse sets)."""
+    data = to_plain(cluster)
+    for name, volume in cluster.volumes.items():
+        bricks = [b.name for b in volume.bricks]
+        data["volumes"][name]["groups"] = volume.shape.groups(bricks)
+        data["volumes"][name]["true_type"] = volume.true_type
+    return data
+
+
+def first_line(text: str | None) -> str:
+    for line in (text or "").splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def counts(results: Iterable[CheckResult]) -> dict[str, int]:
+    found = {PASSED: 0, FAILED: 0, SKIPPED: 0, ERROR: 0}
+    for r in results:
+        found[r.outcome] = found.get(r.outcome, 0) + 1
+    return found
+
+
+def verdict(results: list[CheckResult], *, node_names: Iterable[str] = (),
+            unreachable: Iterable[str] = (), problem: str | None = None) -> tuple[str, str]:
+    """(verdict, reason). cannot-check: the run itself failed (usage/spec error, collection error,
+    nothing ran, every node unreachable, deadline hit without a failure); degraded: a check failed;
+    healthy: every check that ran passed or was not applicable."""
+    names, dead = set(node_names), set(unreachable)
+    bad = [r for r in results if r.outcome in BAD_OUTCOMES]
+    if problem and not bad:
+        return CANNOT_CHECK, problem
+    if names and names <= dead:
+        return CANNOT_CHECK, f"no node reachable ({', '.join(sorted(names))})"
+    if not results and not problem:
+        return CANNOT_CHECK, "no check ran"
+    if bad:
+        count = counts(results)
+        total = sum(count.values())
+        reason = f"{len(bad)} of {total} checks failed"
+        if problem:
+            reason += f"; {problem}"
+        return DEGRADED, reason
+    return HEALTHY, f"{counts(results)[PASSED]} checks passed"
+
+
+def build_summary(*, results: list[CheckResult], started: float, finished: float,
+                  spec: Mapping[str, Any] | None, nodes: Mapping[str, Any],
+                  node_errors: Mapping[str, str], cluster: Mapping[str, Any] | None,
+                  setup: Mapping[str, Any] | None, problem: str | None = None,
+                  nightly: bool = False) -> dict[str, Any]:
+    """The summary dict; `started`/`finished` are epoch seconds."""
+    node_names = [n["name"] for n in (spec or {}).get("nodes", [])]
+    unreachable = [n for n, e in node_errors.items() if e.startswith("unreachable")]
+    cluster_results = [r for r in results if r.node is not None] or results
+    verdict_, reason = verdict(cluster_results, node_names=node_names, unreachable=unreachable,
+                               problem=problem)
+    return {
+        "schema": SCHEMA,
+        "started": started,
+        "finished": finished,
+        "duration": round(finished - started, 3),
+        "nightly": nightly,
+        "verdict": verdict_,
+        "reason": reason,
+        "problem": problem,
+        "counts": counts(results),
+        "checks": [dataclasses.asdict(r) for r in results],
+        "spec": dict(spec or {}),
+        "nodes": dict(nodes),
+        "node_errors": dict(node_errors),
+        "cluster": dict(cluster) if cluster else None,
+        "setup": dict(setup) if setup else None,
+    }
+
+
+def results_of(summary: Mapping[str, Any]) -> list[CheckResult]:
+    return [CheckResult(**c) for c in summary.get("checks", [])]
