@@ -205,7 +205,7 @@ def gather_node_facts(run: Run, node: str, names: Sequence[str],
 
 def cluster_script(volumes: Sequence[str]) -> str:
     heal = "".join(
-        f"s heal:{v}; timeout 60 gluster --mode=script --xml volume heal {quote(v)} info 2>&1\n"
+        f"s {quote('heal:' + v)}; timeout 60 gluster --mode=script --xml volume heal {quote(v)} info 2>&1\n"
         for v in volumes
     )
     return (f's() {{ echo "{MARK}$1"; }}\n'
