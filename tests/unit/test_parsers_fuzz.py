@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from glustercheck.errors import ParseError
 from tests.unit.test_parsers_vectors import PARSERS, VECTORS, command_of
 
-FUZZ = settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 
 ALL_PARSERS = [parser for pair in PARSERS.values() for parser in pair if parser is not None]
 XML_PARSERS = [xml for _, xml in PARSERS.values() if xml is not None]
@@ -176,7 +176,7 @@ def mutated(draw: st.DrawFn, text: str) -> str:
     return text[:i] + draw(st.characters()) + text[i + 1 :]
 
 
-@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(path=st.sampled_from(VECTOR_FILES), data=st.data())
 def test_mutated_vectors(path: Path, data: st.DataObject) -> None:
     text = path.read_text()
