@@ -72,10 +72,13 @@ def to_pid(text: str, command: str, where: str) -> int | None:
     return value if value > 0 else None
 
 
+_SPACE = re.compile(r"\s")
+
+
 def split_brick(name: str, command: str, where: str) -> tuple[str, str]:
     """`host:/path` -> (host, path). Splits at the first ":/" so IPv6 hosts stay whole."""
     host, sep, rest = name.partition(":/")
-    if not sep or not host or any(c.isspace() for c in name):
+    if not sep or not host or _SPACE.search(name):
         raise fail(command, where, "a brick as HOST:/ABSOLUTE/PATH", name)
     return host, "/" + rest
 
