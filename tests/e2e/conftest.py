@@ -9,6 +9,7 @@ import filelock
 import pytest
 
 from simcluster import SimCluster, SimConfig
+from tests.e2e.suite_runner import converged_cluster, healthy  # noqa: F401  (fixtures)
 
 
 class SimClusterManager:

@@ -1,0 +1,267 @@
+"""Run the verification suite (checks/) as a subprocess against the simulated cluster and read back
+what it did: the outcome and message of every test id (from its JUnit XML) and the setup summary.
+
+Also `ConvergedCluster`: one converged, healthy cluster for the whole e2e session (built once, by
+the suite's own --apply), with a snapshot of its state, a health wait and a restore for fault tests.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import defusedxml.ElementTree as ET
+import pytest
+
+from glustercheck.parsers import parse_heal_info_xml, parse_peer_status_xml, parse_volume_status_xml
+from simcluster import SimCluster, SimConfig
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = SimConfig().spec_file
+NODES = SimConfig().names
+SUITE_TIMEOUT = 300.0
+HEALTH_TIMEOUT = 120.0
+CONNECT_TIMEOUT = 5.0  # the simulated cluster's spec: [connection] connect_timeout
+_SUMMARY = re.compile(r"^setup steps \((apply|check-only), [0-9.]+ s\): (\d+) change\(s\)$", re.M)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    test_id: str  # e.g. "test_glusterd_running_and_enabled[rpi2]" (function name and parameters)
+    status: str  # passed, failed, error, skipped
+    message: str  # the failure/error/skip text, "" when passed
+
+
+@dataclass
+class SuiteRun:
+    args: list[str]
+    rc: int
+    stdout: str
+    stderr: str
+    seconds: float
+    results: dict[str, Outcome] = field(default_factory=dict)
+
+    def ids(self, status: str) -> set[str]:
+        return {t for t, o in self.results.items() if o.status == status}
+
+    @property
+    def failed(self) -> set[str]:
+        return self.ids("failed") | self.ids("error")
+
+    @property
+    def passed(self) -> set[str]:
+        return self.ids("passed")
+
+    def message(self, test_id: str) -> str:
+        return self.results[test_id].message
+
+    @property
+    def changes(self) -> int:
+        """The change count of the "setup steps" terminal section (exactly one must be printed)."""
+        found = _SUMMARY.findall(self.stdout)
+        assert len(found) == 1, f"expected one setup summary line, found {found}\n{self.describe()}"
+        return int(found[0][1])
+
+    @property
+    def summary(self) -> str:
+        """The "setup steps" section of the terminal output."""
+        match = re.search(r"=+ setup steps =+\n(.*?)(?:\n=+ |\Z)", self.stdout, re.S)
+        return match.group(1) if match else ""
+
+    def describe(self) -> str:
+        """For assertion messages: what ran, how it ended, the end of its output."""
+        return (f"`pytest {' '.join(self.args)}` rc={self.rc} in {self.seconds:.1f} s\n"
+                f"--- stdout (tail) ---\n{self.stdout[-6000:]}\n--- stderr (tail) ---\n"
+                f"{self.stderr[-2000:]}")
+
+
+def _parse_junit(path: Path) -> dict[str, Outcome]:
+    results = {}
+    for case in ET.parse(path).getroot().iter("testcase"):
+        test_id = case.get("name", "")
+        status, message = "passed", ""
+        for child in case:
+            if child.tag in ("failure", "error", "skipped"):
+                status = {"failure": "failed"}.get(child.tag, child.tag)
+                message = (child.text or child.get("message", "")).strip()
+                break
+        results[test_id] = Outcome(test_id, status, message)
+    return results
+
+
+def run_suite(workdir: Path, *args: str, spec: Path = SPEC, hosts: str | None = "rpi0..rpi3",
+              timeout: float = SUITE_TIMEOUT) -> SuiteRun:
+    """`python -m pytest checks --spec SPEC [--hosts H] ARGS` in the project root, results parsed."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    number = len(list(workdir.glob("run-*")))
+    base = workdir / f"run-{number}"
+    junit = workdir / f"run-{number}.xml"
+    argv = [str(ROOT / "checks"), f"--spec={spec}", "-p", "no:cacheprovider", f"--junitxml={junit}",
+            f"--basetemp={base}", "-o", "junit_family=legacy", "-rfE"]
+    if hosts is not None:
+        argv.append(f"--hosts={hosts}")
+    argv += list(args)
+    # The outer pytest's variables (PYTEST_CURRENT_TEST, xdist's, GLUSTERCHECK_SPEC) must not leak in.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PYTEST_", "GLUSTERCHECK_SPEC"))}
+    started = time.monotonic()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "pytest", *argv], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(f"`pytest {' '.join(argv)}` did not finish within {timeout:g} s; output so far:\n"
+                    f"{(exc.stdout or b'')[-4000:]!r}")
+    seconds = time.monotonic() - started
+    run = SuiteRun(argv, proc.returncode, proc.stdout, proc.stderr, seconds)
+    if not junit.exists():
+        pytest.fail(f"the suite wrote no JUnit XML\n{run.describe()}")
+    run.results = _parse_junit(junit)
+    return run
+
+
+def write_spec(path: Path, extra: str = "", *, replace: tuple[str, str] | None = None) -> Path:
+    """A copy of the simulated cluster's spec, optionally edited, with more TOML appended."""
+    text = SPEC.read_text()
+    if replace is not None:
+        assert replace[0] in text, f"{replace[0]!r} not in the spec"
+        text = text.replace(replace[0], replace[1])
+    path.write_text(text + "\n" + extra)
+    return path
+
+
+# ----- looking into the nodes (direct, not through the suite) -----------------------------------
+
+def sh(cluster: SimCluster, node: str, script: str, *, timeout: float = 60,
+       check: bool = True, stdin: str | None = None) -> str:
+    return cluster.exec(node, ["sh", "-c", script], timeout=timeout, check=check,
+                        input_text=stdin).stdout
+
+
+def gluster(cluster: SimCluster, node: str, *args: str, timeout: float = 60,
+            check: bool = True) -> str:
+    """`gluster --mode=script ARGS` in the node; its stderr (CLI errors) folded into the output."""
+    command = f"timeout {timeout:g} gluster --mode=script {' '.join(args)} 2>&1"
+    return sh(cluster, node, command, timeout=timeout + 10, check=check)
+
+
+def cluster_state(cluster: SimCluster) -> dict[str, dict[str, str]]:
+    """/etc/hosts, `gluster volume info` and `gluster peer status` as every node prints them."""
+    return {node: {
+        "hosts": sh(cluster, node, "cat /etc/hosts"),
+        "volume info": gluster(cluster, node, "volume", "info", check=False),
+        "peer status": gluster(cluster, node, "peer", "status", check=False),
+    } for node in NODES}
+
+
+def health_problems(cluster: SimCluster, volume: str = "gv") -> list[str]:
+    """Why the cluster is not healthy: powered off, peers, bricks, self-heal daemons, pending heal."""
+    problems = []
+    for node in NODES:
+        if cluster.init_pid(node) is None:
+            return [f"{node} is powered off"]
+        peers = parse_peer_status_xml(gluster(cluster, node, "--xml", "peer", "status", check=False)
+                                      or "<cliOutput/>") if _glusterd_up(cluster, node) else None
+        if peers is None:
+            problems.append(f"{node}: glusterd not running")
+        elif len(peers) != len(NODES) - 1 or not all(p.connected and p.state == "Peer in Cluster"
+                                                     for p in peers):
+            problems.append(f"{node}: peers {[(p.hostname, p.state, p.connected) for p in peers]}")
+    if problems:
+        return problems
+    status = parse_volume_status_xml(gluster(cluster, NODES[0], "--xml", "volume", "status", volume))
+    bricks = [b for s in status for b in s.bricks]
+    if len(bricks) != len(NODES) or not all(b.online for b in bricks):
+        problems.append(f"bricks {[(b.host, b.online) for b in bricks]}")
+    shd = [d for s in status for d in s.daemons if d.name == "Self-heal Daemon" and d.online]
+    if len(shd) != len(NODES):
+        problems.append(f"{len(shd)} self-heal daemons online")
+    if not problems:
+        heal = parse_heal_info_xml(gluster(cluster, NODES[0], "--xml", "volume", "heal", volume,
+                                           "info"), volume)
+        if heal.pending_entries:
+            problems.append(f"{heal.pending_entries} entries pending heal")
+    return problems
+
+
+def _glusterd_up(cluster: SimCluster, node: str) -> bool:
+    return cluster.exec(node, ["pgrep", "-x", "glusterd"], check=False, timeout=10).returncode == 0
+
+
+def wait_healthy(cluster: SimCluster, timeout: float = HEALTH_TIMEOUT) -> float:
+    started = time.monotonic()
+    while True:
+        problems = health_problems(cluster)
+        if not problems:
+            return time.monotonic() - started
+        if time.monotonic() - started > timeout:
+            raise AssertionError(f"cluster not healthy after {timeout:g} s: {'; '.join(problems)}")
+        time.sleep(1)
+
+
+# ----- the session's converged cluster ----------------------------------------------------------
+
+class ConvergedCluster:
+    """The how-to's cluster converged by `pytest --apply`, built once and restored after faults."""
+
+    def __init__(self, sim: object, workdir: Path) -> None:
+        self.sim = sim  # tests/e2e/conftest.py's SimClusterManager
+        self.workdir = workdir
+        self.snapshot: dict[str, dict[str, str]] | None = None
+        self.builds = 0
+
+    @property
+    def cluster(self) -> SimCluster:
+        return self.sim.cluster  # type: ignore[attr-defined]
+
+    def invalidate(self) -> None:
+        """A test is about to take the cluster apart (e.g. sim.fresh()): rebuild before the next."""
+        self.snapshot = None
+
+    def adopt(self) -> None:
+        """A test converged the cluster itself and checked it: take it as the session's."""
+        wait_healthy(self.cluster)
+        self.snapshot = cluster_state(self.cluster)
+
+    def ensure(self) -> SimCluster:
+        if self.snapshot is None or not self.cluster.is_running():
+            self.build()
+        return self.cluster
+
+    def build(self) -> None:
+        self.snapshot = None
+        self.sim.fresh()  # type: ignore[attr-defined]
+        result = run_suite(self.workdir / f"build-{self.builds}", "--apply",
+                           "--replace-hosts-conflicts")
+        self.builds += 1
+        assert result.rc == 0, result.describe()
+        assert not result.failed, result.describe()
+        self.adopt()
+
+    def restore(self) -> None:
+        """After a fault test: wait until healthy and exactly as converged, else rebuild."""
+        if self.snapshot is None:
+            return
+        try:
+            wait_healthy(self.cluster)
+            now = cluster_state(self.cluster)
+            assert now == self.snapshot, "cluster state differs from the converged snapshot"
+        except Exception:  # the next test must start from a healthy cluster: rebuild it now
+            self.build()
+
+
+@pytest.fixture(scope="session")
+def converged_cluster(sim: object, tmp_path_factory: pytest.TempPathFactory) -> ConvergedCluster:
+    return ConvergedCluster(sim, tmp_path_factory.mktemp("converged"))
+
+
+@pytest.fixture
+def healthy(converged_cluster: ConvergedCluster) -> Iterator[SimCluster]:
+    """A converged, healthy cluster; restored (or rebuilt) after the test, whatever it broke."""
+    yield converged_cluster.ensure()
+    converged_cluster.restore()
