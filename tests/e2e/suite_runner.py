@@ -19,7 +19,12 @@ from pathlib import Path
 import defusedxml.ElementTree as ET
 import pytest
 
-from glustercheck.parsers import parse_heal_info_xml, parse_peer_status_xml, parse_volume_status_xml
+from glustercheck.parsers import (
+    parse_heal_info_xml,
+    parse_peer_status_xml,
+    parse_volume_info_xml,
+    parse_volume_status_xml,
+)
 from simcluster import SimCluster, SimConfig
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -150,12 +155,15 @@ def gluster(cluster: SimCluster, node: str, *args: str, timeout: float = 60,
     return sh(cluster, node, command, timeout=timeout + 10, check=check)
 
 
-def cluster_state(cluster: SimCluster) -> dict[str, dict[str, str]]:
-    """/etc/hosts, `gluster volume info` and `gluster peer status` as every node prints them."""
+def cluster_state(cluster: SimCluster) -> dict[str, dict[str, object]]:
+    """/etc/hosts, `gluster volume info` and `gluster peer status` as every node sees them. Volumes
+    parsed (options compared as a mapping) and peer records sorted: a restarted glusterd lists both
+    in another order, with the same content."""
     return {node: {
         "hosts": sh(cluster, node, "cat /etc/hosts"),
-        "volume info": gluster(cluster, node, "volume", "info", check=False),
-        "peer status": gluster(cluster, node, "peer", "status", check=False),
+        "volume info": parse_volume_info_xml(gluster(cluster, node, "--xml", "volume", "info")),
+        "peer status": "\n\n".join(sorted(
+            gluster(cluster, node, "peer", "status", check=False).split("\n\n"))),
     } for node in NODES}
 
 
@@ -212,7 +220,7 @@ class ConvergedCluster:
     def __init__(self, sim: object, workdir: Path) -> None:
         self.sim = sim  # tests/e2e/conftest.py's SimClusterManager
         self.workdir = workdir
-        self.snapshot: dict[str, dict[str, str]] | None = None
+        self.snapshot: dict[str, dict[str, object]] | None = None
         self.builds = 0
 
     @property
@@ -250,8 +258,10 @@ class ConvergedCluster:
         try:
             wait_healthy(self.cluster)
             now = cluster_state(self.cluster)
-            assert now == self.snapshot, "cluster state differs from the converged snapshot"
-        except Exception:  # the next test must start from a healthy cluster: rebuild it now
+            differs = {f"{n}: {k}" for n, v in now.items() for k in v if v[k] != self.snapshot[n][k]}
+            assert not differs, f"differs from the converged snapshot: {', '.join(sorted(differs))}"
+        except Exception as exc:  # the next test must start from a healthy cluster: rebuild it now
+            print(f"cluster not restored ({exc}); rebuilding it")
             self.build()
 
 
