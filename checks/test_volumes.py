@@ -88,7 +88,8 @@ def test_no_pending_heal_or_split_brain(volume: str, run: GlusterRun, cluster: C
         if not heal.applicable:
             pytest.skip(f"not applicable: {volume} is a distribute volume (no replicas to heal)")
         pending = heal.pending_entries
-        if pending == 0 or time.monotonic() > deadline:
+        # None: a brick is not connected, so no heal can finish while we wait; report it now.
+        if pending is None or pending == 0 or time.monotonic() > deadline:
             break
         time.sleep(2)  # a heal in progress: look again until the deadline
         run.forget_facts()
