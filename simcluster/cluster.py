@@ -178,6 +178,7 @@ class SimCluster:
 
     def _boot(self, names: Sequence[str]) -> None:
         for name in names:
+            network.set_node_link(self.config, name, up=True)  # powered on: its NIC answers again
             node_dir = self.config.node_dir(name)
             for marker in ("booted", "boot-failed"):
                 (node_dir / marker).unlink(missing_ok=True)
@@ -270,6 +271,9 @@ class SimCluster:
         launcher = self._launchers.pop(name, None)
         if launcher:
             launcher.wait(timeout=10)
+        # The named network namespace outlives the node's processes: without this, the kernel of a
+        # "powered-off" node still answered ARP, ping and TCP (an instant RST instead of a timeout).
+        network.set_node_link(self.config, name, up=False)
 
     def start_node(self, name: str) -> None:
         """Power a node on; glusterd comes back if it was enabled, as systemd would start it."""

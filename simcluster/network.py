@@ -73,6 +73,11 @@ def set_link(config: SimConfig, index: int, up: bool) -> None:
     run(["ip", "link", "set", config.host_veth(index), "up" if up else "down"])
 
 
+def set_node_link(config: SimConfig, name: str, up: bool) -> None:
+    """The node's own interface (eth0 in its namespace): down while the node is powered off."""
+    run(["ip", "-n", config.netns(name), "link", "set", "eth0", "up" if up else "down"])
+
+
 def link_is_up(config: SimConfig, index: int) -> bool:
     path = Path(f"/sys/class/net/{config.host_veth(index)}/operstate")
     return path.exists() and path.read_text().strip() != "down"
