@@ -162,8 +162,9 @@ def cluster_state(cluster: SimCluster) -> dict[str, dict[str, object]]:
     return {node: {
         "hosts": sh(cluster, node, "cat /etc/hosts"),
         "volume info": parse_volume_info_xml(gluster(cluster, node, "--xml", "volume", "info")),
-        "peer status": "\n\n".join(sorted(
-            gluster(cluster, node, "peer", "status", check=False).split("\n\n"))),
+        "peer status": sorted((p.uuid, p.hostname, tuple(sorted(p.names)), p.state, p.connected)
+                              for p in parse_peer_status_xml(
+                                  gluster(cluster, node, "--xml", "peer", "status"))),
     } for node in NODES}
 
 
@@ -258,7 +259,8 @@ class ConvergedCluster:
         try:
             wait_healthy(self.cluster)
             now = cluster_state(self.cluster)
-            differs = {f"{n}: {k}" for n, v in now.items() for k in v if v[k] != self.snapshot[n][k]}
+            differs = {f"{n}: {k} {self.snapshot[n][k]!r} -> {v[k]!r}"
+                       for n, v in now.items() for k in v if v[k] != self.snapshot[n][k]}
             assert not differs, f"differs from the converged snapshot: {', '.join(sorted(differs))}"
         except Exception as exc:  # the next test must start from a healthy cluster: rebuild it now
             print(f"cluster not restored ({exc}); rebuilding it")
