@@ -45,7 +45,7 @@ def brick_count(name: str) -> int:
 
 @pytest.fixture(scope="module")
 def volumes(sim) -> Iterator[SimCluster]:
-    with gluster_cluster(sim.ensure_up()) as cluster:
+    with gluster_cluster(sim.fresh()) as cluster:
         try:
             for name, layout in VOLUMES.items():
                 gluster(cluster, "volume", "create", name, *layout)

@@ -51,7 +51,14 @@ def peer_states(cluster: SimCluster, node: str) -> list[str]:
     return [line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("State: ")]
 
 
-def test_each_node_has_its_own_etc_hosts(cluster: SimCluster) -> None:
+@pytest.fixture(scope="module")
+def bare(sim) -> SimCluster:
+    """Nodes as after first boot (earlier test modules may have converged the session's cluster)."""
+    return sim.fresh()
+
+
+def test_each_node_has_its_own_etc_hosts(bare: SimCluster) -> None:
+    cluster = bare
     for node in cluster.config.names:
         result = ssh(cluster, node, "cat /etc/hosts; hostname")
         assert result.returncode == 0, result.stderr
@@ -64,14 +71,16 @@ def test_each_node_has_its_own_etc_hosts(cluster: SimCluster) -> None:
     ssh(cluster, "rpi0", "sudo sed -i '/^10.0.1.1 rpi1$/d' /etc/hosts")
 
 
-def test_ssh_as_pi_with_passwordless_sudo_and_as_root(cluster: SimCluster) -> None:
+def test_ssh_as_pi_with_passwordless_sudo_and_as_root(bare: SimCluster) -> None:
+    cluster = bare
     for node in cluster.config.names:
         result = ssh(cluster, node, "id -un; sudo -n id -un")
         assert (result.returncode, result.stdout) == (0, "pi\nroot\n"), result.stderr
         assert ssh(cluster, node, "id -u", user="root").stdout == "0\n"
 
 
-def test_host_keys_are_checked(cluster: SimCluster, tmp_path: Path) -> None:
+def test_host_keys_are_checked(bare: SimCluster, tmp_path: Path) -> None:
+    cluster = bare
     wrong = tmp_path / "known_hosts"
     lines = cluster.config.known_hosts.read_text().splitlines()
     rpi1_key = lines[1].split(" ", 1)[1]
@@ -84,14 +93,16 @@ def test_host_keys_are_checked(cluster: SimCluster, tmp_path: Path) -> None:
     assert "REMOTE HOST IDENTIFICATION HAS CHANGED" in result.stderr
 
 
-def test_nodes_ping_each_other_by_address(cluster: SimCluster) -> None:
+def test_nodes_ping_each_other_by_address(bare: SimCluster) -> None:
+    cluster = bare
     for node in cluster.config.names:
         others = [cluster.config.address(i) for i, n in enumerate(cluster.config.names) if n != node]
         result = ssh(cluster, node, " && ".join(f"ping -c1 -W1 {a} >/dev/null" for a in others))
         assert result.returncode == 0, f"{node}: {result.stderr}"
 
 
-def test_nodes_have_private_pid_namespaces_and_brick_disks(cluster: SimCluster) -> None:
+def test_nodes_have_private_pid_namespaces_and_brick_disks(bare: SimCluster) -> None:
+    cluster = bare
     result = cluster.exec("rpi1", ["sh", "-c", "ps -e -o comm= | sort | uniq; mountpoint /mnt/usb"])
     assert "sshd" in result.stdout
     assert "is a mountpoint" in result.stdout

@@ -226,7 +226,7 @@ def test_glusterd_accepts_exactly_what_the_validator_accepts(sim) -> None:
     rng = random.Random(SEED)
     layouts = [generate(rng, k) for k in range(LAYOUTS)]
     aliases = {f"10.0.1.{i}": f"rpi{i}" for i in range(NODES)}
-    with gluster_cluster(sim.ensure_up()) as cluster:
+    with gluster_cluster(sim.fresh()) as cluster:
         hosts = {b.rpartition(":")[0] for lay in layouts for b in lay.words if ":/" in b}
         resolvable = resolvable_on(cluster, "rpi0", hosts)
         assert all(resolvable[h] for h in hosts if not h.startswith("nohost")), resolvable
