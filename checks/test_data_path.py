@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -48,12 +49,15 @@ def mounts(run: GlusterRun, volume: str, cluster: ClusterFacts) -> Iterator[tupl
     nodes = run.reachable()
     if len(nodes) < 2:
         pytest.fail("the data path check needs two reachable nodes", pytrace=False)
-    writer = Mount(run, nodes[0], volume)
-    try:
-        reader = Mount(run, nodes[1], volume)
-    except BaseException:
-        writer.close()
-        raise
+    # Mount on both nodes at once: with a brick's node down, each mount waits for it (~10 s).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pending = [pool.submit(Mount, run, node, volume) for node in nodes[:2]]
+        done = [f for f in pending if f.exception() is None]
+    if len(done) < 2:
+        for future in done:
+            future.result().close()
+        raise next(f.exception() for f in pending if f.exception() is not None)
+    writer, reader = (f.result() for f in pending)
     yield writer, reader
     reader.close()
     writer.close()

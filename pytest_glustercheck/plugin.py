@@ -109,6 +109,9 @@ def reachable(run: GlusterRun, node: str) -> str:
 
 @pytest.fixture
 def facts(run: GlusterRun, converged: None, reachable: str) -> NodeFacts:
+    # Every node's facts at once: one by one, each node would wait out its own ping/TCP timeouts
+    # towards a dead peer in turn.
+    run.all_node_facts()
     try:
         return run.node_facts(reachable)
     except GlusterCheckError as exc:

@@ -49,6 +49,8 @@ class GlusterRun:
     _node_facts: dict[str, NodeFacts | GlusterCheckError] = field(default_factory=dict)
     _cluster_facts: ClusterFacts | None = None
     _mutex: threading.Lock = field(default_factory=threading.Lock)
+    _node_locks: dict[str, threading.Lock] = field(default_factory=dict)
+    _cluster_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.pool = ConnectionPool(self.options)
@@ -94,6 +96,8 @@ class GlusterRun:
 
     def node_facts(self, name: str) -> NodeFacts:
         with self._mutex:
+            node_lock = self._node_locks.setdefault(name, threading.Lock())
+        with node_lock:  # one gathering per node at a time; different nodes side by side
             if name not in self._node_facts:
                 try:
                     self._node_facts[name] = gather_node_facts(
@@ -107,9 +111,12 @@ class GlusterRun:
         return found
 
     def all_node_facts(self) -> dict[str, NodeFacts]:
-        """Facts of every reachable node, gathered in parallel."""
+        """Facts of every reachable node, and the cluster's volume state, gathered side by side:
+        with a node down, gluster's own waits (heal info, ~10 s) overlap the per-node work."""
         names = self.reachable()
-        with ThreadPoolExecutor(max_workers=max(1, min(16, len(names)))) as pool:
+        with ThreadPoolExecutor(max_workers=max(2, min(17, len(names) + 1))) as pool:
+            if names and self._cluster_facts is None:
+                pool.submit(self._try_cluster_facts, names[0])
             list(pool.map(self._try_facts, names))
         return {n: f for n in names if isinstance(f := self._node_facts.get(n), NodeFacts)}
 
@@ -117,19 +124,30 @@ class GlusterRun:
         with contextlib.suppress(GlusterCheckError):  # recorded; the node's own checks report it
             self.node_facts(name)
 
+    def _try_cluster_facts(self, source: str) -> None:
+        with contextlib.suppress(GlusterCheckError):  # cluster_facts() then asks another node
+            self._cluster_facts_from(source)
+
+    def _cluster_facts_from(self, source: str) -> ClusterFacts:
+        with self._cluster_lock:
+            if self._cluster_facts is None or self._cluster_facts.source != source:
+                volumes = [v.name for v in self.spec.volumes]
+                self._cluster_facts = gather_cluster_facts(
+                    lambda script: self.run(source, script, timeout=120), source, volumes)
+            return self._cluster_facts
+
     def cluster_facts(self) -> ClusterFacts:
         """Volume state from the first reachable node whose glusterd answers."""
-        if self._cluster_facts is None:
-            facts = self.all_node_facts()
-            source = next((n for n in self.names if n in facts and facts[n].glusterd_running), None)
-            if source is None:
-                raise GlusterCheckError(
-                    "no node could report volume state: glusterd runs on none of the reachable "
-                    f"nodes ({', '.join(facts) or 'none reachable'})")
-            volumes = [v.name for v in self.spec.volumes]
-            self._cluster_facts = gather_cluster_facts(
-                lambda script: self.run(source, script, timeout=120), source, volumes)
-        return self._cluster_facts
+        facts = self.all_node_facts()
+        found = self._cluster_facts
+        if found is not None and facts.get(found.source) and facts[found.source].glusterd_running:
+            return found
+        source = next((n for n in self.names if n in facts and facts[n].glusterd_running), None)
+        if source is None:
+            raise GlusterCheckError(
+                "no node could report volume state: glusterd runs on none of the reachable "
+                f"nodes ({', '.join(facts) or 'none reachable'})")
+        return self._cluster_facts_from(source)
 
     def gathered_node_facts(self) -> dict[str, NodeFacts | GlusterCheckError]:
         """What this process gathered so far, without gathering anything (for the reports)."""
