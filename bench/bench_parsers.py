@@ -18,6 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from defusedxml.ElementTree import fromstring as defused_fromstring
+
 from glustercheck.parsers import Brick, Volume, parse_volume_info, parse_volume_info_xml
 from glustercheck.volume_shape import VolumeShape
 from tests.unit.test_parsers_render import render_volume_info, render_volume_info_xml
@@ -45,7 +47,7 @@ def big_volume(bricks: int) -> Volume:
     )
 
 
-def measure(parse: Callable[[str], list[Volume]], text: str, runs: int) -> float:
+def measure(parse: Callable[[str], object], text: str, runs: int) -> float:
     """Median seconds per parse."""
     parse(text)  # warm up (regex compilation, imports)
     times = []
@@ -68,15 +70,19 @@ def main() -> None:
         "plain": (parse_volume_info, render_volume_info([volume])),
         "xml": (parse_volume_info_xml, render_volume_info_xml([volume])),
     }
+    # Baselines in the same run: the least any parser must do (split lines / build the XML tree).
+    baselines = {"plain": lambda text: text.splitlines(), "xml": defused_fromstring}
     print(f"gluster volume info, {args.bricks} bricks, median of {args.runs} runs")
     for name, (parse, text) in inputs.items():
         (parsed,) = parse(text)
         if parsed.shape != volume.shape or [b.name for b in parsed.bricks] != [b.name for b in volume.bricks]:
             raise SystemExit(f"{name}: the parse does not give back the volume it was built from")
         seconds = measure(parse, text, args.runs)
+        baseline = measure(baselines[name], text, args.runs)
         print(
             f"  {name:5}  {len(text) / 1024:7.1f} KiB  {seconds * 1000:8.2f} ms/parse  "
-            f"{args.bricks / seconds:12,.0f} bricks/s"
+            f"{args.bricks / seconds:12,.0f} bricks/s  {seconds / baseline:6.1f}x baseline "
+            f"({baseline * 1000:.2f} ms)"
         )
 
 
