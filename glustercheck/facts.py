@@ -116,7 +116,7 @@ s getent; for n in {all_names}; do
 s links; for n in {others}; do (r=no; p=no; t=no
   getent ahostsv4 "$n" >/dev/null && r=yes
   [ $r = yes ] && ping -c1 -W1 "$n" >/dev/null 2>&1 && p=yes
-  [ $r = yes ] && timeout 2 bash -c "exec 3<>/dev/tcp/$n/{GLUSTERD_PORT}" 2>/dev/null && t=yes
+  [ $r = yes ] && timeout 1 bash -c "exec 3<>/dev/tcp/$n/{GLUSTERD_PORT}" 2>/dev/null && t=yes
   echo "$n $r $p $t") & done; wait
 s glusterd; pgrep -x glusterd >/dev/null && echo running || echo stopped
 s pid1; cat /proc/1/comm

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,9 +51,13 @@ class GlusterRun:
     _mutex: threading.Lock = field(default_factory=threading.Lock)
     _node_locks: dict[str, threading.Lock] = field(default_factory=dict)
     _cluster_lock: threading.Lock = field(default_factory=threading.Lock)
+    _cluster_future: Future[None] | None = None
 
     def __post_init__(self) -> None:
         self.pool = ConnectionPool(self.options)
+        # Volume state is gathered in the background: with a brick's node down, gluster's own
+        # `heal info` waits ~10 s for it, which then overlaps the per-node checks.
+        self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cluster-facts")
 
     @property
     def names(self) -> list[str]:
@@ -114,9 +118,10 @@ class GlusterRun:
         """Facts of every reachable node, and the cluster's volume state, gathered side by side:
         with a node down, gluster's own waits (heal info, ~10 s) overlap the per-node work."""
         names = self.reachable()
-        with ThreadPoolExecutor(max_workers=max(2, min(17, len(names) + 1))) as pool:
-            if names and self._cluster_facts is None:
-                pool.submit(self._try_cluster_facts, names[0])
+        with self._mutex:
+            if names and self._cluster_facts is None and self._cluster_future is None:
+                self._cluster_future = self._background.submit(self._try_cluster_facts, names[0])
+        with ThreadPoolExecutor(max_workers=max(1, min(16, len(names)))) as pool:
             list(pool.map(self._try_facts, names))
         return {n: f for n in names if isinstance(f := self._node_facts.get(n), NodeFacts)}
 
@@ -139,6 +144,8 @@ class GlusterRun:
     def cluster_facts(self) -> ClusterFacts:
         """Volume state from the first reachable node whose glusterd answers."""
         facts = self.all_node_facts()
+        if self._cluster_future is not None:
+            self._cluster_future.result()
         found = self._cluster_facts
         if found is not None and facts.get(found.source) and facts[found.source].glusterd_running:
             return found
@@ -159,9 +166,13 @@ class GlusterRun:
 
     def forget_facts(self) -> None:
         """After a change (setup steps), facts must be gathered afresh."""
+        if self._cluster_future is not None:
+            self._cluster_future.result()  # let a gathering under way finish before forgetting
         with self._mutex:
             self._node_facts.clear()
             self._cluster_facts = None
+            self._cluster_future = None
 
     def close(self) -> None:
+        self._background.shutdown(wait=True)
         self.pool.close_all()

@@ -181,18 +181,25 @@ def _set_options(ctx: SetupContext, first: str, volume: VolumeSpec, found: Volum
 
 
 def _bricks_online(ctx: SetupContext, node: str, volume: str) -> bool:
+    """Every brick online and, for replicated/dispersed volumes, a self-heal daemon on each of
+    their servers (they start a moment after the bricks)."""
     info = _volume_info(ctx, node)[volume]
     result = ctx.gluster(node, ["--xml", "volume", "status", volume], write=False)
     statuses = parse_volume_status_xml(result.stdout)
     online = {(b.host, b.path) for s in statuses for b in s.bricks if b.online}
-    return all((b.host, b.path) in online for b in info.bricks)
+    if not all((b.host, b.path) in online for b in info.bricks):
+        return False
+    if info.shape.is_distribute_only:
+        return True
+    healers = sum(1 for s in statuses for d in s.daemons if d.name == "Self-heal Daemon" and d.online)
+    return healers >= len({b.host for b in info.bricks})
 
 
 def _start(ctx: SetupContext, first: str, volume: VolumeSpec, found: Volume | None) -> None:
     key = f"volume={volume.name}"
     if found is not None and found.status == "Started":
         if not _bricks_online(ctx, first, volume.name):
-            ctx.problem(key, "started, but not every brick is online")
+            ctx.problem(key, "started, but not every brick or self-heal daemon is online")
         return
     if not ctx.apply:
         if found is not None:
@@ -201,5 +208,6 @@ def _start(ctx: SetupContext, first: str, volume: VolumeSpec, found: Volume | No
     ctx.gluster(first, ["volume", "start", volume.name], write=True)
     ctx.changed(CLUSTER, f"started volume {volume.name}")
     took = wait_until(lambda: _bricks_online(ctx, first, volume.name),
-                      timeout=BRICKS_ONLINE_TIMEOUT, what=f"every brick of {volume.name} online")
-    ctx.inspected(key, f"all bricks online {took:.1f} s after start")
+                      timeout=BRICKS_ONLINE_TIMEOUT,
+                      what=f"every brick and self-heal daemon of {volume.name} online")
+    ctx.inspected(key, f"all bricks and self-heal daemons online {took:.1f} s after start")

@@ -1,0 +1,55 @@
+"""Nightly trend on the simulated cluster: a fault injected between two nightly runs is listed as
+NEW (stdout, summary.json, HTML); a run after the fault is removed lists it as FIXED."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from simcluster import SimCluster
+from tests.e2e.suite_runner import SuiteRun, run_suite, wait_healthy
+
+pytestmark = pytest.mark.e2e
+
+FAULT_CHECK = "test_glusterd_running_and_enabled[rpi3]"
+
+
+def nightly(workdir: Path, reports: Path) -> SuiteRun:
+    return run_suite(workdir, "--nightly", f"--report-dir={reports}", "--keep", "5",
+                     f"--html={reports / 'nightly.html'}", "--self-contained-html")
+
+
+def trend(reports: Path) -> dict:
+    return json.loads((reports / "summary.json").read_text())["trend"]
+
+
+def ids(items: list[dict]) -> set[str]:
+    return {item["id"].rsplit("::", 1)[-1] for item in items}
+
+
+def test_fault_between_nightly_runs_is_new_then_fixed(healthy: SimCluster, tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    first = nightly(tmp_path / "runs", reports)
+    assert first.returncode == 0, first.describe()
+
+    healthy.kill_glusterd("rpi3")
+    second = nightly(tmp_path / "runs", reports)
+    assert second.returncode == 1, second.describe()  # degraded
+    new = ids(trend(reports)["new"])
+    assert FAULT_CHECK in new
+    assert trend(reports)["fixed"] == []
+    assert f"NEW        checks/test_daemon.py::{FAULT_CHECK}" in second.stdout
+    assert "test_glusterd_running_and_enabled[rpi0]" not in new  # the other nodes are fine
+    html = (reports / "nightly.html").read_text()
+    assert "NEW</span> checks/test_daemon.py::" + FAULT_CHECK in html
+
+    healthy.exec("rpi3", ["/usr/sbin/glusterd", "-p", "/run/glusterd.pid"])
+    wait_healthy(healthy)
+    third = nightly(tmp_path / "runs", reports)
+    assert third.returncode == 0, third.describe()
+    assert FAULT_CHECK in ids(trend(reports)["fixed"])
+    assert trend(reports)["new"] == []
+    assert f"FIXED      checks/test_daemon.py::{FAULT_CHECK}" in third.stdout
+    assert len(list((reports / "history").glob("summary-*.json"))) == 3
