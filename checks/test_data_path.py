@@ -88,15 +88,18 @@ def test_written_on_one_node_reads_back_on_another(volume: str, mounts: tuple[Mo
 
 def _placement_problems(run: GlusterRun, cluster: ClusterFacts, volume: str,
                         names: list[str]) -> list[str]:
-    """Each file must be on every brick of one replica set and on no other brick."""
+    """Each file must be on every brick of one replica set and on no other brick (DHT link files,
+    zero-byte pointers with only the sticky bit set, are not copies)."""
     found = cluster.volumes[volume]
     if found.shape.disperse or found.shape.is_distribute_only:
         return []  # disperse stores fragments; distribute has one copy by definition
     holders: dict[str, set[str]] = {name: set() for name in names}
     for brick in found.bricks:
         node = next((n.name for n in run.spec.nodes if brick.host in (n.name, n.address)), brick.host)
-        listing = run.run(node, f"cd {quote(brick.path)} && ls -1 {' '.join(names)} 2>/dev/null")
-        for name in listing.stdout.split():
+        listing = run.run(node, f"cd {quote(brick.path)} && stat -c '%A %s %n' {' '.join(names)} 2>/dev/null")
+        for mode, size, name in (line.split(" ", 2) for line in listing.stdout.splitlines()):
+            if mode == "---------T" and size == "0":
+                continue  # a DHT link file (data placed elsewhere, e.g. this brick is nearly full)
             holders[name].add(brick.name)
     groups = [set(g) for g in found.shape.groups([b.name for b in found.bricks])]
     problems = []

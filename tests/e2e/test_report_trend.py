@@ -13,7 +13,8 @@ from tests.e2e.suite_runner import SuiteRun, run_suite, wait_healthy
 
 pytestmark = pytest.mark.e2e
 
-FAULT_CHECK = "test_glusterd_running_and_enabled[rpi3]"
+FAULT_CHECK = "test_brick_filesystems_have_room[rpi3]"
+FILLER = "/mnt/usb/glustercheck-e2e-filler"  # beside the brick directory, not in it
 
 
 def nightly(workdir: Path, reports: Path) -> SuiteRun:
@@ -32,24 +33,24 @@ def ids(items: list[dict]) -> set[str]:
 def test_fault_between_nightly_runs_is_new_then_fixed(healthy: SimCluster, tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     first = nightly(tmp_path / "runs", reports)
-    assert first.returncode == 0, first.describe()
+    assert first.rc == 0, first.describe()
 
-    healthy.kill_glusterd("rpi3")
+    healthy.exec("rpi3", ["fallocate", "-l", "122M", FILLER])  # > 90 % of the 128 MB brick disk
     second = nightly(tmp_path / "runs", reports)
-    assert second.returncode == 1, second.describe()  # degraded
+    assert second.rc == 1, second.describe()  # degraded
     new = ids(trend(reports)["new"])
     assert FAULT_CHECK in new
     assert trend(reports)["fixed"] == []
-    assert f"NEW        checks/test_daemon.py::{FAULT_CHECK}" in second.stdout
-    assert "test_glusterd_running_and_enabled[rpi0]" not in new  # the other nodes are fine
+    assert new == {FAULT_CHECK}, second.describe()  # the other nodes and checks are fine
+    assert f"NEW        checks/test_capacity.py::{FAULT_CHECK}" in second.stdout
     html = (reports / "nightly.html").read_text()
-    assert "NEW</span> checks/test_daemon.py::" + FAULT_CHECK in html
+    assert "NEW</span> checks/test_capacity.py::" + FAULT_CHECK in html
 
-    healthy.exec("rpi3", ["/usr/sbin/glusterd", "-p", "/run/glusterd.pid"])
+    healthy.exec("rpi3", ["rm", "-f", FILLER])
     wait_healthy(healthy)
     third = nightly(tmp_path / "runs", reports)
-    assert third.returncode == 0, third.describe()
+    assert third.rc == 0, third.describe()
     assert FAULT_CHECK in ids(trend(reports)["fixed"])
     assert trend(reports)["new"] == []
-    assert f"FIXED      checks/test_daemon.py::{FAULT_CHECK}" in third.stdout
+    assert f"FIXED      checks/test_capacity.py::{FAULT_CHECK}" in third.stdout
     assert len(list((reports / "history").glob("summary-*.json"))) == 3
