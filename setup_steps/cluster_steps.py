@@ -108,8 +108,13 @@ def _check_bricks_unused(ctx: SetupContext, bricks: tuple[str, ...]) -> None:
         host, _, path = brick.partition(":")
         node = next((n.name for n in ctx.run.spec.nodes if host in (n.name, n.address)), host)
         q = shlex.quote(path)
-        probe = ctx.sh(node, f"[ -e {q} ] && getfattr --absolute-names -n trusted.glusterfs.volume-id "
-                             f"-e hex {q} 2>/dev/null | sed -n 's/^trusted.glusterfs.volume-id=//p'")
+        probe = ctx.sh(node, "command -v getfattr >/dev/null || exit 127; "
+                             f"[ -e {q} ] || exit 0; getfattr --absolute-names -n "
+                             f"trusted.glusterfs.volume-id -e hex {q} 2>/dev/null | "
+                             "sed -n 's/^trusted.glusterfs.volume-id=//p'")
+        if probe.rc == 127:  # without it a used brick would look unused: refuse to guess
+            raise SetupError(f"{node}: getfattr is missing, so brick {brick} cannot be checked for "
+                             "an earlier volume; install it: apt-get install attr")
         if probe.stdout.strip():
             raise SetupError(
                 f"brick {brick} already belongs to a volume (trusted.glusterfs.volume-id="
