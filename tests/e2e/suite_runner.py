@@ -19,13 +19,14 @@ from pathlib import Path
 import defusedxml.ElementTree as ET
 import pytest
 
+from glustercheck.errors import GlusterCheckError
 from glustercheck.parsers import (
     parse_heal_info_xml,
     parse_peer_status_xml,
     parse_volume_info_xml,
     parse_volume_status_xml,
 )
-from simcluster import SimCluster, SimConfig
+from simcluster import SimCluster, SimClusterError, SimConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = SimConfig().spec_file
@@ -205,7 +206,10 @@ def _glusterd_up(cluster: SimCluster, node: str) -> bool:
 def wait_healthy(cluster: SimCluster, timeout: float = HEALTH_TIMEOUT) -> float:
     started = time.monotonic()
     while True:
-        problems = health_problems(cluster)
+        try:
+            problems = health_problems(cluster)
+        except (GlusterCheckError, SimClusterError) as exc:  # e.g. "Locking failed on rpi3" while
+            problems = [str(exc)]                            # a reconnected peer settles: look again
         if not problems:
             return time.monotonic() - started
         if time.monotonic() - started > timeout:
@@ -222,6 +226,7 @@ class ConvergedCluster:
         self.sim = sim  # tests/e2e/conftest.py's SimClusterManager
         self.workdir = workdir
         self.snapshot: dict[str, dict[str, object]] | None = None
+        self.nodes: dict[str, int | None] = {}  # node -> init pid when last known converged
         self.builds = 0
 
     @property
@@ -236,9 +241,15 @@ class ConvergedCluster:
         """A test converged the cluster itself and checked it: take it as the session's."""
         wait_healthy(self.cluster)
         self.snapshot = cluster_state(self.cluster)
+        self.nodes = self._init_pids()
+
+    def _init_pids(self) -> dict[str, int | None]:
+        return {n: self.cluster.init_pid(n) for n in self.cluster.config.names}
 
     def ensure(self) -> SimCluster:
-        if self.snapshot is None or not self.cluster.is_running():
+        # Other test modules may have replaced the nodes (sim.fresh(), a direct SimCluster.up()):
+        # new init processes mean new, bare nodes.
+        if self.snapshot is None or not self.cluster.is_running() or self._init_pids() != self.nodes:
             self.build()
         return self.cluster
 
@@ -262,6 +273,7 @@ class ConvergedCluster:
             differs = {f"{n}: {k} {self.snapshot[n][k]!r} -> {v[k]!r}"
                        for n, v in now.items() for k in v if v[k] != self.snapshot[n][k]}
             assert not differs, f"differs from the converged snapshot: {', '.join(sorted(differs))}"
+            self.nodes = self._init_pids()  # a node powered off and on again is the same node
         except Exception as exc:  # the next test must start from a healthy cluster: rebuild it now
             print(f"cluster not restored ({exc}); rebuilding it")
             self.build()
