@@ -87,6 +87,11 @@ def split_all(bricks: tuple[str, ...]) -> list[Parsed]:
     ]
 
 
+def _has_space(text: str) -> bool:
+    # str methods first (this runs per brick); only non-printable text can hide other whitespace
+    return (" " in text or not text.isprintable()) and _SPACE.search(text) is not None
+
+
 def check_bricks(
     req: CreateRequest,
     parsed: list[Parsed],
@@ -124,7 +129,7 @@ def check_bricks(
                 f"{other[0]} and {brick} are the same directory on the same server: gluster takes it "
                 "twice (with force) and the two copies would be one. Use one name per server"
             )
-        if _SPACE.search(raw_path) or path == "/" or path.startswith("/var/lib/glusterd"):
+        if _has_space(raw_path) or path == "/" or path.startswith("/var/lib/glusterd"):
             _check_path(req, version, host, raw_path, path, out=out)
     return ids
 

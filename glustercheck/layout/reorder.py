@@ -80,7 +80,7 @@ def suggest_order(
     key = _key(server_of)
     servers = [key(b) for b in bricks]
     starts = range(0, n, group_size)
-    bad = [g for g, i in enumerate(starts) if len(set(servers[i : i + group_size])) < min(group_size, n - i)]
+    bad = _bad_groups(servers, group_size)
     if not bad or _blocker(servers, group_size):
         return None
     bad_set = set(bad)
@@ -102,6 +102,17 @@ def suggest_order(
     return tuple(order)
 
 
+def _bad_groups(servers: list[Hashable], size: int) -> list[int]:
+    """Indexes of the groups with a repeated server (column-wise zip: this runs per brick)."""
+    full = len(servers) // size
+    rows = zip(*(servers[j : full * size : size] for j in range(size)), strict=True)
+    bad = [g for g, row in enumerate(rows) if len(set(row)) < size]
+    tail = servers[full * size :]
+    if len(set(tail)) < len(tail):
+        bad.append(full)
+    return bad
+
+
 def _fill(
     pool: list[int], n: int, servers: list[Hashable], size: int, arbiter: bool
 ) -> dict[int, list[int]] | None:
@@ -116,9 +127,9 @@ def _fill(
     members = dict(zip(pool, _deal(columns, servers), strict=True))
     if split and not _place_arbiters([g * size + size - 1 for g in full], full, members, servers):
         return None
-    for got in members.values():
-        if len({servers[i] for i in got}) < len(got):
-            return None
+    at = servers.__getitem__
+    if any(len(set(map(at, got))) < len(got) for got in members.values()):
+        return None
     return members
 
 
