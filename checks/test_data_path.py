@@ -95,7 +95,8 @@ def _placement_problems(run: GlusterRun, cluster: ClusterFacts, volume: str,
         return []  # disperse stores fragments; distribute has one copy by definition
     holders: dict[str, set[str]] = {name: set() for name in names}
     for brick in found.bricks:
-        node = next((n.name for n in run.spec.nodes if brick.host in (n.name, n.address)), brick.host)
+        owner = run.spec.node_for_host(brick.host)
+        node = owner.name if owner else brick.host
         listing = run.run(node, f"cd {quote(brick.path)} && stat -c '%A %s %n' {' '.join(names)} 2>/dev/null")
         for mode, size, name in (line.split(" ", 2) for line in listing.stdout.splitlines()):
             if mode == "---------T" and size == "0":

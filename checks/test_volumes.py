@@ -7,13 +7,13 @@ import time
 
 import pytest
 
+from glustercheck.declared import layout_difference
 from glustercheck.facts import ClusterFacts
 from glustercheck.layout import same_server_groups
 from glustercheck.parsers import Volume
 from glustercheck.spec import ClusterSpec, VolumeSpec
 from pytest_glustercheck.messages import fail
 from pytest_glustercheck.session import GlusterRun
-from setup_steps.cluster_steps import layout_difference
 from setup_steps.context import SetupReport
 
 

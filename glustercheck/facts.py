@@ -233,12 +233,9 @@ def parse_cluster_facts(source: str, text: str, wanted: Sequence[str]) -> Cluste
         if key not in sec:
             continue
         try:
-            heal[name] = parse_heal_info_xml(sec[key])
+            heal[name] = parse_heal_info_xml(sec[key], name)
         except ParseError as exc:
-            if "supported for only volumes of replicate/disperse" in sec[key]:
-                heal[name] = HealInfo(volume=name, applicable=False, bricks=())
-            else:
-                errors[f"heal info {name}"] = str(exc)
+            errors[f"heal info {name}"] = str(exc)
     return ClusterFacts(source, volumes, status, heal, errors)
 
 

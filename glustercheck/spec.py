@@ -118,6 +118,10 @@ class ClusterSpec:
     source: Path | None = None
     defaults: NodeDefaults = NodeDefaults()
 
+    def node_for_host(self, host: str) -> Node | None:
+        """The node a brick host names, by node name (any case) or by address."""
+        return _find_node(self.nodes, host)
+
     def node(self, name: str) -> Node:
         for node in self.nodes:
             if node.name.casefold() == name.casefold():

@@ -94,7 +94,8 @@ class GlusterRun:
         for volume in self.spec.volumes:
             for brick in volume.brick_list(self.spec.nodes):
                 host, _, path = brick.partition(":")
-                if host == name or host == self.spec.node(name).address:
+                owner = self.spec.node_for_host(host)
+                if owner is not None and owner.name == name:
                     paths.append(path)
         return paths
 
@@ -121,8 +122,10 @@ class GlusterRun:
         with self._mutex:
             if names and self._cluster_facts is None and self._cluster_future is None:
                 self._cluster_future = self._background.submit(self._try_cluster_facts, names[0])
-        with ThreadPoolExecutor(max_workers=max(1, min(16, len(names)))) as pool:
-            list(pool.map(self._try_facts, names))
+        missing = [n for n in names if n not in self._node_facts]
+        if missing:  # the `facts` fixture calls this for every check: no pool once gathered
+            with ThreadPoolExecutor(max_workers=min(16, len(missing))) as pool:
+                list(pool.map(self._try_facts, missing))
         return {n: f for n in names if isinstance(f := self._node_facts.get(n), NodeFacts)}
 
     def _try_facts(self, name: str) -> None:

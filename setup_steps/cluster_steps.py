@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import shlex
 
-from glustercheck.layout import CreateRequest, render_command, validate
+from glustercheck.declared import create_request, layout_difference
+from glustercheck.layout import render_command, validate
 from glustercheck.parsers import (
     Peer,
     Volume,
@@ -72,31 +73,6 @@ def peers(ctx: SetupContext) -> None:
     wait_until(lambda: _all_connected(ctx, nodes), timeout=PEER_TIMEOUT, what="peers reconnected")
 
 
-def create_request(volume: VolumeSpec, bricks: tuple[str, ...]) -> CreateRequest:
-    given = {k for k in ("replica", "arbiter", "disperse", "redundancy", "stripe")
-             if getattr(volume, k)}
-    return CreateRequest(volume=volume.name, bricks=bricks, replica=volume.replica,
-                         arbiter=volume.arbiter, disperse=volume.disperse,
-                         redundancy=volume.redundancy, stripe=volume.stripe,
-                         transport=volume.transport, force=volume.force, given=frozenset(given))
-
-
-def layout_difference(volume: VolumeSpec, bricks: tuple[str, ...], found: Volume) -> list[str]:
-    """How a running volume differs from its declaration (empty: it matches)."""
-    wanted = validate(create_request(volume, bricks)).shape
-    diffs = []
-    if found.count_string != wanted.count_string():
-        diffs.append(f"Number of Bricks {found.count_string!r}, declared {wanted.count_string()!r}")
-    if found.true_type != wanted.type_name():
-        diffs.append(f"type {found.true_type}, declared {wanted.type_name()}")
-    if found.transport != volume.transport:
-        diffs.append(f"transport {found.transport}, declared {volume.transport}")
-    running = tuple(b.name for b in found.bricks)
-    if running != bricks:
-        diffs.append(f"bricks {' '.join(running)}, declared {' '.join(bricks)}")
-    return diffs
-
-
 def _volume_info(ctx: SetupContext, node: str) -> dict[str, Volume]:
     out = ctx.gluster(node, ["--xml", "volume", "info"], write=False).stdout
     return {v.name: v for v in parse_volume_info_xml(out)}
@@ -106,7 +82,8 @@ def _check_bricks_unused(ctx: SetupContext, bricks: tuple[str, ...]) -> None:
     """Refuse a brick directory that already belongs to a volume (even a deleted one)."""
     for brick in bricks:
         host, _, path = brick.partition(":")
-        node = next((n.name for n in ctx.run.spec.nodes if host in (n.name, n.address)), host)
+        owner = ctx.run.spec.node_for_host(host)
+        node = owner.name if owner else host
         q = shlex.quote(path)
         probe = ctx.sh(node, "command -v getfattr >/dev/null || exit 127; "
                              f"[ -e {q} ] || exit 0; getfattr --absolute-names -n "

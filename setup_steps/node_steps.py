@@ -69,9 +69,9 @@ def daemon(ctx: SetupContext, node: str) -> None:
     if running and enabled:
         return
     if not ctx.apply:
-        ctx.missing(node, f"glusterd {'not running' if not running else ''}"
-                          f"{' and ' if not running and not enabled else ''}"
-                          f"{'not enabled at boot' if not enabled else ''}")
+        lacks = [what for what, ok in (("not running", running), ("not enabled at boot", enabled))
+                 if not ok]
+        ctx.missing(node, "glusterd " + " and ".join(lacks))
         return
     if systemd:
         command = "systemctl enable --now glusterd"

@@ -246,8 +246,8 @@ class SimCluster:
             found.append("network namespaces " + " ".join(network.leftover_netns()))
         if network.leftover_links():
             found.append("links " + " ".join(network.leftover_links()))
-        if _all_node_inits(self.config.state_dir):
-            found.append(f"{len(_all_node_inits(self.config.state_dir))} node processes")
+        if inits := _all_node_inits(self.config.state_dir):
+            found.append(f"{len(inits)} node processes")
         prefix = str(self.config.state_dir) + "/"
         mounts = [line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines()]
         if any(m.startswith(prefix) for m in mounts):
