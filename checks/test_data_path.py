@@ -3,12 +3,14 @@ file sits on every brick of exactly one replica set. Leaves nothing behind (file
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from glustercheck.errors import GlusterCheckError
 from glustercheck.facts import ClusterFacts
 from glustercheck.remote import quote
 from pytest_glustercheck.messages import fail
@@ -41,14 +43,25 @@ class Mount:
         self.run.run(self.node, f"umount {quote(self.path)} && rmdir {quote(self.path)}", timeout=60)
 
 
+def _refuse_degraded(run: GlusterRun, cluster: ClusterFacts, volume: str) -> None:
+    """No test writes while a brick's server is unreachable: a client would wait for it (gluster
+    waits up to 10 s per mount), and every file written would then need healing onto it."""
+    found = cluster.volumes.get(volume)
+    bricks = [b for b in found.bricks if run.is_unreachable_host(b.host)] if found else []
+    fail(f"volume {volume}", [
+        f"data path not tested while brick {b.name}'s server is unreachable: test files written "
+        "now would have to be healed onto it when it returns" for b in bricks],
+        fix=f"bring {', '.join(sorted({b.host for b in bricks}))} back; its own checks say what is wrong")
+
+
 @pytest.fixture
 def mounts(run: GlusterRun, volume: str, converged: object) -> Iterator[tuple[Mount, Mount]]:
-    # Not waiting for the volume state first: the mount itself says if the volume is not started,
-    # and with a brick's node down the mounts' wait then overlaps gathering that state.
     nodes = run.reachable()
     if len(nodes) < 2:
         pytest.fail("the data path check needs two reachable nodes", pytrace=False)
-    # Mount on both nodes at once: with a brick's node down, each mount waits for it (~10 s).
+    with contextlib.suppress(GlusterCheckError):  # no volume state: the mount will say why
+        _refuse_degraded(run, run.cluster_facts(), volume)
+    # Mount on both nodes at once (each mount takes a moment to connect to every brick).
     with ThreadPoolExecutor(max_workers=2) as pool:
         pending = [pool.submit(Mount, run, node, volume) for node in nodes[:2]]
         done = [f for f in pending if f.exception() is None]

@@ -17,6 +17,7 @@ from glustercheck.parsers import (
     Volume,
     VolumeStatus,
     parse_gluster_version,
+    parse_heal_count,
     parse_heal_info_xml,
     parse_peer_status_xml,
     parse_volume_info_xml,
@@ -202,19 +203,72 @@ def gather_node_facts(run: Run, node: str, names: Sequence[str],
 
 
 # ----- cluster facts ------------------------------------------------------------------------
+#
+# Two round trips: volume info and status first, then the heal state, whose command depends on
+# them. `heal info` starts a gluster client (glfsheal) that waits up to 10 s for a brick server
+# that does not answer, so while one of a volume's brick servers is unreachable its pending heal
+# is counted by the self-heal daemons instead (`statistics heal-count`: no client, no wait, no
+# entry names or split-brain verdict).
 
-def cluster_script(volumes: Sequence[str]) -> str:
-    heal = "".join(
-        f"s {quote('heal:' + v)}; timeout 60 gluster --mode=script --xml volume heal {quote(v)} info 2>&1\n"
-        for v in volumes
-    )
+HEAL_INFO, HEAL_COUNT = "heal", "count"  # section prefixes in the script output
+
+
+def state_script() -> str:
     return (f's() {{ echo "{MARK}$1"; }}\n'
             "s info; timeout 30 gluster --mode=script --xml volume info 2>&1\n"
-            "s status; timeout 30 gluster --mode=script --xml volume status all 2>&1\n"
-            + heal)
+            "s status; timeout 30 gluster --mode=script --xml volume status all 2>&1\n")
+
+
+def heal_script(plan: dict[str, str]) -> str:
+    """`plan`: volume -> HEAL_INFO or HEAL_COUNT (see `heal_plan`)."""
+    lines = [f's() {{ echo "{MARK}$1"; }}']
+    for volume, how in plan.items():
+        v = quote(volume)
+        if how == HEAL_INFO:
+            lines.append(f"s {quote(HEAL_INFO + ':' + volume)}; "
+                         f"timeout 60 gluster --mode=script --xml volume heal {v} info 2>&1")
+        else:
+            lines.append(f"s {quote(HEAL_COUNT + ':' + volume)}; "
+                         f"timeout 30 gluster --mode=script volume heal {v} statistics heal-count 2>&1")
+    return "\n".join(lines) + "\n"
+
+
+HealPlan = tuple[dict[str, str], dict[str, HealInfo], dict[str, str]]
+
+
+def heal_plan(volumes: dict[str, Volume], wanted: Sequence[str],
+              unreachable: Callable[[str], bool]) -> HealPlan:
+    """How to read each wanted volume's heal state: (plan, known without asking, why not read).
+
+    Distribute volumes have nothing to heal. A volume with a brick on an unreachable server gets
+    its pending heal counted by the self-heal daemons; gluster does that for replicated volumes
+    only, so a disperse volume's heal is then not read at all (the reason says why).
+    """
+    plan: dict[str, str] = {}
+    known: dict[str, HealInfo] = {}
+    unread: dict[str, str] = {}
+    for name in wanted:
+        volume = volumes.get(name)
+        if volume is None:
+            continue  # the volume checks report it missing
+        if volume.shape.is_distribute_only:
+            known[name] = HealInfo(name, False, ())
+            continue
+        dead = sorted({b.host for b in volume.bricks if unreachable(b.host)})
+        if not dead:
+            plan[name] = HEAL_INFO
+        elif volume.shape.replica:
+            plan[name] = HEAL_COUNT
+        else:
+            unread[f"heal info {name}"] = (
+                f"not read while brick server {', '.join(dead)} is unreachable: `gluster volume heal "
+                f"{name} info` would wait for it, and gluster counts pending heal without a client "
+                "(statistics heal-count) for replicated volumes only")
+    return plan, known, unread
 
 
 def parse_cluster_facts(source: str, text: str, wanted: Sequence[str]) -> ClusterFacts:
+    """The output of `state_script` followed by that of `heal_script` (either may be absent)."""
     sec = split_sections(text)
     errors: dict[str, str] = {}
     volumes: dict[str, Volume] = {}
@@ -229,16 +283,26 @@ def parse_cluster_facts(source: str, text: str, wanted: Sequence[str]) -> Cluste
     except ParseError as exc:
         errors["volume status"] = str(exc)
     for name in wanted:
-        key = f"heal:{name}"
-        if key not in sec:
-            continue
-        try:
-            heal[name] = parse_heal_info_xml(sec[key], name)
-        except ParseError as exc:
-            errors[f"heal info {name}"] = str(exc)
+        for prefix, parse in ((HEAL_INFO, parse_heal_info_xml), (HEAL_COUNT, parse_heal_count)):
+            key = f"{prefix}:{name}"
+            if key not in sec:
+                continue
+            try:
+                heal[name] = parse(sec[key], name)
+            except ParseError as exc:
+                errors[f"heal info {name}"] = str(exc)
     return ClusterFacts(source, volumes, status, heal, errors)
 
 
-def gather_cluster_facts(run: Run, source: str, volumes: Sequence[str]) -> ClusterFacts:
-    result = run(cluster_script(volumes))
-    return parse_cluster_facts(source, result.stdout, volumes)
+def gather_cluster_facts(run: Run, source: str, volumes: Sequence[str],
+                         unreachable: Callable[[str], bool] = lambda host: False) -> ClusterFacts:
+    """Volume state from `source`. `unreachable(brick_host)` is asked only after volume info is
+    in, so a caller may let it wait for a reachability probe still under way."""
+    state_text = run(state_script()).stdout
+    state = parse_cluster_facts(source, state_text, ())
+    plan, known, unread = heal_plan(state.volumes, volumes, unreachable)
+    heal_text = run(heal_script(plan)).stdout if plan else ""
+    facts = parse_cluster_facts(source, state_text + heal_text, volumes)
+    facts.heal.update(known)
+    facts.errors.update(unread)
+    return facts

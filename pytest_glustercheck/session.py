@@ -17,7 +17,7 @@ from glustercheck.remote import (
     ConnectionPool,
     ConnectOptions,
     SshTarget,
-    probe_all,
+    probe,
 )
 from glustercheck.spec import ClusterSpec, Node
 
@@ -38,14 +38,17 @@ def connect_options(spec: ClusterSpec, *, strict_host_keys: bool | None = None) 
 
 @dataclass
 class GlusterRun:
-    """What one pytest process knows about the cluster. Facts are gathered once and reused."""
+    """What one pytest process knows about the cluster. Facts are gathered once and reused.
+
+    Each node is probed once, all side by side; work for a node waits only for that node's probe,
+    so a dead node's connect timeout overlaps everything the live nodes do (see `prefetch`).
+    """
 
     spec: ClusterSpec
     options: ConnectOptions
     lock_path: Path
     pool: ConnectionPool = field(init=False)
-    unreachable: dict[str, UnreachableError] = field(default_factory=dict)
-    probed: bool = False
+    _probes: dict[str, Future[UnreachableError | None]] = field(default_factory=dict)
     _node_facts: dict[str, NodeFacts | GlusterCheckError] = field(default_factory=dict)
     _cluster_facts: ClusterFacts | None = None
     _mutex: threading.Lock = field(default_factory=threading.Lock)
@@ -55,8 +58,10 @@ class GlusterRun:
 
     def __post_init__(self) -> None:
         self.pool = ConnectionPool(self.options)
-        # Volume state is gathered in the background: with a brick's node down, gluster's own
-        # `heal info` waits ~10 s for it, which then overlaps the per-node checks.
+        workers = max(1, min(32, len(self.spec.nodes)))
+        self._probing = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe")
+        self._gathering = ThreadPoolExecutor(max_workers=min(16, workers), thread_name_prefix="node-facts")
+        # Volume state is gathered in the background: it overlaps the per-node checks.
         self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cluster-facts")
 
     @property
@@ -67,17 +72,42 @@ class GlusterRun:
     def lock(self) -> ClusterLock:
         return ClusterLock(self.lock_path)
 
+    def start_probes(self) -> None:
+        """Probe every node, side by side, once per run (later calls do nothing)."""
+        with self._mutex:
+            if not self._probes:
+                for node in self.spec.nodes:
+                    self._probes[node.name] = self._probing.submit(
+                        probe, self.pool, ssh_target(node, self.spec))
+
+    def probe_result(self, name: str) -> UnreachableError | None:
+        """Why `name` cannot be reached (None: it can), waiting for its probe only."""
+        self.start_probes()
+        return self._probes[name].result()
+
     def probe(self) -> dict[str, UnreachableError]:
-        """One reachability probe per host per run: dead hosts then fail fast, once each."""
-        if not self.probed:
-            targets = [ssh_target(n, self.spec) for n in self.spec.nodes]
-            results = probe_all(targets, self.options, pool=self.pool)
-            self.unreachable = {name: err for name, err in results.items() if err is not None}
-            self.probed = True
-        return self.unreachable
+        """The unreachable nodes, once every probe is in: about one connect timeout at most."""
+        self.start_probes()
+        return {name: error for name in self.names if (error := self.probe_result(name)) is not None}
+
+    @property
+    def unreachable(self) -> dict[str, UnreachableError]:
+        """Nodes known unreachable so far, without waiting (for reports)."""
+        return {name: error for name, f in self._probes.items()
+                if f.done() and (error := f.result()) is not None}
+
+    def prefetch(self) -> None:
+        """Start gathering every node's facts and the volume state now, each node as soon as it
+        answers. Only for runs that change nothing: after setup steps, facts are gathered anew."""
+        self.start_probes()
+        for name in self.names:
+            self._gathering.submit(self._try_facts, name)
+        with self._mutex:
+            if self._cluster_future is None:
+                self._cluster_future = self._background.submit(self._try_cluster_facts, None)
 
     def connection(self, name: str) -> Connection:
-        error = self.probe().get(name)
+        error = self.probe_result(name)
         if error is not None:
             raise error
         return self.pool.get(ssh_target(self.spec.node(name), self.spec))
@@ -88,6 +118,11 @@ class GlusterRun:
 
     def reachable(self) -> list[str]:
         return [n for n in self.names if n not in self.probe()]
+
+    def is_unreachable_host(self, host: str) -> bool:
+        """Whether a brick host (name or address) is a spec node that did not answer its probe."""
+        owner = self.spec.node_for_host(host)
+        return owner is not None and owner.name in self.probe()
 
     def brick_paths(self, name: str) -> list[str]:
         paths = []
@@ -116,8 +151,7 @@ class GlusterRun:
         return found
 
     def all_node_facts(self) -> dict[str, NodeFacts]:
-        """Facts of every reachable node, and the cluster's volume state, gathered side by side:
-        with a node down, gluster's own waits (heal info, ~10 s) overlap the per-node work."""
+        """Facts of every reachable node, and the cluster's volume state, gathered side by side."""
         names = self.reachable()
         with self._mutex:
             if names and self._cluster_facts is None and self._cluster_future is None:
@@ -132,7 +166,12 @@ class GlusterRun:
         with contextlib.suppress(GlusterCheckError):  # recorded; the node's own checks report it
             self.node_facts(name)
 
-    def _try_cluster_facts(self, source: str) -> None:
+    def _try_cluster_facts(self, source: str | None) -> None:
+        """From `source`, or (None) from the first node in spec order that answers its probe."""
+        if source is None:
+            source = next((n for n in self.names if self.probe_result(n) is None), None)
+            if source is None:
+                return
         with contextlib.suppress(GlusterCheckError):  # cluster_facts() then asks another node
             self._cluster_facts_from(source)
 
@@ -141,7 +180,8 @@ class GlusterRun:
             if self._cluster_facts is None or self._cluster_facts.source != source:
                 volumes = [v.name for v in self.spec.volumes]
                 self._cluster_facts = gather_cluster_facts(
-                    lambda script: self.run(source, script, timeout=120), source, volumes)
+                    lambda script: self.run(source, script, timeout=120), source, volumes,
+                    self.is_unreachable_host)
             return self._cluster_facts
 
     def cluster_facts(self) -> ClusterFacts:
@@ -177,5 +217,6 @@ class GlusterRun:
             self._cluster_future = None
 
     def close(self) -> None:
-        self._background.shutdown(wait=True)
+        for executor in (self._background, self._gathering, self._probing):
+            executor.shutdown(wait=True)  # every remote command and connect has a timeout
         self.pool.close_all()

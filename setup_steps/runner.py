@@ -45,6 +45,7 @@ def converge(run: GlusterRun, *, apply: bool, replace_hosts_conflicts: bool = Fa
     elif apply or not fine:
         ctx.error(CLUSTER, "peers and volumes not set up: some node is unreachable or its "
                            "earlier steps failed (see the node's errors)")
-    run.forget_facts()
+    if apply:  # facts gathered before (or during) the steps may be stale now
+        run.forget_facts()
     ctx.report.seconds = time.monotonic() - started
     return ctx.report

@@ -7,7 +7,7 @@ error is a `GlusterError` (a ParseError) whose `message` is gluster's text.
 """
 
 from glustercheck.parsers._common import GlusterError
-from glustercheck.parsers.heal import parse_heal_info, parse_heal_info_xml
+from glustercheck.parsers.heal import parse_heal_count, parse_heal_info, parse_heal_info_xml
 from glustercheck.parsers.models import (
     Brick,
     BrickStatus,
@@ -38,6 +38,7 @@ __all__ = [
     "Volume",
     "VolumeStatus",
     "parse_gluster_version",
+    "parse_heal_count",
     "parse_heal_info",
     "parse_heal_info_xml",
     "parse_peer_status",

@@ -124,6 +124,9 @@ class HealInfo:
     volume: str
     applicable: bool  # False for volumes that are neither replicate nor disperse
     bricks: tuple[HealBrick, ...]
+    # True when from `heal VOLUME statistics heal-count`: the self-heal daemons' index counts, with
+    # no entry names and no split-brain verdict (asked when a client would wait for a dead server).
+    counted_only: bool = False
 
     @property
     def pending_entries(self) -> int | None:

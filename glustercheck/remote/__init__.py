@@ -11,7 +11,7 @@ with ConnectionPool(options) as pool:
 from .connection import Connection
 from .gluster import ClusterLock, GlusterError, Runner, is_busy, run_gluster
 from .hostkeys import fingerprint
-from .pool import ConnectionPool, probe_all
+from .pool import ConnectionPool, probe, probe_all
 from .quoting import format_command, quote
 from .result import CommandFailed, CommandResult
 from .targets import ConnectOptions, ResolvedTarget, SshTarget, resolve
@@ -30,6 +30,7 @@ __all__ = [
     "fingerprint",
     "format_command",
     "is_busy",
+    "probe",
     "probe_all",
     "quote",
     "resolve",

@@ -46,7 +46,8 @@ class ConnectionPool:
         self.close_all()
 
 
-def _probe(pool: ConnectionPool, target: SshTarget) -> UnreachableError | None:
+def probe(pool: ConnectionPool, target: SshTarget) -> UnreachableError | None:
+    """Open (or reuse) the pool's connection to `target` and run `true`: None, or why not."""
     try:
         conn = pool.get(target)
         conn.run("true", timeout=pool.options.connect_timeout, sudo=False)
@@ -77,7 +78,7 @@ def probe_all(
         return {}
     try:
         with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(targets)))) as ex:
-            results = list(ex.map(lambda t: _probe(active, t), targets))
+            results = list(ex.map(lambda t: probe(active, t), targets))
         return {t.name: r for t, r in zip(targets, results, strict=True)}
     finally:
         if own_pool:

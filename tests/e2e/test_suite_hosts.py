@@ -13,10 +13,12 @@ from tests.e2e.suite_runner import CONNECT_TIMEOUT, NODES, run_suite, wait_healt
 pytestmark = pytest.mark.e2e
 
 PER_NODE = ("test_glusterd_running_and_enabled", "test_reaches_every_other_node_by_name")
-# Measured with one node off (2-core machine): the SSH probe waits out the 5 s connect timeout once,
-# `gluster volume heal gv info` takes ~10 s instead of ~0.3 s while a brick's host does not answer,
-# and fact gathering ~10 s instead of ~1.5 s. Before the heal-wait fix the run took 89 s (healthy 6 s).
-MARGIN = 25.0
+# Allowance for this VM's scheduling noise on top of the target (normal time + one connect timeout).
+# Measured on 2 cores: healthy 5.0-5.5 s, rpi2 just powered off 8.3 s. Before this session's
+# overlap (probe per node, facts gathered while a dead node times out) and heal-count for volumes
+# with an unreachable server, 22-23 s: gluster's clients (heal info, the data-path mount) wait
+# 10 s for a server that has just died.
+NOISE = 1.0
 
 
 @pytest.mark.parametrize(("hosts", "workers"), [
@@ -39,18 +41,18 @@ def test_host_range_selects_a_subset_in_order(healthy: SimCluster, tmp_path: Pat
 
 def test_powered_off_node_fails_fast_with_one_clear_message(healthy: SimCluster,
                                                             tmp_path: Path) -> None:
-    select = ("-k", "not test_data_path")  # the data path would write to half a replica set
-    baseline = run_suite(tmp_path, *select)
+    baseline = run_suite(tmp_path)
     assert baseline.rc == 0, baseline.describe()
     assert baseline.failed == set(), baseline.describe()
-    healthy.stop_node("rpi2")
+    healthy.stop_node("rpi2")  # just died: the others' ARP entries for it still look valid
     try:
-        result = run_suite(tmp_path, *select)
+        result = run_suite(tmp_path)
     finally:
         healthy.start_node("rpi2")
         wait_healthy(healthy)
-    print(f"healthy run {baseline.seconds:.1f} s, rpi2 powered off {result.seconds:.1f} s")
-    assert result.seconds < baseline.seconds + CONNECT_TIMEOUT + MARGIN, (
+    print(f"healthy run {baseline.seconds:.1f} s, rpi2 powered off {result.seconds:.1f} s, "
+          f"target {baseline.seconds + CONNECT_TIMEOUT:.1f} s")
+    assert result.seconds < baseline.seconds + CONNECT_TIMEOUT + NOISE, (
         f"healthy {baseline.seconds:.1f} s, with rpi2 off {result.seconds:.1f} s")
     rpi2 = {t for t in result.results if t.endswith("[rpi2]")}
     assert len(rpi2) == 8, result.describe()
@@ -70,4 +72,11 @@ def test_powered_off_node_fails_fast_with_one_clear_message(healthy: SimCluster,
             f"test_peers_in_cluster_and_connected[{node}]")
     assert "brick rpi2:/mnt/usb/gv is offline" in result.message(
         "test_every_brick_online[volume=gv]")
+    # Volume-wide checks say what they could not look at, and why, instead of waiting for rpi2.
+    heal = result.message("test_no_pending_heal_or_split_brain[volume=gv]")
+    assert "brick rpi2:/mnt/usb/gv: No gathered input for this brick (its server is unreachable)" in heal
+    assert "split-brain not checked" in heal
+    data = result.message("test_written_on_one_node_reads_back_on_another[volume=gv]")
+    assert data.startswith("volume gv: data path not tested while brick rpi2:/mnt/usb/gv's server is "
+                           "unreachable"), data
     assert "rpi2: ERROR: unreachable, not set up" in result.summary, result.describe()

@@ -9,12 +9,19 @@ import pytest
 
 from glustercheck.errors import ParseError
 from glustercheck.facts import (
+    HEAL_COUNT,
+    HEAL_INFO,
     MARK,
-    cluster_script,
+    gather_cluster_facts,
+    heal_plan,
+    heal_script,
     node_script,
     parse_cluster_facts,
     parse_node_facts,
+    state_script,
 )
+from glustercheck.parsers import parse_volume_info_xml
+from glustercheck.remote import CommandResult
 
 LIVE = Path(__file__).parent.parent / "vectors" / "10.3-live"
 NAMES = ["rpi0", "rpi1", "rpi2", "rpi3"]
@@ -83,8 +90,81 @@ def test_cluster_facts_from_live_vectors() -> None:
 
 def test_scripts_are_valid_shell_and_quote_hostile_names() -> None:
     hostile = ["rpi0", "a'b", "$(touch /tmp/pwned)", "x y"]
-    for script in (node_script(hostile, "rpi0", ["/mnt/usb/g v"]), cluster_script(["g'v"])):
+    scripts = (node_script(hostile, "rpi0", ["/mnt/usb/g v"]), state_script(),
+               heal_script({"g'v": HEAL_INFO, "$(touch /tmp/pwned)": HEAL_COUNT}))
+    for script in scripts:
         result = subprocess.run(["sh", "-n"], input=script, text=True, capture_output=True,
                                 check=False, timeout=10)
         assert result.returncode == 0, result.stderr
     assert "'$(touch /tmp/pwned)'" in node_script(hostile, "rpi0", [])
+
+
+LIVE_VOLUMES = {v.name: v for v in parse_volume_info_xml((LIVE / "volume-info.xml").read_text())}
+
+
+def test_heal_plan_with_every_server_up_asks_heal_info_except_for_distribute() -> None:
+    plan, known, unread = heal_plan(LIVE_VOLUMES, ["gv", "arb", "disp", "dist", "gone"], lambda h: False)
+    assert plan == {"gv": HEAL_INFO, "arb": HEAL_INFO, "disp": HEAL_INFO}
+    assert known.keys() == {"dist"}
+    assert known["dist"].applicable is False
+    assert unread == {}  # "gone" does not exist: the volume checks say so, not the heal state
+
+
+def test_heal_plan_counts_instead_of_waiting_for_an_unreachable_server() -> None:
+    plan, known, unread = heal_plan(LIVE_VOLUMES, ["gv", "arb", "disp", "dist"], lambda h: h == "rpi2")
+    assert plan == {"gv": HEAL_COUNT, "arb": HEAL_COUNT}  # replicated: the self-heal daemons count
+    assert set(known) == {"dist"}
+    reason = unread["heal info disp"]  # disperse: gluster has no client-free count
+    assert "rpi2 is unreachable" in reason
+    assert "replicated volumes only" in reason
+    plan, _, unread = heal_plan(LIVE_VOLUMES, ["gv", "disp"], lambda h: h == "rpi0")
+    assert plan == {"gv": HEAL_COUNT, "disp": HEAL_INFO}  # disp has no brick on rpi0
+    assert unread == {}
+
+
+class FakeNode:
+    """Answers the cluster scripts from live vectors and records which gluster commands ran."""
+
+    def __init__(self, heal_count: str) -> None:
+        self.heal_count = heal_count
+        self.commands: list[str] = []
+
+    def __call__(self, script: str) -> CommandResult:
+        out = []
+        for line in script.splitlines():
+            if not line.startswith("s "):
+                continue
+            section = line.split(";")[0][2:].strip("'")
+            self.commands.append(line.split("; ", 1)[1])
+            vectors = {"info": "volume-info.xml", "status": "volume-status.xml",
+                       "heal:gv": "heal-info-gv.xml", "count:gv": self.heal_count}
+            out.append(f"{MARK}{section}\n{(LIVE / vectors[section]).read_text()}")
+        return CommandResult("rpi0", script, 0, "\n".join(out), "", 0.01)
+
+
+def test_gather_cluster_facts_asks_heal_info_when_every_server_answers() -> None:
+    node = FakeNode("heal-count-gv.txt")
+    facts = gather_cluster_facts(node, "rpi0", ["gv", "dist"])
+    assert facts.errors == {}
+    assert facts.heal["gv"].counted_only is False
+    assert facts.heal["gv"].pending_entries == 0
+    assert facts.heal["dist"].applicable is False
+    assert sum("volume heal" in c for c in node.commands) == 1  # none asked for the distribute volume
+
+
+def test_gather_cluster_facts_counts_heal_while_a_brick_server_is_unreachable() -> None:
+    node = FakeNode("heal-count-gv-pending-rpi2-off.txt")
+    asked: list[str] = []
+
+    def unreachable(host: str) -> bool:
+        asked.append(host)
+        return host == "rpi2"
+
+    facts = gather_cluster_facts(node, "rpi0", ["gv"], unreachable)
+    assert facts.errors == {}
+    assert "rpi2" in asked
+    heal = facts.heal["gv"]
+    assert heal.counted_only
+    assert [b.entries for b in heal.bricks] == [0, 0, None, 4]
+    assert not any(c.endswith("volume heal gv info 2>&1") for c in node.commands)
+    assert any("volume heal gv statistics heal-count" in c for c in node.commands)

@@ -3,7 +3,14 @@
 import pytest
 
 from glustercheck.errors import ParseError
-from glustercheck.parsers import GlusterError, HealBrick, HealInfo, parse_heal_info, parse_heal_info_xml
+from glustercheck.parsers import (
+    GlusterError,
+    HealBrick,
+    HealInfo,
+    parse_heal_count,
+    parse_heal_info,
+    parse_heal_info_xml,
+)
 from tests.unit.test_parsers_vectors import VECTORS, vector
 
 DOWN = "Transport endpoint is not connected"
@@ -124,3 +131,70 @@ def test_xml_errors_name_the_element() -> None:
         parse_heal_info_xml(text.replace("<numberOfEntries>0<", "<numberOfEntries>-2<", 1), "gv")
     with pytest.raises(ParseError, match=r"brick\[1\]>: expected a <status> child, found none"):
         parse_heal_info_xml(text.replace("<status>Connected</status>", "", 2), "gv")
+
+
+# ----- heal-count (`gluster volume heal VOLUME statistics heal-count`, glusterd 10.3, live) -----
+
+LIVE = "10.3-live"
+
+
+def test_heal_count_all_bricks_counted() -> None:
+    info = vector(LIVE, "heal-count-gv.txt")
+    assert info.counted_only
+    assert info.applicable
+    assert info.volume == "gv"
+    assert [(b.host, b.entries) for b in info.bricks] == [("rpi0", 0), ("rpi1", 0), ("rpi2", 0), ("rpi3", 0)]
+    assert all(b.connected and b.status == "Connected" and b.entry_paths == () for b in info.bricks)
+    assert info.pending_entries == 0
+
+
+def test_heal_count_with_a_powered_off_node_and_pending_entries() -> None:
+    info = vector(LIVE, "heal-count-gv-pending-rpi2-off.txt")
+    assert info == HealInfo("gv", True, (
+        HealBrick("rpi0", "/mnt/usb/gv", True, "Connected", 0, ()),
+        HealBrick("rpi1", "/mnt/usb/gv", True, "Connected", 0, ()),
+        HealBrick("rpi2", "/mnt/usb/gv", False, "No gathered input for this brick", None, ()),
+        HealBrick("rpi3", "/mnt/usb/gv", True, "Connected", 4, ()),
+    ), counted_only=True)
+    assert info.pending_entries is None  # rpi2's count is unknown
+
+
+def test_heal_count_keeps_a_stated_brick_status() -> None:
+    text = ("Gathering count of entries to be healed on volume gv has been successful \n\n"
+            "Brick rpi0:/mnt/usb/gv\nStatus: Brick is not connected\nNo gathered input for this brick\n\n"
+            "Brick rpi1:/mnt/usb/gv\nNumber of entries: 12\n")
+    info = parse_heal_count(text, "gv")
+    assert info.bricks == (HealBrick("rpi0", "/mnt/usb/gv", False, "Brick is not connected", None, ()),
+                           HealBrick("rpi1", "/mnt/usb/gv", True, "Connected", 12, ()))
+
+
+@pytest.mark.parametrize("message", [
+    # captured from glusterd 10.3: a distribute volume (its self-heal daemon is off) and a stopped one
+    "Self-heal-daemon is disabled. Heal will not be triggered on volume vecdist",
+    "Volume vecstop is not started.",
+    # glusterd-volume-ops.c, for disperse volumes (heal-count is for replicated volumes only)
+    "This command is supported for only volume of replicated type. Volume disp is not of type replicate",
+])
+def test_heal_count_refusals_are_gluster_errors(message: str) -> None:
+    volume = message.rsplit(maxsplit=1)[-1].rstrip(".")
+    text = f"Gathering count of entries to be healed on volume {volume} has been unsuccessful:\n{message}\n"
+    with pytest.raises(GlusterError) as caught:
+        parse_heal_count(text, volume)
+    assert caught.value.message == message
+    assert f"gluster volume heal {volume} statistics heal-count" in str(caught.value)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("", "'Gathering count of entries ... has been successful', got end of output"),
+    ("Gathering count of entries to be healed on volume gv has been successful\n\nrpi0:/b\n",
+     "line 3: expected 'Brick HOST:/PATH', got 'rpi0:/b'"),
+    ("Gathering count of entries to be healed on volume gv has been successful\n\nBrick rpi0:/b\n",
+     "expected 'Number of entries: N' or 'No gathered input for this brick' of rpi0:/b, got end of output"),
+    ("Gathering count of entries to be healed on volume gv has been successful\n\nBrick rpi0:/b\n"
+     "Number of entries: lots\n", "got 'Number of entries: lots'"),
+])
+def test_heal_count_malformed_output_names_the_line(text: str, expected: str) -> None:
+    with pytest.raises(ParseError) as caught:
+        parse_heal_count(text, "gv")
+    assert expected in str(caught.value)
+    assert "heal gv statistics heal-count" in str(caught.value)

@@ -19,6 +19,7 @@ from glustercheck.parsers import (
     Brick,
     Volume,
     parse_gluster_version,
+    parse_heal_count,
     parse_heal_info,
     parse_heal_info_xml,
     parse_peer_status,
@@ -39,6 +40,7 @@ PARSERS: dict[str, tuple[Parser, Parser | None]] = {
     "volume-info": (lambda t, _: parse_volume_info(t), lambda t, _: parse_volume_info_xml(t)),
     "volume-status": (lambda t, _: parse_volume_status(t), lambda t, _: parse_volume_status_xml(t)),
     "heal-info": (parse_heal_info, parse_heal_info_xml),
+    "heal-count": (parse_heal_count, None),  # `statistics heal-count` has no XML form
     "version": (lambda t, _: parse_gluster_version(t), None),
 }
 

@@ -47,9 +47,12 @@ def main() -> None:
     save("volume-status", "volume", "status")
     save("heal-info-gv", "volume", "heal", "gv", "info")
     save("heal-info-dist", "volume", "heal", "dist", "info")
+    (out / "heal-count-gv.txt").write_text(gluster("volume", "heal", "gv", "statistics", "heal-count"))
     cluster.kill_glusterd("rpi3", bricks=True)
     save("volume-status-rpi3-down", "volume", "status", "gv")
     save("heal-info-gv-rpi3-down", "volume", "heal", "gv", "info")
+    (out / "heal-count-gv-rpi3-down.txt").write_text(
+        gluster("volume", "heal", "gv", "statistics", "heal-count", check=False))
     save("peer-status-rpi3-down", "peer", "status")
     cluster.exec("rpi3", ["/usr/sbin/glusterd", "-p", "/run/glusterd.pid"])
     for name in VOLUMES:
