@@ -55,7 +55,7 @@ def test_every_brick_online(volume: str, cluster: ClusterFacts, converged: Setup
     found = _volume(cluster, volume, converged)
     status = cluster.status.get(volume)
     if status is None:
-        why = cluster.errors.get("volume status", "not started?")
+        why = cluster.errors.get(f"volume status {volume}", "unknown reason")
         fail(f"volume {volume}", [f"no volume status ({why})"])
     online = {(b.host, b.path) for b in status.bricks if b.online}
     fail(f"volume {volume}", [f"brick {b.name} is offline" for b in found.bricks

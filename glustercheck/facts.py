@@ -23,7 +23,7 @@ from glustercheck.parsers import (
     parse_volume_info_xml,
     parse_volume_status_xml,
 )
-from glustercheck.remote import CommandResult, quote
+from glustercheck.remote import CommandResult, quote, retrying_gluster_sh
 from glustercheck.volume_shape import GlusterVersion
 
 MARK = "@@glustercheck@@"
@@ -110,7 +110,7 @@ def node_script(names: Sequence[str], me: str, brick_paths: Sequence[str]) -> st
     paths = " ".join(quote(p) for p in brick_paths)
     return f"""
 s() {{ echo "{MARK}$1"; }}
-s hostname; hostname
+{retrying_gluster_sh()}s hostname; hostname
 s hosts; cat /etc/hosts
 s getent; for n in {all_names}; do
   echo "$n $(getent ahostsv4 "$n" | awk '{{print $1}}' | sort -u | tr '\\n' ' ')"; done
@@ -128,8 +128,8 @@ s package; dpkg-query -W -f='${{Status}} ${{Version}}\\n' glusterfs-server 2>/de
 s version; command -v gluster >/dev/null && gluster --version 2>&1 | head -1
 s uuid; sed -n 's/^UUID=//p' /var/lib/glusterd/glusterd.info 2>/dev/null
 if pgrep -x glusterd >/dev/null; then
-  s opversion; timeout 20 gluster --mode=script volume get all cluster.op-version 2>&1
-  s peers; timeout 20 gluster --mode=script --xml peer status 2>&1
+  s opversion; g 20 volume get all cluster.op-version
+  s peers; g 20 --xml peer status
 fi
 s disks; for p in {paths}; do d=$p; while [ ! -e "$d" ]; do d=$(dirname "$d"); done
   echo "$p $(df -P -B1 "$d" | awk 'NR==2{{print $6, $2, $3}}')" \\
@@ -211,29 +211,29 @@ def gather_node_facts(run: Run, node: str, names: Sequence[str],
 # entry names or split-brain verdict).
 
 HEAL_INFO, HEAL_COUNT = "heal", "count"  # section prefixes in the script output
+HealPlan = tuple[dict[str, str], dict[str, HealInfo], dict[str, str]]
 
 
-def state_script() -> str:
-    return (f's() {{ echo "{MARK}$1"; }}\n'
-            "s info; timeout 30 gluster --mode=script --xml volume info 2>&1\n"
-            "s status; timeout 30 gluster --mode=script --xml volume status all 2>&1\n")
+def state_script(volumes: Sequence[str]) -> str:
+    """volume info, and each volume's status on its own: `volume status all` under contention
+    leaves volumes out and still says success; one volume's status says "Another transaction
+    is in progress", which `g` waits out."""
+    lines = [f's() {{ echo "{MARK}$1"; }}', retrying_gluster_sh().rstrip("\n"),
+             "s info; g 30 --xml volume info"]
+    lines += [f"s {quote('status:' + v)}; g 30 --xml volume status {quote(v)}" for v in volumes]
+    return "\n".join(lines) + "\n"
 
 
 def heal_script(plan: dict[str, str]) -> str:
     """`plan`: volume -> HEAL_INFO or HEAL_COUNT (see `heal_plan`)."""
-    lines = [f's() {{ echo "{MARK}$1"; }}']
+    lines = [f's() {{ echo "{MARK}$1"; }}', retrying_gluster_sh().rstrip("\n")]
     for volume, how in plan.items():
         v = quote(volume)
         if how == HEAL_INFO:
-            lines.append(f"s {quote(HEAL_INFO + ':' + volume)}; "
-                         f"timeout 60 gluster --mode=script --xml volume heal {v} info 2>&1")
+            lines.append(f"s {quote(HEAL_INFO + ':' + volume)}; g 60 --xml volume heal {v} info")
         else:
-            lines.append(f"s {quote(HEAL_COUNT + ':' + volume)}; "
-                         f"timeout 30 gluster --mode=script volume heal {v} statistics heal-count 2>&1")
+            lines.append(f"s {quote(HEAL_COUNT + ':' + volume)}; g 30 volume heal {v} statistics heal-count")
     return "\n".join(lines) + "\n"
-
-
-HealPlan = tuple[dict[str, str], dict[str, HealInfo], dict[str, str]]
 
 
 def heal_plan(volumes: dict[str, Volume], wanted: Sequence[str],
@@ -278,10 +278,19 @@ def parse_cluster_facts(source: str, text: str, wanted: Sequence[str]) -> Cluste
         volumes = {v.name: v for v in parse_volume_info_xml(sec.get("info", ""))}
     except ParseError as exc:
         errors["volume info"] = str(exc)
-    try:
-        status = {s.volume: s for s in parse_volume_status_xml(sec.get("status", ""))}
-    except ParseError as exc:
-        errors["volume status"] = str(exc)
+    for name in wanted:
+        if f"status:{name}" not in sec:
+            errors[f"volume status {name}"] = "missing from the fact script's output (cut short?)"
+            continue
+        try:
+            found = [s for s in parse_volume_status_xml(sec[f"status:{name}"]) if s.volume == name]
+        except ParseError as exc:
+            errors[f"volume status {name}"] = str(exc)
+            continue
+        if found:
+            status[name] = found[0]
+        else:
+            errors[f"volume status {name}"] = "gluster answered without this volume's status"
     for name in wanted:
         for prefix, parse in ((HEAL_INFO, parse_heal_info_xml), (HEAL_COUNT, parse_heal_count)):
             key = f"{prefix}:{name}"
@@ -298,7 +307,7 @@ def gather_cluster_facts(run: Run, source: str, volumes: Sequence[str],
                          unreachable: Callable[[str], bool] = lambda host: False) -> ClusterFacts:
     """Volume state from `source`. `unreachable(brick_host)` is asked only after volume info is
     in, so a caller may let it wait for a reachability probe still under way."""
-    state_text = run(state_script()).stdout
+    state_text = run(state_script(volumes)).stdout
     state = parse_cluster_facts(source, state_text, ())
     plan, known, unread = heal_plan(state.volumes, volumes, unreachable)
     heal_text = run(heal_script(plan)).stdout if plan else ""

@@ -9,7 +9,7 @@ with ConnectionPool(options) as pool:
 """
 
 from .connection import Connection
-from .gluster import ClusterLock, GlusterError, Runner, is_busy, run_gluster
+from .gluster import ClusterLock, GlusterError, Runner, is_busy, retrying_gluster_sh, run_gluster
 from .hostkeys import fingerprint
 from .pool import ConnectionPool, probe, probe_all
 from .quoting import format_command, quote
@@ -34,5 +34,6 @@ __all__ = [
     "probe_all",
     "quote",
     "resolve",
+    "retrying_gluster_sh",
     "run_gluster",
 ]

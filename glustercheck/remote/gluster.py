@@ -14,12 +14,17 @@ import filelock
 
 from glustercheck.errors import RemoteError
 
-from .quoting import to_shell
+from .quoting import quote, to_shell
 from .result import CommandResult, tail
 
 # glusterd serialises cluster operations; a concurrent one fails with one of these
 # ("Locking failed on rpi1. Another transaction is in progress..." included).
-_BUSY = re.compile(r"another transaction (is |could be )?in progress", re.IGNORECASE)
+BUSY_PATTERN = r"another transaction (is |could be )?in progress"
+_BUSY = re.compile(BUSY_PATTERN, re.IGNORECASE)
+# Concurrent reads (`volume status gv` from several xdist workers) also get a bare "Locking failed
+# on rpi2. Please check log file for details.": harmless to ask again for a read. A `grep -iE`
+# pattern, for the fact scripts that retry on the node itself.
+READ_BUSY_PATTERN = BUSY_PATTERN + "|locking failed on"
 
 
 class Runner(Protocol):
@@ -83,6 +88,17 @@ def backoff_delays(retries: int, backoff: tuple[float, float]) -> list[float]:
     """Exponential waits between attempts: first, 2*first, ... capped at the second value."""
     first, cap = backoff
     return [min(cap, first * 2**i) for i in range(retries)]
+
+
+def retrying_gluster_sh(retries: int = 5, backoff: tuple[float, float] = (0.3, 4.8)) -> str:
+    """A POSIX sh function for scripts: `g TIMEOUT ARGS` prints `gluster --mode=script ARGS`'s
+    output (stderr folded in), asking again while glusterd says it is busy. For reads: with --xml
+    gluster exits 0 even then, and concurrent readers (xdist workers) do collide."""
+    delays = " ".join(f"{d:g}" for d in backoff_delays(retries, backoff))
+    return (f'g() {{ t=$1; shift; for d in {delays} 0; do '
+            'out=$(timeout "$t" gluster --mode=script "$@" 2>&1); '
+            f"printf '%s' \"$out\" | grep -qiE {quote(READ_BUSY_PATTERN)} || break; "
+            '[ "$d" = 0 ] || sleep "$d"; done; printf \'%s\\n\' "$out"; }\n')
 
 
 def gluster_command(args: Sequence[str]) -> list[str]:

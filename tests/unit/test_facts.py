@@ -77,7 +77,8 @@ def test_truncated_output_names_the_missing_section() -> None:
 
 def test_cluster_facts_from_live_vectors() -> None:
     text = sections(info=(LIVE / "volume-info.xml").read_text(),
-                    status=(LIVE / "volume-status.xml").read_text(),
+                    **{"status:gv": (LIVE / "volume-status.xml").read_text(),
+                       "status:dist": (LIVE / "volume-status.xml").read_text()},
                     **{"heal:gv": (LIVE / "heal-info-gv.xml").read_text(),
                        "heal:dist": (LIVE / "heal-info-dist.xml").read_text()})
     facts = parse_cluster_facts("rpi0", text, ["gv", "dist"])
@@ -90,7 +91,7 @@ def test_cluster_facts_from_live_vectors() -> None:
 
 def test_scripts_are_valid_shell_and_quote_hostile_names() -> None:
     hostile = ["rpi0", "a'b", "$(touch /tmp/pwned)", "x y"]
-    scripts = (node_script(hostile, "rpi0", ["/mnt/usb/g v"]), state_script(),
+    scripts = (node_script(hostile, "rpi0", ["/mnt/usb/g v"]), state_script(["g'v", "x y"]),
                heal_script({"g'v": HEAL_INFO, "$(touch /tmp/pwned)": HEAL_COUNT}))
     for script in scripts:
         result = subprocess.run(["sh", "-n"], input=script, text=True, capture_output=True,
@@ -136,7 +137,8 @@ class FakeNode:
                 continue
             section = line.split(";")[0][2:].strip("'")
             self.commands.append(line.split("; ", 1)[1])
-            vectors = {"info": "volume-info.xml", "status": "volume-status.xml",
+            vectors = {"info": "volume-info.xml", "status:gv": "volume-status.xml",
+                       "status:dist": "volume-status.xml",
                        "heal:gv": "heal-info-gv.xml", "count:gv": self.heal_count}
             out.append(f"{MARK}{section}\n{(LIVE / vectors[section]).read_text()}")
         return CommandResult("rpi0", script, 0, "\n".join(out), "", 0.01)
@@ -166,5 +168,19 @@ def test_gather_cluster_facts_counts_heal_while_a_brick_server_is_unreachable() 
     heal = facts.heal["gv"]
     assert heal.counted_only
     assert [b.entries for b in heal.bricks] == [0, 0, None, 4]
-    assert not any(c.endswith("volume heal gv info 2>&1") for c in node.commands)
+    assert not any(c.endswith("volume heal gv info") for c in node.commands)
     assert any("volume heal gv statistics heal-count" in c for c in node.commands)
+
+
+def test_status_is_asked_per_volume_and_a_missing_one_is_an_error() -> None:
+    text = sections(info=(LIVE / "volume-info.xml").read_text(),
+                    **{"status:gv": (LIVE / "volume-status.xml").read_text(),
+                       "status:arb": "Another transaction is in progress for arb. Please try again after "
+                                     "some time.",
+                       "status:disp": (LIVE / "volume-info-none.xml").read_text().replace(
+                           "<volInfo>", "<volStatus><volumes/></volStatus><volInfo>")})
+    facts = parse_cluster_facts("rpi0", text, ["gv", "arb", "disp", "dist"])
+    assert set(facts.status) == {"gv"}
+    assert "Another transaction is in progress for arb" in facts.errors["volume status arb"]
+    assert facts.errors["volume status disp"] == "gluster answered without this volume's status"
+    assert "cut short" in facts.errors["volume status dist"]

@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from glustercheck.errors import RemoteError
-from glustercheck.remote import ClusterLock, CommandResult, GlusterError, is_busy, run_gluster
+from glustercheck.remote import (
+    ClusterLock,
+    CommandResult,
+    GlusterError,
+    is_busy,
+    retrying_gluster_sh,
+    run_gluster,
+)
 from glustercheck.remote.gluster import backoff_delays
 
 BUSY = "volume create: gv: failed: Another transaction is in progress for gv. Please try again."
@@ -170,3 +177,48 @@ def test_cluster_lock_timeout_is_a_clear_error(tmp_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait(10)
+
+
+# ----- the retrying `g` function of the fact scripts, run by a real sh against a fake gluster ---
+
+def fake_gluster(tmp_path: Path, answers: list[str]) -> Path:
+    """A `gluster` on PATH that prints the next answer each call (the last one from then on) and
+    logs its arguments; exit status 0, as gluster's --xml mode has even for errors."""
+    (tmp_path / "answers").write_text("\n".join(answers) + "\n")
+    script = tmp_path / "bin" / "gluster"
+    script.parent.mkdir()
+    script.write_text(f"""#!/bin/sh
+echo "$*" >> {tmp_path}/calls
+n=$(wc -l < {tmp_path}/calls)
+total=$(wc -l < {tmp_path}/answers)
+[ "$n" -gt "$total" ] && n=$total
+sed -n "${{n}}p" {tmp_path}/answers
+""")
+    script.chmod(0o755)
+    return script.parent
+
+
+def run_g(tmp_path: Path, answers: list[str], **kwargs: object) -> tuple[str, list[str]]:
+    path = fake_gluster(tmp_path, answers)
+    script = retrying_gluster_sh(**kwargs) + "g 5 --xml volume status 'g v'\n"
+    result = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=30, check=True,
+                            env={"PATH": f"{path}:/usr/bin:/bin"})
+    return result.stdout, (tmp_path / "calls").read_text().splitlines()
+
+
+def test_fact_script_gluster_asks_again_while_busy(tmp_path: Path) -> None:
+    out, calls = run_g(tmp_path, [BUSY, LOCKING, "<opRet>0</opRet>"], backoff=(0.01, 0.02))
+    assert out == "<opRet>0</opRet>\n"
+    assert calls == ["--mode=script --xml volume status g v"] * 3  # arguments kept whole
+
+
+def test_fact_script_gluster_gives_up_with_the_busy_answer(tmp_path: Path) -> None:
+    out, calls = run_g(tmp_path, [BUSY], retries=2, backoff=(0.01, 0.02))
+    assert out == BUSY + "\n"
+    assert len(calls) == 3  # the first try and two more
+
+
+def test_fact_script_gluster_does_not_retry_other_errors(tmp_path: Path) -> None:
+    out, calls = run_g(tmp_path, ["Volume g v is not started", "<opRet>0</opRet>"], backoff=(0.01, 0.02))
+    assert out == "Volume g v is not started\n"
+    assert len(calls) == 1
