@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from glustercheck.errors import GlusterCheckError, HostRangeError, SpecError
+from glustercheck.errors import GlusterCheckError, HostRangeError, RemoteError, SpecError
 from glustercheck.facts import ClusterFacts, NodeFacts
 from glustercheck.hostrange import expand_hosts
 from glustercheck.spec import ClusterSpec, VolumeSpec, default_spec, load_spec, with_hosts
@@ -46,6 +46,8 @@ def pytest_configure(config: pytest.Config) -> None:
             config.option.hosts = ",".join(expand_hosts(raw))
         except HostRangeError as exc:
             raise pytest.UsageError(str(exc)) from None
+    if raw or getattr(config.option, "spec", None):
+        gluster_run(config)  # a bad spec or too low a file limit is a usage error now, not per module
 
 
 def _spec_from_options(config: pytest.Config) -> ClusterSpec | None:
@@ -69,7 +71,10 @@ def gluster_run(config: pytest.Config) -> GlusterRun:
         options = connect_options(spec, strict_host_keys=False if config.option.no_host_key_check
                                   else None)
         lock_dir = Path(os.environ.get("GLUSTERCHECK_LOCK_DIR", "/tmp"))
-        config.stash[RUN_KEY] = GlusterRun(spec, options, lock_dir / "glustercheck-cluster.lock")
+        try:
+            config.stash[RUN_KEY] = GlusterRun(spec, options, lock_dir / "glustercheck-cluster.lock")
+        except RemoteError as exc:  # e.g. too few open files allowed for this many hosts
+            raise pytest.UsageError(str(exc)) from None
     return config.stash[RUN_KEY]
 
 

@@ -17,6 +17,7 @@ from glustercheck.remote import (
     ConnectionPool,
     ConnectOptions,
     SshTarget,
+    ensure_open_files,
     probe,
 )
 from glustercheck.spec import ClusterSpec, Node
@@ -57,6 +58,7 @@ class GlusterRun:
     _cluster_future: Future[None] | None = None
 
     def __post_init__(self) -> None:
+        ensure_open_files(len(self.spec.nodes))
         self.pool = ConnectionPool(self.options)
         workers = max(1, min(32, len(self.spec.nodes)))
         self._probing = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe")

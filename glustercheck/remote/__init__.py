@@ -11,7 +11,7 @@ with ConnectionPool(options) as pool:
 from .connection import Connection
 from .gluster import ClusterLock, GlusterError, Runner, is_busy, retrying_gluster_sh, run_gluster
 from .hostkeys import fingerprint
-from .pool import ConnectionPool, probe, probe_all
+from .pool import ConnectionPool, ensure_open_files, probe, probe_all
 from .quoting import format_command, quote
 from .result import CommandFailed, CommandResult
 from .targets import ConnectOptions, ResolvedTarget, SshTarget, resolve
@@ -27,6 +27,7 @@ __all__ = [
     "ResolvedTarget",
     "Runner",
     "SshTarget",
+    "ensure_open_files",
     "fingerprint",
     "format_command",
     "is_busy",
