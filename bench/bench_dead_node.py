@@ -66,7 +66,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="bench-dead-node-") as tmp:
             try:
                 cluster.up()
-                converge = run_suite(Path(tmp) / "apply", "--apply")
+                converge = run_suite(Path(tmp) / "apply", "--apply", "--replace-hosts-conflicts")
                 if converge.rc != 0:
                     raise SystemExit(f"--apply failed:\n{converge.describe()}")
                 wait_healthy(cluster)
