@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import hashlib
+import json
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import filelock
 
 from glustercheck.errors import GlusterCheckError, UnreachableError
 from glustercheck.facts import ClusterFacts, NodeFacts, gather_cluster_facts, gather_node_facts
@@ -56,6 +61,10 @@ class GlusterRun:
     _node_locks: dict[str, threading.Lock] = field(default_factory=dict)
     _cluster_lock: threading.Lock = field(default_factory=threading.Lock)
     _cluster_future: Future[None] | None = None
+    # Under pytest-xdist: a directory all workers share, so that each fact script runs once per
+    # run, not once per worker (four workers asking four nodes at once made each answer 3x slower).
+    share_dir: Path | None = None
+    _generation: int = 0  # bumped by forget_facts: outputs shared before then are not reused
 
     def __post_init__(self) -> None:
         ensure_open_files(len(self.spec.nodes))
@@ -118,6 +127,20 @@ class GlusterRun:
             stdin: str | None = None) -> CommandResult:
         return self.connection(name).run(command, timeout=timeout, stdin=stdin)
 
+    def fact_output(self, name: str, script: str, *, timeout: float | None = None) -> CommandResult:
+        """Run a read-only fact script on `name`. With `share_dir`, the first process to ask runs
+        it and the others read its output; a failure (unreachable, timeout) is not shared."""
+        if self.share_dir is None:
+            return self.run(name, script, timeout=timeout)
+        key = hashlib.sha256(f"{self._generation}\0{name}\0{script}".encode()).hexdigest()[:24]
+        path = self.share_dir / f"glustercheck-output-{key}.json"
+        with filelock.FileLock(f"{path}.lock"):
+            if path.exists():
+                return CommandResult(**json.loads(path.read_text()))
+            result = self.run(name, script, timeout=timeout)
+            path.write_text(json.dumps(dataclasses.asdict(result)))
+            return result
+
     def reachable(self) -> list[str]:
         return [n for n in self.names if n not in self.probe()]
 
@@ -143,7 +166,7 @@ class GlusterRun:
             if name not in self._node_facts:
                 try:
                     self._node_facts[name] = gather_node_facts(
-                        lambda script: self.run(name, script), name, self.names,
+                        lambda script: self.fact_output(name, script), name, self.names,
                         self.brick_paths(name))
                 except GlusterCheckError as exc:
                     self._node_facts[name] = exc
@@ -182,7 +205,7 @@ class GlusterRun:
             if self._cluster_facts is None or self._cluster_facts.source != source:
                 volumes = [v.name for v in self.spec.volumes]
                 self._cluster_facts = gather_cluster_facts(
-                    lambda script: self.run(source, script, timeout=120), source, volumes,
+                    lambda script: self.fact_output(source, script, timeout=120), source, volumes,
                     self.is_unreachable_host)
             return self._cluster_facts
 
@@ -217,6 +240,7 @@ class GlusterRun:
             self._node_facts.clear()
             self._cluster_facts = None
             self._cluster_future = None
+            self._generation += 1
 
     def close(self) -> None:
         for executor in (self._background, self._gathering, self._probing):

@@ -25,10 +25,12 @@ def shared_dir(config: pytest.Config) -> Path:
 @pytest.fixture(scope="session")
 def converged(request: pytest.FixtureRequest, run: GlusterRun) -> SetupReport:
     config = request.config
+    directory = shared_dir(config)
+    if hasattr(config, "workerinput"):
+        run.share_dir = directory  # xdist: each fact script once per run, not once per worker
     if not config.option.apply:
         # Nothing will change: gather facts while the steps check (and a dead node times out).
         run.prefetch()
-    directory = shared_dir(config)
     result = directory / REPORT_FILE
     with filelock.FileLock(str(directory / (REPORT_FILE + ".lock"))):
         if result.exists():
