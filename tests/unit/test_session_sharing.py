@@ -1,0 +1,111 @@
+"""GlusterRun (offline, with a fake node): under xdist each fact script runs once per run and the
+other workers read its output; failures are not shared; forgetting facts asks the nodes again. And
+work on a node waits only for that node's probe."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from glustercheck.errors import CommandTimeout, UnreachableError
+from glustercheck.remote import CommandResult, ConnectOptions
+from glustercheck.spec import loads_spec
+from pytest_glustercheck import session as session_module
+from pytest_glustercheck.session import GlusterRun
+
+SPEC = loads_spec('[[nodes]]\nname = "rpi0"\naddress = "10.0.1.0"\n'
+                  '[[nodes]]\nname = "rpi1"\naddress = "10.0.1.1"\n')
+
+
+class FakeNodes:
+    """Stands in for SSH: answers scripts, counts calls, can fail or be slow per node."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+        self.fail: dict[str, Exception] = {}
+
+    def run(self, name: str, command: str, **_: object) -> CommandResult:
+        self.calls.append((name, command))
+        if name in self.fail:
+            raise self.fail[name]
+        return CommandResult(name, command, 0, f"output of {command} on {name}", "", 0.01)
+
+
+def worker(monkeypatch: pytest.MonkeyPatch, nodes: FakeNodes, share: Path | None,
+           tmp_path: Path) -> GlusterRun:
+    run = GlusterRun(SPEC, ConnectOptions(), tmp_path / "cluster.lock")
+    monkeypatch.setattr(run, "run", nodes.run)
+    run.share_dir = share
+    return run
+
+
+def test_second_worker_reads_the_first_workers_output(monkeypatch: pytest.MonkeyPatch,
+                                                       tmp_path: Path) -> None:
+    nodes = FakeNodes()
+    first, second = (worker(monkeypatch, nodes, tmp_path, tmp_path) for _ in range(2))
+    a = first.fact_output("rpi0", "facts script")
+    b = second.fact_output("rpi0", "facts script")
+    assert a == b
+    assert nodes.calls == [("rpi0", "facts script")]
+    second.fact_output("rpi1", "facts script")  # another node, another script: asked
+    second.fact_output("rpi0", "other script")
+    assert len(nodes.calls) == 3
+
+
+def test_failures_are_not_shared(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    nodes = FakeNodes()
+    nodes.fail["rpi0"] = CommandTimeout("rpi0: `facts script` timed out after 60 s")
+    first, second = (worker(monkeypatch, nodes, tmp_path, tmp_path) for _ in range(2))
+    with pytest.raises(CommandTimeout):
+        first.fact_output("rpi0", "facts script")
+    del nodes.fail["rpi0"]
+    assert second.fact_output("rpi0", "facts script").stdout == "output of facts script on rpi0"
+    assert len(nodes.calls) == 2
+
+
+def test_forgotten_facts_are_asked_again(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    nodes = FakeNodes()
+    run = worker(monkeypatch, nodes, tmp_path, tmp_path)
+    run.fact_output("rpi0", "facts script")
+    run.forget_facts()  # e.g. waiting for a heal to finish: the state has changed since
+    run.fact_output("rpi0", "facts script")
+    assert len(nodes.calls) == 2
+
+
+def test_without_a_shared_directory_every_call_asks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    nodes = FakeNodes()
+    run = worker(monkeypatch, nodes, None, tmp_path)
+    run.fact_output("rpi0", "s")
+    run.fact_output("rpi0", "s")
+    assert len(nodes.calls) == 2
+    assert not list(tmp_path.glob("glustercheck-output-*"))
+
+
+def test_a_node_waits_only_for_its_own_probe(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    released = threading.Event()
+
+    def probe(pool: object, target: object) -> UnreachableError | None:
+        if target.name == "rpi1":  # type: ignore[attr-defined]
+            released.wait(10)  # a dead node: its connect timeout
+            return UnreachableError("rpi1 (10.0.1.1:22) unreachable: timed out")
+        return None
+
+    monkeypatch.setattr(session_module, "probe", probe)
+    run = GlusterRun(SPEC, ConnectOptions(), tmp_path / "cluster.lock")
+    try:
+        started = time.monotonic()
+        assert run.probe_result("rpi0") is None
+        assert time.monotonic() - started < 5  # did not wait for rpi1
+        assert run.unreachable == {}  # rpi1's probe still under way: nothing known yet
+        released.set()
+        assert set(run.probe()) == {"rpi1"}
+        assert run.reachable() == ["rpi0"]
+        assert run.is_unreachable_host("rpi1")
+        assert run.is_unreachable_host("10.0.1.1")  # a brick named by address
+        assert not run.is_unreachable_host("rpi0")
+    finally:
+        released.set()
+        run.close()
