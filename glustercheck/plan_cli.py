@@ -2,6 +2,7 @@
 
     gluster-plan volume create gv replica 2 server1:/exp1 server1:/exp2 server2:/exp3 server2:/exp4
     gluster-plan --json --gluster-version 10.3 --same-server 10.0.1.0=rpi0 gv replica 2 rpi0:/b 10.0.1.0:/b
+    gluster-plan --mounts rpi0=/mnt/usb --mounts rpi1=/mnt/usb --unresolvable rpi9 gv replica 2 ...
 
 Exit status: 0 gluster would accept it, 1 accepted with warnings, 2 refused (or unreadable),
 64 usage error. Nothing is contacted: this only reads the line.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import NoReturn
 
@@ -49,17 +51,43 @@ def _build_parser() -> _Parser:
         metavar="NAME=ID",
         help="NAME is the same server as ID (an alias, IP or UUID); repeatable",
     )
+    parser.add_argument(
+        "--unresolvable",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="HOST does not resolve on the servers (glusterd refuses its bricks); repeatable",
+    )
+    parser.add_argument(
+        "--mounts",
+        action="append",
+        default=[],
+        metavar="HOST=PATH[,PATH]",
+        help="HOST's mount points (e.g. rpi0=/mnt/usb): the root-partition and mount-point rules "
+        "are then exact instead of guessed from the path; repeatable",
+    )
     return parser
 
 
-def _same_server(parser: _Parser, pairs: list[str]) -> dict[str, str]:
+def _pairs(parser: _Parser, option: str, form: str, pairs: list[str]) -> dict[str, str]:
+    """`option`'s KEY=VALUE arguments; `form` shows the shape and an example for the error."""
     mapping = {}
     for pair in pairs:
-        name, sep, ident = pair.partition("=")
-        if not sep or not name or not ident:
-            parser.error(f"--same-server wants NAME=ID (e.g. 10.0.1.0=rpi0), got {pair!r}")
-        mapping[name] = ident
+        name, sep, value = pair.partition("=")
+        if not sep or not name or not value:
+            parser.error(f"{option} wants {form}, got {pair!r}")
+        mapping[name] = value
     return mapping
+
+
+def _mounts(parser: _Parser, pairs: list[str]) -> dict[str, list[str]]:
+    mounts: dict[str, list[str]] = {}
+    for host, paths in _pairs(parser, "--mounts", "HOST=PATH[,PATH] (e.g. rpi0=/mnt/usb)", pairs).items():
+        points = [p for p in paths.split(",") if p]
+        if not all(p.startswith("/") for p in points):
+            parser.error(f"--mounts wants absolute paths for {host}, got {paths!r}")
+        mounts.setdefault(host, []).extend(points)
+    return mounts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,22 +99,31 @@ def main(argv: list[str] | None = None) -> int:
             version = parse_version(args.gluster_version)
         except ValueError as err:
             parser.error(str(err))
-        aliases = _same_server(parser, args.same_server)
+        aliases = _pairs(parser, "--same-server", "NAME=ID (e.g. 10.0.1.0=rpi0)", args.same_server)
+        mounts = _mounts(parser, args.mounts)
     except SystemExit as stop:  # argparse: --help (0) or a usage error (64)
         return stop.code if isinstance(stop.code, int) else EXIT_USAGE
     try:
         request = parse_create_command(args.words)
     except LayoutError as err:
         return _unreadable(str(err), version, as_json=args.json)
-    verdict = validate(request, version, same_server=aliases or None)
-    print(
-        json.dumps(verdict_dict(request, verdict, version), indent=2)
-        if args.json
-        else report(request, verdict, version)
-    )
+    verdict = validate(request, version, same_server=aliases or None,
+                       resolvable=dict.fromkeys(args.unresolvable, False) or None,
+                       mounts=mounts or None)
+    _print(json.dumps(verdict_dict(request, verdict, version), indent=2) if args.json
+           else report(request, verdict, version))
     if not verdict.accepted:
         return EXIT_REJECTED
     return EXIT_WARNINGS if verdict.warnings else EXIT_OK
+
+
+def _print(text: str) -> None:
+    """Print; a reader that stopped early (`gluster-plan ... | head`) is not an error."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # As the Python docs advise: point stdout at devnull so the exit flush does not fail too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _unreadable(message: str, version: GlusterVersion, *, as_json: bool) -> int:
@@ -97,9 +134,9 @@ def _unreadable(message: str, version: GlusterVersion, *, as_json: bool) -> int:
             "gluster_version": _v(version),
             "reasons": [message],
         }
-        print(json.dumps(doc, indent=2))
+        _print(json.dumps(doc, indent=2))
     else:
-        print(f"REFUSED: gluster {_v(version)} cannot read this line either.\n  - {message}")
+        _print(f"REFUSED: gluster {_v(version)} cannot read this line either.\n  - {message}")
     return EXIT_REJECTED
 
 

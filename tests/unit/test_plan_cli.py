@@ -1,6 +1,8 @@
 """gluster-plan: output and exit status through main(argv)."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -120,6 +122,8 @@ def test_unreadable_line_is_a_refusal(capsys):
         ["--gluster-version", "x", "gv", "a:/b"],
         ["--gluster-version", "2.0", "gv", "a:/b"],
         ["--same-server", "nope", "gv", "a:/b"],
+        ["--mounts", "rpi0", "gv", "a:/b"],
+        ["--mounts", "rpi0=mnt/usb", "gv", "a:/b"],
     ],
 )
 def test_usage_errors_exit_64(capsys, argv):
@@ -132,3 +136,35 @@ def test_help_exits_0(capsys):
     code, out, _ = run(capsys, "--help")
     assert code == 0
     assert "Exit status" in out
+
+
+def test_known_mount_points_make_the_root_partition_rule_exact(capsys):
+    line = ["gv", "replica", "2", "rpi0:/mnt/usb", "rpi1:/mnt/usb/gv"]
+    code, out, _ = run(capsys, "--mounts", "rpi0=/mnt/usb,/boot", "--mounts", "rpi1=/mnt/usb", *line)
+    assert code == 2
+    assert "The brick rpi0:/mnt/usb is a mount point. Please create a sub-directory" in out
+    assert "rpi1:/mnt/usb/gv" not in out.split("Replica sets")[0]  # on its stick: fine
+    code, out, _ = run(capsys, "--mounts", "rpi0=/srv", "gv", "rpi0:/data/gv", "rpi0:/srv/gv")
+    assert code == 2
+    assert "The brick rpi0:/data/gv is being created in the root partition" in out
+    assert "rpi0:/srv/gv is being created" not in out
+
+
+def test_unresolvable_host_is_refused(capsys):
+    code, out, _ = run(capsys, "--json", "--unresolvable", "rpi9", "gv", "replica", "2", "rpi0:/b",
+                       "rpi9:/b")
+    assert code == 2
+    doc = json.loads(out)
+    assert any(r.startswith("brick host rpi9 does not resolve") for r in doc["reasons"])
+
+
+def test_a_reader_that_stops_early_is_not_an_error():
+    # `gluster-plan ... | head -1` on a big volume: no BrokenPipeError traceback.
+    bricks = [f"s{i % 50}:/b/{i}" for i in range(4000)]
+    proc = subprocess.Popen([sys.executable, "-m", "glustercheck.plan_cli", "gv", "replica", "2", *bricks],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.read(10)
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=60)
+    assert b"Traceback" not in err, err.decode()
+    assert proc.returncode in (0, 1, 2)
