@@ -101,6 +101,11 @@ class ClusterFacts:
     errors: dict[str, str]  # what could not be read, e.g. {"volume status gv": "..."}
 
 
+# Every fact script starts with: `s NAME` marks a section; `g TIMEOUT ARGS` runs gluster, asking
+# again while glusterd is busy.
+PRELUDE = f's() {{ echo "{MARK}$1"; }}\n' + retrying_gluster_sh()
+
+
 # ----- node facts ---------------------------------------------------------------------------
 
 def node_script(names: Sequence[str], me: str, brick_paths: Sequence[str]) -> str:
@@ -109,8 +114,7 @@ def node_script(names: Sequence[str], me: str, brick_paths: Sequence[str]) -> st
     all_names = " ".join(quote(n) for n in names)
     paths = " ".join(quote(p) for p in brick_paths)
     return f"""
-s() {{ echo "{MARK}$1"; }}
-{retrying_gluster_sh()}s hostname; hostname
+{PRELUDE}s hostname; hostname
 s hosts; cat /etc/hosts
 s getent; for n in {all_names}; do
   echo "$n $(getent ahostsv4 "$n" | awk '{{print $1}}' | sort -u | tr '\\n' ' ')"; done
@@ -218,22 +222,21 @@ def state_script(volumes: Sequence[str]) -> str:
     """volume info, and each volume's status on its own: `volume status all` under contention
     leaves volumes out and still says success; one volume's status says "Another transaction
     is in progress", which `g` waits out."""
-    lines = [f's() {{ echo "{MARK}$1"; }}', retrying_gluster_sh().rstrip("\n"),
-             "s info; g 30 --xml volume info"]
+    lines = ["s info; g 30 --xml volume info"]
     lines += [f"s {quote('status:' + v)}; g 30 --xml volume status {quote(v)}" for v in volumes]
-    return "\n".join(lines) + "\n"
+    return PRELUDE + "\n".join(lines) + "\n"
 
 
 def heal_script(plan: dict[str, str]) -> str:
     """`plan`: volume -> HEAL_INFO or HEAL_COUNT (see `heal_plan`)."""
-    lines = [f's() {{ echo "{MARK}$1"; }}', retrying_gluster_sh().rstrip("\n")]
+    lines = []
     for volume, how in plan.items():
         v = quote(volume)
         if how == HEAL_INFO:
             lines.append(f"s {quote(HEAL_INFO + ':' + volume)}; g 60 --xml volume heal {v} info")
         else:
             lines.append(f"s {quote(HEAL_COUNT + ':' + volume)}; g 30 volume heal {v} statistics heal-count")
-    return "\n".join(lines) + "\n"
+    return PRELUDE + "\n".join(lines) + "\n"
 
 
 def heal_plan(volumes: dict[str, Volume], wanted: Sequence[str],
@@ -268,12 +271,11 @@ def heal_plan(volumes: dict[str, Volume], wanted: Sequence[str],
 
 
 def parse_cluster_facts(source: str, text: str, wanted: Sequence[str]) -> ClusterFacts:
-    """The output of `state_script` followed by that of `heal_script` (either may be absent)."""
+    """The output of `state_script`, optionally followed by that of `heal_script`."""
     sec = split_sections(text)
     errors: dict[str, str] = {}
     volumes: dict[str, Volume] = {}
     status: dict[str, VolumeStatus] = {}
-    heal: dict[str, HealInfo] = {}
     try:
         volumes = {v.name: v for v in parse_volume_info_xml(sec.get("info", ""))}
     except ParseError as exc:
@@ -291,27 +293,32 @@ def parse_cluster_facts(source: str, text: str, wanted: Sequence[str]) -> Cluste
             status[name] = found[0]
         else:
             errors[f"volume status {name}"] = "gluster answered without this volume's status"
+    facts = ClusterFacts(source, volumes, status, {}, errors)
+    add_heal(facts, sec, wanted)
+    return facts
+
+
+def add_heal(facts: ClusterFacts, sec: dict[str, str], wanted: Sequence[str]) -> None:
+    """The heal sections (`heal_script` output, split) of the wanted volumes, into `facts`."""
     for name in wanted:
         for prefix, parse in ((HEAL_INFO, parse_heal_info_xml), (HEAL_COUNT, parse_heal_count)):
             key = f"{prefix}:{name}"
             if key not in sec:
                 continue
             try:
-                heal[name] = parse(sec[key], name)
+                facts.heal[name] = parse(sec[key], name)
             except ParseError as exc:
-                errors[f"heal info {name}"] = str(exc)
-    return ClusterFacts(source, volumes, status, heal, errors)
+                facts.errors[f"heal info {name}"] = str(exc)
 
 
 def gather_cluster_facts(run: Run, source: str, volumes: Sequence[str],
                          unreachable: Callable[[str], bool] = lambda host: False) -> ClusterFacts:
     """Volume state from `source`. `unreachable(brick_host)` is asked only after volume info is
     in, so a caller may let it wait for a reachability probe still under way."""
-    state_text = run(state_script(volumes)).stdout
-    state = parse_cluster_facts(source, state_text, ())
-    plan, known, unread = heal_plan(state.volumes, volumes, unreachable)
-    heal_text = run(heal_script(plan)).stdout if plan else ""
-    facts = parse_cluster_facts(source, state_text + heal_text, volumes)
+    facts = parse_cluster_facts(source, run(state_script(volumes)).stdout, volumes)
+    plan, known, unread = heal_plan(facts.volumes, volumes, unreachable)
+    if plan:
+        add_heal(facts, split_sections(run(heal_script(plan)).stdout), volumes)
     facts.heal.update(known)
     facts.errors.update(unread)
     return facts

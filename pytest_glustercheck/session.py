@@ -98,7 +98,6 @@ class GlusterRun:
 
     def probe(self) -> dict[str, UnreachableError]:
         """The unreachable nodes, once every probe is in: about one connect timeout at most."""
-        self.start_probes()
         return {name: error for name in self.names if (error := self.probe_result(name)) is not None}
 
     @property
@@ -115,7 +114,7 @@ class GlusterRun:
             self._gathering.submit(self._try_facts, name)
         with self._mutex:
             if self._cluster_future is None:
-                self._cluster_future = self._background.submit(self._try_cluster_facts, None)
+                self._cluster_future = self._background.submit(self._try_cluster_facts)
 
     def connection(self, name: str) -> Connection:
         error = self.probe_result(name)
@@ -180,7 +179,7 @@ class GlusterRun:
         names = self.reachable()
         with self._mutex:
             if names and self._cluster_facts is None and self._cluster_future is None:
-                self._cluster_future = self._background.submit(self._try_cluster_facts, names[0])
+                self._cluster_future = self._background.submit(self._try_cluster_facts)
         missing = [n for n in names if n not in self._node_facts]
         if missing:  # the `facts` fixture calls this for every check: no pool once gathered
             with ThreadPoolExecutor(max_workers=min(16, len(missing))) as pool:
@@ -191,12 +190,11 @@ class GlusterRun:
         with contextlib.suppress(GlusterCheckError):  # recorded; the node's own checks report it
             self.node_facts(name)
 
-    def _try_cluster_facts(self, source: str | None) -> None:
-        """From `source`, or (None) from the first node in spec order that answers its probe."""
+    def _try_cluster_facts(self) -> None:
+        """From the first node in spec order that answers its probe (not waiting for later ones)."""
+        source = next((n for n in self.names if self.probe_result(n) is None), None)
         if source is None:
-            source = next((n for n in self.names if self.probe_result(n) is None), None)
-            if source is None:
-                return
+            return
         with contextlib.suppress(GlusterCheckError):  # cluster_facts() then asks another node
             self._cluster_facts_from(source)
 

@@ -7,7 +7,6 @@ redundancy 1, dist 2 bricks); `peer status`, `pool list`, `volume info`, `volume
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -23,9 +22,9 @@ from glustercheck.parsers import (
     parse_volume_status,
     parse_volume_status_xml,
 )
-from glustercheck.parsers.models import Volume
 from simcluster import SimCluster
 from tests.e2e.live_gluster import gluster, gluster_cluster, remove_paths, start_glusterd, wait_for
+from tests.unit.test_parsers_vectors import comparable
 
 pytestmark = pytest.mark.e2e
 
@@ -94,12 +93,6 @@ def both(cluster: SimCluster, parse: Callable, parse_xml: Callable, *args: str, 
     raise AssertionError(f"gluster {command} on {node} kept changing:\n{before.stdout}\n{after.stdout}")
 
 
-def blank_uuids(volume: Volume) -> Volume:
-    """Brick.host_uuid is XML-only: blank it to compare with the plain output."""
-    bricks = tuple(dataclasses.replace(brick, host_uuid=None) for brick in volume.bricks)
-    return dataclasses.replace(volume, bricks=bricks)
-
-
 def own_uuid(cluster: SimCluster, node: str) -> str:
     info = cluster.exec(node, ["cat", "/var/lib/glusterd/glusterd.info"]).stdout
     return next(line.split("=", 1)[1] for line in info.splitlines() if line.startswith("UUID="))
@@ -149,7 +142,7 @@ def test_plain_and_xml_agree_with_every_node_up(volumes: SimCluster) -> None:
     check_peers(cluster, cluster.config.names, dict.fromkeys(cluster.config.names, True))
 
     plain, xml = both(cluster, parse_volume_info, parse_volume_info_xml, "volume", "info")
-    assert plain == [blank_uuids(v) for v in xml]
+    assert plain == comparable(xml)  # Brick.host_uuid is XML-only
     assert all(brick.host_uuid for v in xml for brick in v.bricks)
     assert [(v.name, v.type_name, v.count_string, v.status) for v in plain] == [  # sorted by name
         ("arb", "Replicate", "1 x (2 + 1) = 3", "Started"),
