@@ -1,0 +1,1 @@
+"""The checks `pytest --hosts=...` runs (installed as `glustercheck_checks`)."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from glustercheck.actions import SetupReport
 from glustercheck.facts import NodeFacts
 from pytest_glustercheck.messages import fail
-from setup_steps.context import SetupReport
 
 
 def test_glusterfs_server_installed(node: str, facts: NodeFacts, converged: SetupReport) -> None:

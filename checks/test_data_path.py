@@ -13,8 +13,8 @@ import pytest
 from glustercheck.errors import GlusterCheckError
 from glustercheck.facts import ClusterFacts
 from glustercheck.remote import quote
+from glustercheck.run import GlusterRun
 from pytest_glustercheck.messages import fail
-from pytest_glustercheck.session import GlusterRun
 
 FILES = 8
 

@@ -6,10 +6,10 @@ import ipaddress
 
 import pytest
 
+from glustercheck.actions import SetupReport
 from glustercheck.facts import NodeFacts
 from glustercheck.spec import ClusterSpec
 from pytest_glustercheck.messages import fail
-from setup_steps.context import SetupReport
 
 
 def test_cluster_names_resolve_to_spec_addresses(node: str, facts: NodeFacts, spec: ClusterSpec,

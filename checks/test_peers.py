@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from glustercheck.actions import SetupReport
 from glustercheck.facts import NodeFacts
 from glustercheck.parsers import Peer
 from glustercheck.spec import ClusterSpec
 from pytest_glustercheck.messages import fail
-from setup_steps.context import SetupReport
 
 
 def _whose(peer: Peer, spec: ClusterSpec, all_facts: dict[str, NodeFacts]) -> str | None:

@@ -7,14 +7,14 @@ import time
 
 import pytest
 
+from glustercheck.actions import SetupReport
 from glustercheck.declared import layout_difference
 from glustercheck.facts import ClusterFacts
 from glustercheck.layout import same_server_groups
 from glustercheck.parsers import Volume
+from glustercheck.run import GlusterRun
 from glustercheck.spec import ClusterSpec, VolumeSpec
 from pytest_glustercheck.messages import fail
-from pytest_glustercheck.session import GlusterRun
-from setup_steps.context import SetupReport
 
 
 def _volume(cluster: ClusterFacts, volume: str, converged: SetupReport) -> Volume:

@@ -5,21 +5,24 @@ Shared by the setup steps (refuse to touch a volume that differs) and the checks
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from glustercheck.brick import BrickRef
 from glustercheck.layout import CreateRequest, validate
 from glustercheck.parsers import Volume
 from glustercheck.spec import VolumeSpec
 
 
-def create_request(volume: VolumeSpec, bricks: tuple[str, ...]) -> CreateRequest:
+def create_request(volume: VolumeSpec, bricks: Sequence[BrickRef]) -> CreateRequest:
     given = {k for k in ("replica", "arbiter", "disperse", "redundancy", "stripe")
              if getattr(volume, k)}
-    return CreateRequest(volume=volume.name, bricks=bricks, replica=volume.replica,
+    return CreateRequest(volume=volume.name, bricks=tuple(map(str, bricks)), replica=volume.replica,
                          arbiter=volume.arbiter, disperse=volume.disperse,
                          redundancy=volume.redundancy, stripe=volume.stripe,
                          transport=volume.transport, force=volume.force, given=frozenset(given))
 
 
-def layout_difference(volume: VolumeSpec, bricks: tuple[str, ...], found: Volume) -> list[str]:
+def layout_difference(volume: VolumeSpec, bricks: Sequence[BrickRef], found: Volume) -> list[str]:
     """How a running volume differs from its declaration (empty: it matches)."""
     wanted = validate(create_request(volume, bricks)).shape
     diffs = []
@@ -29,7 +32,8 @@ def layout_difference(volume: VolumeSpec, bricks: tuple[str, ...], found: Volume
         diffs.append(f"type {found.true_type}, declared {wanted.type_name()}")
     if found.transport != volume.transport:
         diffs.append(f"transport {found.transport}, declared {volume.transport}")
-    running = tuple(b.name for b in found.bricks)
-    if running != bricks:
-        diffs.append(f"bricks {' '.join(running)}, declared {' '.join(bricks)}")
+    running = tuple((b.host, b.path) for b in found.bricks)
+    if running != tuple((b.host, b.path) for b in bricks):
+        diffs.append(f"bricks {' '.join(b.name for b in found.bricks)}, "
+                     f"declared {' '.join(map(str, bricks))}")
     return diffs

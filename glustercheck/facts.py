@@ -7,6 +7,8 @@ suite's run time by two thirds, pytest-testinfra #56).
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -72,6 +74,18 @@ class DiskUsage:
 
 
 @dataclass(frozen=True)
+class BrickDir:
+    """A declared brick directory as its node sees it (what the volume step must know before
+    `volume create`: glusterd creates only the last path component, and refuses a directory that
+    still carries an earlier volume's ID)."""
+
+    path: str
+    exists: bool
+    parent_exists: bool
+    volume_id: str | None  # trusted.glusterfs.volume-id as 0x..., None when not set (or no dir)
+
+
+@dataclass(frozen=True)
 class NodeFacts:
     node: str
     hostname: str
@@ -88,6 +102,8 @@ class NodeFacts:
     peers: tuple[Peer, ...] | None  # None when gluster could not answer
     peers_error: str | None
     disks: dict[str, DiskUsage] = field(default_factory=dict)  # brick path -> usage
+    brick_dirs: dict[str, BrickDir] = field(default_factory=dict)  # brick path -> directory state
+    getfattr: bool = True  # without it a used brick directory would look unused
 
 
 @dataclass(frozen=True)
@@ -99,6 +115,20 @@ class ClusterFacts:
     status: dict[str, VolumeStatus]
     heal: dict[str, HealInfo]
     errors: dict[str, str]  # what could not be read, e.g. {"volume status gv": "..."}
+
+
+def volume_online(volume: Volume, status: VolumeStatus | None) -> bool:
+    """Every brick online and, for replicated/dispersed volumes, a self-heal daemon on each of
+    their servers (they start a moment after the bricks)."""
+    if status is None:
+        return False
+    online = {(b.host, b.path) for b in status.bricks if b.online}
+    if not all((b.host, b.path) in online for b in volume.bricks):
+        return False
+    if volume.shape.is_distribute_only:
+        return True
+    healers = sum(1 for d in status.daemons if d.name == "Self-heal Daemon" and d.online)
+    return healers >= len({b.host for b in volume.bricks})
 
 
 # Every fact script starts with: `s NAME` marks a section; `g TIMEOUT ARGS` runs gluster, asking
@@ -115,7 +145,7 @@ def node_script(names: Sequence[str], me: str, brick_paths: Sequence[str]) -> st
     paths = " ".join(quote(p) for p in brick_paths)
     return f"""
 {PRELUDE}s hostname; hostname
-s hosts; cat /etc/hosts
+s hosts; base64 /etc/hosts
 s getent; for n in {all_names}; do
   echo "$n $(getent ahostsv4 "$n" | awk '{{print $1}}' | sort -u | tr '\\n' ' ')"; done
 s links; for n in {others}; do (r=no; p=no; t=no
@@ -135,6 +165,10 @@ if pgrep -x glusterd >/dev/null; then
   s opversion; g 20 volume get all cluster.op-version
   s peers; g 20 --xml peer status
 fi
+s bricks; command -v getfattr >/dev/null && echo getfattr || echo no-getfattr
+for p in {paths}; do e=no; u=no; [ -e "$p" ] && e=yes; [ -d "$(dirname "$p")" ] && u=yes
+  i=$([ $e = yes ] && getfattr --absolute-names -n trusted.glusterfs.volume-id -e hex "$p" \
+    2>/dev/null | sed -n 's/^trusted.glusterfs.volume-id=//p'); echo "$e $u ${{i:--}} $p"; done
 s disks; for p in {paths}; do d=$p; while [ ! -e "$d" ]; do d=$(dirname "$d"); done
   echo "$p $(df -P -B1 "$d" | awk 'NR==2{{print $6, $2, $3}}')" \\
     "$(df -P -i "$d" | awk 'NR==2{{print $2, $3}}')"; done
@@ -154,7 +188,7 @@ def split_sections(text: str) -> dict[str, str]:
 
 def parse_node_facts(node: str, names: Sequence[str], text: str) -> NodeFacts:
     sec = split_sections(text)
-    for required in ("hostname", "hosts", "getent", "links", "glusterd", "disks"):
+    for required in ("hostname", "hosts", "getent", "links", "glusterd", "bricks", "disks"):
         if required not in sec:
             raise ParseError(f"node facts of {node}: section {required!r} missing from the output "
                              f"(was the fact-gathering script cut short?)")
@@ -190,14 +224,31 @@ def parse_node_facts(node: str, names: Sequence[str], text: str) -> NodeFacts:
     for line in sec["disks"].splitlines():
         path, mount, size, used, inodes, inodes_used = line.split()
         disks[path] = DiskUsage(path, mount, int(size), int(used), int(inodes), int(inodes_used))
+    tool, *rows = sec["bricks"].splitlines() or ["getfattr"]
+    brick_dirs = {}
+    for row in rows:
+        exists, parent, volume_id, path = row.split(" ", 3)
+        brick_dirs[path] = BrickDir(path, exists == "yes", parent == "yes",
+                                    None if volume_id == "-" else volume_id)
     return NodeFacts(
-        node=node, hostname=sec["hostname"].strip(), hosts_file=sec["hosts"] + "\n",
+        node=node, hostname=sec["hostname"].strip(), hosts_file=_hosts_text(node, sec["hosts"]),
         resolved=resolved, links=links, glusterd_running=sec["glusterd"].strip() == "running",
         systemd=sec.get("pid1", "").strip() == "systemd",
         glusterd_enabled=sec.get("enabled", "").strip() == "enabled",
         package=package, version=version, uuid=sec.get("uuid", "").strip() or None,
         op_version=op_version, peers=peers, peers_error=peers_error, disks=disks,
+        brick_dirs=brick_dirs, getfattr=tool == "getfattr",
     )
+
+
+def _hosts_text(node: str, encoded: str) -> str:
+    """/etc/hosts travels base64-encoded: the setup step rewrites it byte for byte, so no line
+    ending, trailing blank or odd byte may be lost on the way (undecodable bytes survive as
+    surrogate escapes)."""
+    try:
+        return base64.b64decode(encoded, validate=False).decode("utf-8", "surrogateescape")
+    except (binascii.Error, ValueError) as exc:
+        raise ParseError(f"node facts of {node}: /etc/hosts section is not base64: {exc}") from None
 
 
 def gather_node_facts(run: Run, node: str, names: Sequence[str],

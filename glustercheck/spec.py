@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from glustercheck.brick import BrickRef, BrickSyntaxError, parse_brick
 from glustercheck.errors import SpecError
 from glustercheck.hostrange import host_of
 
@@ -88,16 +89,16 @@ class VolumeSpec:
     redundancy: int = 0
     stripe: int = 0
     brick_path: str = "/mnt/usb/gv"
-    bricks: tuple[str, ...] | None = None
+    bricks: tuple[BrickRef, ...] | None = None
     transport: str = "tcp"
     options: dict[str, str] = field(default_factory=dict)
     force: bool = False
 
-    def brick_list(self, nodes: Sequence[Node]) -> tuple[str, ...]:
+    def brick_list(self, nodes: Sequence[Node]) -> tuple[BrickRef, ...]:
         """Bricks in `volume create` order: the explicit list, else `node:brick_path` per node."""
         if self.bricks is not None:
             return self.bricks
-        return tuple(f"{node.name}:{self.brick_path}" for node in nodes)
+        return tuple(BrickRef(node.name, self.brick_path) for node in nodes)
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,15 @@ class ClusterSpec:
     def node_for_host(self, host: str) -> Node | None:
         """The node a brick host names, by node name (any case) or by address."""
         return _find_node(self.nodes, host)
+
+    def owner(self, brick: BrickRef) -> str:
+        """The name of the node a brick is on (its host as written when no node matches)."""
+        node = _find_node(self.nodes, brick.host)
+        return node.name if node is not None else brick.host
+
+    def bricks_on(self, name: str) -> list[BrickRef]:
+        """Every declared brick on node `name`, in volume and brick order."""
+        return [b for v in self.volumes for b in v.brick_list(self.nodes) if self.owner(b) == name]
 
     def node(self, name: str) -> Node:
         for node in self.nodes:
@@ -312,16 +322,17 @@ def _option_text(value: str | int | float | bool) -> str:
     return str(value)
 
 
-def _check_brick(r: _Reader, key: str, brick: Any, nodes: Sequence[Node]) -> str:
+def _check_brick(r: _Reader, key: str, brick: Any, nodes: Sequence[Node]) -> BrickRef:
     if not isinstance(brick, str):
         raise r.fail(key, f"expected a string HOST:/path, got {_kind(brick)}")
-    host, sep, _ = brick.partition(":/")
-    if not sep or not host:
-        raise r.fail(key, f"{brick!r} is not HOST:/absolute/path")
-    if _find_node(nodes, host) is None:
+    try:
+        parsed = parse_brick(brick)
+    except BrickSyntaxError as exc:
+        raise r.fail(key, str(exc)) from None
+    if _find_node(nodes, parsed.host) is None:
         known = ", ".join(n.name for n in nodes) or "none"
-        raise r.fail(key, f"host {host!r} of brick {brick!r} is not a node (known: {known})")
-    return brick
+        raise r.fail(key, f"host {parsed.host!r} of brick {brick!r} is not a node (known: {known})")
+    return parsed
 
 
 def _find_node(nodes: Sequence[Node], host: str) -> Node | None:
@@ -420,11 +431,10 @@ def with_hosts(spec: ClusterSpec, hosts: Sequence[str]) -> ClusterSpec:
         nodes.append(node)
     for i, volume in enumerate(spec.volumes):
         for brick in volume.bricks or ():
-            host = brick.partition(":/")[0]
-            if _find_node(nodes, host) is None:
+            if _find_node(nodes, brick.host) is None:
                 raise SpecError(
-                    f"{spec.source or 'cluster spec'}: volumes[{i}].bricks: {brick!r} is on"
-                    f" {host!r}, which --hosts leaves out; add it to --hosts or drop --hosts"
+                    f"{spec.source or 'cluster spec'}: volumes[{i}].bricks: {str(brick)!r} is on"
+                    f" {brick.host!r}, which --hosts leaves out; add it to --hosts or drop --hosts"
                 )
     return replace(spec, nodes=tuple(nodes))
 
@@ -442,6 +452,8 @@ def _toml(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
+    if isinstance(value, BrickRef):
+        return _toml(str(value))
     if isinstance(value, str | Path):
         return '"' + "".join(_escape(c) for c in str(value)) + '"'
     if isinstance(value, tuple | list):

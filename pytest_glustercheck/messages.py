@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import pytest
 
-from setup_steps.context import SetupReport
+from glustercheck.actions import SetupReport
 
 
 def fail(where: str, problems: Iterable[str], *, fix: str | None = None,

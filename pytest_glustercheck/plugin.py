@@ -1,141 +1,67 @@
-"""pytest wiring: options, in-place `--hosts` range expansion, per-node and per-volume
-parametrisation, the run's fixtures, and fail-fast for unreachable nodes."""
+"""The pytest plugin (entry point `pytest11: glustercheck`): options, `--hosts` ranges expanded in
+place, the run's session object, the checks supplied when no test path is named, report hooks.
+
+Inert unless a cluster is given (--hosts or --spec): installed next to other test suites, it
+changes nothing for them.
+"""
 
 from __future__ import annotations
 
-import os
+import sys
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
 
-from glustercheck.errors import GlusterCheckError, HostRangeError, RemoteError, SpecError
-from glustercheck.facts import ClusterFacts, NodeFacts
-from glustercheck.hostrange import expand_hosts
-from glustercheck.spec import ClusterSpec, VolumeSpec, default_spec, load_spec, with_hosts
-from pytest_glustercheck.session import GlusterRun, connect_options
+from glustercheck import report as rpt
+from pytest_glustercheck import report, testinfra_host
+from pytest_glustercheck.checks_dir import checks_requested, supply_checks
+from pytest_glustercheck.options import add_options, cluster_given
+from pytest_glustercheck.session import NO_CLUSTER, PLUGIN_NAME, GlusterSession, spec_from_options
 
-RUN_KEY = pytest.StashKey[GlusterRun]()
+pytest_plugins = ["pytest_glustercheck.fixtures"]
+ExitStatus = int | pytest.ExitCode
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("glustercheck", "GlusterFS cluster verification")
-    group.addoption("--spec", default=os.environ.get("GLUSTERCHECK_SPEC"), metavar="FILE",
-                    help="cluster spec (TOML): nodes, volumes, how to connect "
-                         "[env GLUSTERCHECK_SPEC]; --hosts alone means the how-to's defaults")
-    group.addoption("--apply", action="store_true",
-                    help="converge the cluster to the spec (hosts file, glusterd, peers, volumes); "
-                         "without it the run only checks and changes nothing")
-    group.addoption("--replace-hosts-conflicts", action="store_true",
-                    help="with --apply: comment out /etc/hosts lines that map a cluster name to "
-                         "another address (e.g. Debian's 127.0.1.1 <own name>) instead of reporting")
-    group.addoption("--no-host-key-check", action="store_true",
-                    help="accept unknown SSH host keys (default: refuse, as ssh StrictHostKeyChecking)")
-    group.addoption("--heal-wait", type=float, default=60.0, metavar="SECONDS",
-                    help="how long the heal check waits for pending heals to finish (default 60)")
-    group.addoption("--capacity-warn", type=float, default=80.0, metavar="PERCENT")
-    group.addoption("--capacity-critical", type=float, default=90.0, metavar="PERCENT")
+    add_options(parser)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """Expand `rpi0..rpi3` in pytest-testinfra's own --hosts option before it reads it."""
+    """Before testinfra reads --hosts: build the run from --spec/--hosts (a bad value is a usage
+    error now, not one per test module), then hand testinfra the run's nodes."""
     config.addinivalue_line("markers", "cluster: a check that looks at the cluster as a whole")
-    raw = getattr(config.option, "hosts", None)
-    if raw:
-        try:
-            config.option.hosts = ",".join(expand_hosts(raw))
-        except HostRangeError as exc:
-            raise pytest.UsageError(str(exc)) from None
-    if raw or getattr(config.option, "spec", None):
-        gluster_run(config)  # a bad spec or too low a file limit is a usage error now, not per module
+    if config.option.nightly and config.option.apply:
+        raise pytest.UsageError("--nightly only checks: it refuses --apply (converge by hand, "
+                                "then let the nightly run verify)")
+    if not cluster_given(config):
+        if checks_requested(config) or config.option.apply or config.option.nightly:
+            raise pytest.UsageError(NO_CLUSTER)
+        report.register(config, None)
+        return
+    session = GlusterSession(config, spec_from_options(config))
+    config.pluginmanager.register(session, PLUGIN_NAME)
+    config.option.hosts = ",".join(testinfra_host.bind(session.run))
+    supply_checks(config)
+    report.register(config, session)
 
 
-def _spec_from_options(config: pytest.Config) -> ClusterSpec | None:
-    hosts = expand_hosts(config.option.hosts) if getattr(config.option, "hosts", None) else []
+@pytest.hookimpl(wrapper=True)
+def pytest_cmdline_main(config: pytest.Config) -> Generator[None, ExitStatus, ExitStatus]:
+    """In nightly/Nagios mode a usage or spec error is "cannot check" (3), not pytest's 4."""
     try:
-        if config.option.spec:
-            return with_hosts(load_spec(config.option.spec), hosts)
-        return default_spec(hosts) if hosts else None
-    except SpecError as exc:
-        raise pytest.UsageError(str(exc)) from None
-
-
-def gluster_run(config: pytest.Config) -> GlusterRun:
-    """The run's state, created on first use (so `pytest tests/` never needs a spec)."""
-    if RUN_KEY not in config.stash:
-        spec = _spec_from_options(config)
-        if spec is None or not spec.nodes:
-            raise pytest.UsageError(
-                "no cluster given: use --hosts=rpi0..rpi3 (how-to defaults) or --spec=FILE; "
-                "for the simulated cluster: --spec=/var/lib/simcluster/cluster.toml")
-        options = connect_options(spec, strict_host_keys=False if config.option.no_host_key_check
-                                  else None)
-        lock_dir = Path(os.environ.get("GLUSTERCHECK_LOCK_DIR", "/tmp"))
-        try:
-            config.stash[RUN_KEY] = GlusterRun(spec, options, lock_dir / "glustercheck-cluster.lock")
-        except RemoteError as exc:  # e.g. too few open files allowed for this many hosts
-            raise pytest.UsageError(str(exc)) from None
-    return config.stash[RUN_KEY]
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Checks taking `node` run once per node, `volume` once per declared volume; ids are names."""
-    if "node" in metafunc.fixturenames:
-        names = gluster_run(metafunc.config).names
-        metafunc.parametrize("node", names, ids=names)
-    if "volume" in metafunc.fixturenames:
-        volumes = [v.name for v in gluster_run(metafunc.config).spec.volumes]
-        metafunc.parametrize("volume", volumes, ids=[f"volume={v}" for v in volumes])
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    if RUN_KEY in config.stash:
-        config.stash[RUN_KEY].close()
-
-
-@pytest.fixture(scope="session")
-def run(request: pytest.FixtureRequest) -> GlusterRun:
-    return gluster_run(request.config)
-
-
-@pytest.fixture(scope="session")
-def spec(run: GlusterRun) -> ClusterSpec:
-    return run.spec
-
-
-@pytest.fixture
-def reachable(run: GlusterRun, node: str) -> str:
-    """Fail at once, with the probe's message, when the node could not be reached."""
-    error = run.probe().get(node)
-    if error is not None:
-        pytest.fail(f"{node} unreachable: {error}", pytrace=False)
-    return node
-
-
-@pytest.fixture
-def facts(run: GlusterRun, converged: None, reachable: str) -> NodeFacts:
-    # Every node's facts at once: one by one, each node would wait out its own ping/TCP timeouts
-    # towards a dead peer in turn.
-    run.all_node_facts()
-    try:
-        return run.node_facts(reachable)
-    except GlusterCheckError as exc:
-        pytest.fail(f"{reachable}: could not gather facts: {exc}", pytrace=False)
-
-
-@pytest.fixture
-def all_facts(run: GlusterRun, converged: None) -> dict[str, NodeFacts]:
-    return run.all_node_facts()
-
-
-@pytest.fixture
-def cluster(run: GlusterRun, converged: None) -> ClusterFacts:
-    try:
-        return run.cluster_facts()
-    except GlusterCheckError as exc:
-        pytest.fail(str(exc), pytrace=False)
-
-
-@pytest.fixture
-def volume_spec(spec: ClusterSpec, volume: str) -> VolumeSpec:
-    return next(v for v in spec.volumes if v.name == volume)
+        return (yield)
+    except pytest.UsageError as exc:
+        nagios = getattr(config.option, "nagios", False)
+        if not (config.option.nightly or nagios):
+            raise
+        message = " ".join(str(exc).split())
+        if nagios:
+            print(f"GLUSTER UNKNOWN - cannot check: {message}")
+        else:
+            print(f"ERROR: cannot check: {message}", file=sys.stderr)
+        if config.option.prometheus_textfile:
+            rpt.write_atomic(Path(config.option.prometheus_textfile),
+                             rpt.prometheus(report.empty_summary(message)))
+        return rpt.EXIT_STATUS[rpt.CANNOT_CHECK]

@@ -1,246 +1,111 @@
-"""Per-process state of a verification run: spec, SSH connections, reachability, gathered facts."""
+"""The run's state in one registered plugin object, on the controller and on every xdist worker.
+
+As pytest-xdist keeps its scheduling state in a registered `DSession`, the suite keeps the run here
+(spec, connections, facts), the directory its processes share, and the nightly deadline. The
+controller creates the shared directory and passes it, with the deadline, to workers through
+xdist's `workerinput`; nothing travels through environment variables.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import hashlib
-import json
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+import os
+import shutil
+import tempfile
+import time
 from pathlib import Path
+from typing import Any
 
-import filelock
+import pytest
 
-from glustercheck.errors import GlusterCheckError, UnreachableError
-from glustercheck.facts import ClusterFacts, NodeFacts, gather_cluster_facts, gather_node_facts
-from glustercheck.remote import (
-    ClusterLock,
-    CommandResult,
-    Connection,
-    ConnectionPool,
-    ConnectOptions,
-    SshTarget,
-    ensure_open_files,
-    probe,
-)
-from glustercheck.spec import ClusterSpec, Node
+from glustercheck.errors import HostRangeError, RemoteError, SpecError
+from glustercheck.hostrange import expand_hosts
+from glustercheck.run import GlusterRun, connect_options
+from glustercheck.spec import ClusterSpec, default_spec, load_spec, with_hosts
+
+PLUGIN_NAME = "glustercheck-session"
+WORKER_INPUT = "glustercheck"
+NO_CLUSTER = ("no cluster given: use --hosts=rpi0..rpi3 (how-to defaults) or --spec=FILE; "
+              "for the simulated cluster: --spec=/var/lib/simcluster/cluster.toml")
 
 
-def ssh_target(node: Node, spec: ClusterSpec) -> SshTarget:
-    return SshTarget(name=node.name, hostname=node.address, user=node.user, port=node.port,
-                     identity_file=spec.connection.identity_file, sudo=node.sudo)
+def is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
 
 
-def connect_options(spec: ClusterSpec, *, strict_host_keys: bool | None = None) -> ConnectOptions:
-    c = spec.connection
-    return ConnectOptions(
-        ssh_config=c.ssh_config, known_hosts=c.known_hosts,
-        strict_host_keys=c.strict_host_keys if strict_host_keys is None else strict_host_keys,
-        connect_timeout=c.connect_timeout, command_timeout=c.command_timeout,
-    )
+def spec_from_options(config: pytest.Config) -> ClusterSpec:
+    """The cluster from --spec and/or --hosts; a bad value is a usage error naming it."""
+    try:
+        hosts = expand_hosts(config.option.hosts) if getattr(config.option, "hosts", None) else []
+        spec = (with_hosts(load_spec(config.option.spec), hosts) if config.option.spec
+                else default_spec(hosts))
+    except (SpecError, HostRangeError) as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if not spec.nodes:
+        raise pytest.UsageError(NO_CLUSTER)
+    return spec
 
 
-@dataclass
-class GlusterRun:
-    """What one pytest process knows about the cluster. Facts are gathered once and reused.
+class GlusterSession:
+    """Registered as PLUGIN_NAME when a cluster is given (--hosts or --spec)."""
 
-    Each node is probed once, all side by side; work for a node waits only for that node's probe,
-    so a dead node's connect timeout overlaps everything the live nodes do (see `prefetch`).
-    """
-
-    spec: ClusterSpec
-    options: ConnectOptions
-    lock_path: Path
-    pool: ConnectionPool = field(init=False)
-    _probes: dict[str, Future[UnreachableError | None]] = field(default_factory=dict)
-    _node_facts: dict[str, NodeFacts | GlusterCheckError] = field(default_factory=dict)
-    _cluster_facts: ClusterFacts | None = None
-    _mutex: threading.Lock = field(default_factory=threading.Lock)
-    _node_locks: dict[str, threading.Lock] = field(default_factory=dict)
-    _cluster_lock: threading.Lock = field(default_factory=threading.Lock)
-    _cluster_future: Future[None] | None = None
-    # Under pytest-xdist: a directory all workers share, so that each fact script runs once per
-    # run, not once per worker (four workers asking four nodes at once made each answer 3x slower).
-    share_dir: Path | None = None
-    _generation: int = 0  # bumped by forget_facts: outputs shared before then are not reused
-
-    def __post_init__(self) -> None:
-        ensure_open_files(len(self.spec.nodes))
-        self.pool = ConnectionPool(self.options)
-        workers = max(1, min(32, len(self.spec.nodes)))
-        self._probing = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe")
-        self._gathering = ThreadPoolExecutor(max_workers=min(16, workers), thread_name_prefix="node-facts")
-        # Volume state is gathered in the background: it overlaps the per-node checks.
-        self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cluster-facts")
+    def __init__(self, config: pytest.Config, spec: ClusterSpec) -> None:
+        self.config = config
+        worker: dict[str, Any] = getattr(config, "workerinput", {}).get(WORKER_INPUT, {})
+        if worker:
+            self.shared_dir = Path(worker["shared_dir"])
+            self.deadline: float | None = worker["deadline"]
+            self._owns_shared_dir = False
+        else:
+            self.shared_dir = Path(tempfile.mkdtemp(prefix="glustercheck-run-"))
+            self.deadline = (time.time() + 60 * config.option.max_minutes
+                             if config.option.nightly else None)
+            self._owns_shared_dir = True
+        options = connect_options(spec, strict_host_keys=False if config.option.no_host_key_check
+                                  else None)
+        lock_dir = Path(os.environ.get("GLUSTERCHECK_LOCK_DIR", "/tmp"))
+        try:
+            self.run = GlusterRun(spec, options, lock_dir / "glustercheck-cluster.lock")
+        except RemoteError as exc:  # e.g. too few open files allowed for this many hosts
+            raise pytest.UsageError(str(exc)) from None
+        if worker:  # each fact script once per run, not once per worker
+            self.run.share_dir = self.shared_dir
 
     @property
-    def names(self) -> list[str]:
-        return [n.name for n in self.spec.nodes]
+    def spec(self) -> ClusterSpec:
+        return self.run.spec
 
-    @property
-    def lock(self) -> ClusterLock:
-        return ClusterLock(self.lock_path)
+    # ----- hooks ------------------------------------------------------------------------------
 
-    def start_probes(self) -> None:
-        """Probe every node, side by side, once per run (later calls do nothing)."""
-        with self._mutex:
-            if not self._probes:
-                for node in self.spec.nodes:
-                    self._probes[node.name] = self._probing.submit(
-                        probe, self.pool, ssh_target(node, self.spec))
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        """Checks taking `node` run once per node, `volume` once per declared volume."""
+        if "node" in metafunc.fixturenames:
+            names = self.run.names
+            metafunc.parametrize("node", names, ids=names)
+        if "volume" in metafunc.fixturenames:
+            volumes = [v.name for v in self.spec.volumes]
+            metafunc.parametrize("volume", volumes, ids=[f"volume={v}" for v in volumes])
 
-    def probe_result(self, name: str) -> UnreachableError | None:
-        """Why `name` cannot be reached (None: it can), waiting for its probe only."""
-        self.start_probes()
-        return self._probes[name].result()
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """xdist controller: hand every worker the shared directory and the deadline."""
+        node.workerinput[WORKER_INPUT] = {"shared_dir": str(self.shared_dir),
+                                          "deadline": self.deadline}
 
-    def probe(self) -> dict[str, UnreachableError]:
-        """The unreachable nodes, once every probe is in: about one connect timeout at most."""
-        return {name: error for name in self.names if (error := self.probe_result(name)) is not None}
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if self.deadline is not None and time.time() > self.deadline:
+            reason = f"nightly deadline of {self.config.option.max_minutes:g} min reached"
+            item.session.shouldstop = reason
+            pytest.skip(reason)
 
-    @property
-    def unreachable(self) -> dict[str, UnreachableError]:
-        """Nodes known unreachable so far, without waiting (for reports)."""
-        return {name: error for name, f in self._probes.items()
-                if f.done() and (error := f.result()) is not None}
+    @pytest.hookimpl(trylast=True)
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        self.run.close()
+        if self._owns_shared_dir:
+            shutil.rmtree(self.shared_dir, ignore_errors=True)
 
-    def prefetch(self) -> None:
-        """Start gathering every node's facts and the volume state now, each node as soon as it
-        answers. Only for runs that change nothing: after setup steps, facts are gathered anew."""
-        self.start_probes()
-        for name in self.names:
-            self._gathering.submit(self._try_facts, name)
-        with self._mutex:
-            if self._cluster_future is None:
-                self._cluster_future = self._background.submit(self._try_cluster_facts)
 
-    def connection(self, name: str) -> Connection:
-        error = self.probe_result(name)
-        if error is not None:
-            raise error
-        return self.pool.get(ssh_target(self.spec.node(name), self.spec))
-
-    def run(self, name: str, command: str, *, timeout: float | None = None,
-            stdin: str | None = None) -> CommandResult:
-        return self.connection(name).run(command, timeout=timeout, stdin=stdin)
-
-    def fact_output(self, name: str, script: str, *, timeout: float | None = None) -> CommandResult:
-        """Run a read-only fact script on `name`. With `share_dir`, the first process to ask runs
-        it and the others read its output; a failure (unreachable, timeout) is not shared."""
-        if self.share_dir is None:
-            return self.run(name, script, timeout=timeout)
-        key = hashlib.sha256(f"{self._generation}\0{name}\0{script}".encode()).hexdigest()[:24]
-        path = self.share_dir / f"glustercheck-output-{key}.json"
-        with filelock.FileLock(f"{path}.lock"):
-            if path.exists():
-                return CommandResult(**json.loads(path.read_text()))
-            result = self.run(name, script, timeout=timeout)
-            path.write_text(json.dumps(dataclasses.asdict(result)))
-            return result
-
-    def reachable(self) -> list[str]:
-        return [n for n in self.names if n not in self.probe()]
-
-    def is_unreachable_host(self, host: str) -> bool:
-        """Whether a brick host (name or address) is a spec node that did not answer its probe."""
-        owner = self.spec.node_for_host(host)
-        return owner is not None and owner.name in self.probe()
-
-    def brick_paths(self, name: str) -> list[str]:
-        paths = []
-        for volume in self.spec.volumes:
-            for brick in volume.brick_list(self.spec.nodes):
-                host, _, path = brick.partition(":")
-                owner = self.spec.node_for_host(host)
-                if owner is not None and owner.name == name:
-                    paths.append(path)
-        return paths
-
-    def node_facts(self, name: str) -> NodeFacts:
-        with self._mutex:
-            node_lock = self._node_locks.setdefault(name, threading.Lock())
-        with node_lock:  # one gathering per node at a time; different nodes side by side
-            if name not in self._node_facts:
-                try:
-                    self._node_facts[name] = gather_node_facts(
-                        lambda script: self.fact_output(name, script), name, self.names,
-                        self.brick_paths(name))
-                except GlusterCheckError as exc:
-                    self._node_facts[name] = exc
-            found = self._node_facts[name]
-        if isinstance(found, GlusterCheckError):
-            raise found
-        return found
-
-    def all_node_facts(self) -> dict[str, NodeFacts]:
-        """Facts of every reachable node, and the cluster's volume state, gathered side by side."""
-        names = self.reachable()
-        with self._mutex:
-            if names and self._cluster_facts is None and self._cluster_future is None:
-                self._cluster_future = self._background.submit(self._try_cluster_facts)
-        missing = [n for n in names if n not in self._node_facts]
-        if missing:  # the `facts` fixture calls this for every check: no pool once gathered
-            with ThreadPoolExecutor(max_workers=min(16, len(missing))) as pool:
-                list(pool.map(self._try_facts, missing))
-        return {n: f for n in names if isinstance(f := self._node_facts.get(n), NodeFacts)}
-
-    def _try_facts(self, name: str) -> None:
-        with contextlib.suppress(GlusterCheckError):  # recorded; the node's own checks report it
-            self.node_facts(name)
-
-    def _try_cluster_facts(self) -> None:
-        """From the first node in spec order that answers its probe (not waiting for later ones)."""
-        source = next((n for n in self.names if self.probe_result(n) is None), None)
-        if source is None:
-            return
-        with contextlib.suppress(GlusterCheckError):  # cluster_facts() then asks another node
-            self._cluster_facts_from(source)
-
-    def _cluster_facts_from(self, source: str) -> ClusterFacts:
-        with self._cluster_lock:
-            if self._cluster_facts is None or self._cluster_facts.source != source:
-                volumes = [v.name for v in self.spec.volumes]
-                self._cluster_facts = gather_cluster_facts(
-                    lambda script: self.fact_output(source, script, timeout=120), source, volumes,
-                    self.is_unreachable_host)
-            return self._cluster_facts
-
-    def cluster_facts(self) -> ClusterFacts:
-        """Volume state from the first reachable node whose glusterd answers."""
-        facts = self.all_node_facts()
-        if self._cluster_future is not None:
-            self._cluster_future.result()
-        found = self._cluster_facts
-        if found is not None and facts.get(found.source) and facts[found.source].glusterd_running:
-            return found
-        source = next((n for n in self.names if n in facts and facts[n].glusterd_running), None)
-        if source is None:
-            raise GlusterCheckError(
-                "no node could report volume state: glusterd runs on none of the reachable "
-                f"nodes ({', '.join(facts) or 'none reachable'})")
-        return self._cluster_facts_from(source)
-
-    def gathered_node_facts(self) -> dict[str, NodeFacts | GlusterCheckError]:
-        """What this process gathered so far, without gathering anything (for the reports)."""
-        with self._mutex:
-            return dict(self._node_facts)
-
-    def gathered_cluster_facts(self) -> ClusterFacts | None:
-        return self._cluster_facts
-
-    def forget_facts(self) -> None:
-        """After a change (setup steps), facts must be gathered afresh."""
-        if self._cluster_future is not None:
-            self._cluster_future.result()  # let a gathering under way finish before forgetting
-        with self._mutex:
-            self._node_facts.clear()
-            self._cluster_facts = None
-            self._cluster_future = None
-            self._generation += 1
-
-    def close(self) -> None:
-        for executor in (self._background, self._gathering, self._probing):
-            executor.shutdown(wait=True)  # every remote command and connect has a timeout
-        self.pool.close_all()
+def gluster_session(config: pytest.Config) -> GlusterSession:
+    found = config.pluginmanager.get_plugin(PLUGIN_NAME)
+    if not isinstance(found, GlusterSession):
+        raise pytest.UsageError(NO_CLUSTER)
+    return found

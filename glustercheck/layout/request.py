@@ -40,14 +40,14 @@ class CreateRequest:
         return self.bricks[:-1] if self.thin_arbiter and self.bricks else self.bricks
 
 
-def render_command(request: CreateRequest, bricks: Sequence[str] | None = None) -> str:
-    """A ready-to-paste `gluster volume create` line for `request`, with `bricks` if given.
+def create_args(request: CreateRequest, bricks: Sequence[str] | None = None) -> list[str]:
+    """The arguments after `gluster` that create `request`, with `bricks` if given.
 
-    `bricks` replaces the data bricks (a thin-arbiter brick stays last). No `--mode=script`:
-    the line is for a person, who should see gluster's replica-2 question if there is one.
+    `bricks` replaces the data bricks (a thin-arbiter brick stays last). The executor runs these
+    as an argument vector; `render_command` shows the same words to a person.
     """
     data = list(request.data_bricks if bricks is None else bricks)
-    words = ["gluster", "volume", "create", request.volume]
+    words = ["volume", "create", request.volume]
     if request.has("replica"):
         words += ["replica", str(request.replica)]
         if request.has("arbiter"):
@@ -68,4 +68,13 @@ def render_command(request: CreateRequest, bricks: Sequence[str] | None = None) 
         words.append(request.bricks[-1])
     if request.force:
         words.append("force")
-    return " ".join(shlex.quote(w) for w in words)
+    return words
+
+
+def render_command(request: CreateRequest, bricks: Sequence[str] | None = None) -> str:
+    """A ready-to-paste `gluster volume create` line for `request`, with `bricks` if given.
+
+    No `--mode=script`: the line is for a person, who should see gluster's replica-2 question if
+    there is one.
+    """
+    return " ".join(shlex.quote(w) for w in ["gluster", *create_args(request, bricks)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import subprocess
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from glustercheck.facts import (
     HEAL_COUNT,
     HEAL_INFO,
     MARK,
+    BrickDir,
     gather_cluster_facts,
     heal_plan,
     heal_script,
@@ -25,6 +27,8 @@ from glustercheck.remote import CommandResult
 
 LIVE = Path(__file__).parent.parent / "vectors" / "10.3-live"
 NAMES = ["rpi0", "rpi1", "rpi2", "rpi3"]
+# A hand-kept file: tabs, a trailing blank line and no final newline must all survive the trip.
+HOSTS = "127.0.0.1\tlocalhost\n10.0.1.0\trpi0\n10.0.1.1\trpi1\n10.0.1.2\trpi2\n10.0.1.3\trpi3\n\n# end"
 
 
 def sections(**parts: str) -> str:
@@ -34,7 +38,7 @@ def sections(**parts: str) -> str:
 def healthy_rpi0() -> str:
     return sections(
         hostname="rpi0",
-        hosts="127.0.0.1\tlocalhost\n10.0.1.0\trpi0\n10.0.1.1\trpi1\n10.0.1.2\trpi2\n10.0.1.3\trpi3",
+        hosts=base64.b64encode(HOSTS.encode()).decode(),
         getent="rpi0 10.0.1.0 \nrpi1 10.0.1.1 \nrpi2 10.0.1.2 \nrpi3 10.0.1.3 ",
         links="rpi2 yes yes yes\nrpi1 yes yes yes\nrpi3 yes no no",
         glusterd="running", pid1="python3", enabled="enabled",
@@ -43,6 +47,7 @@ def healthy_rpi0() -> str:
         opversion="Option              Value\n------              -----\n"
                   "cluster.op-version  100000",
         peers=(LIVE / "peer-status.xml").read_text(),
+        bricks="getfattr\nyes yes 0x25061cfdcf25485b9ae89f6b37cdd3d4 /mnt/usb/gv",
         disks="/mnt/usb/gv /mnt/usb 134217728 67108864 3085457 308545",
     )
 
@@ -58,11 +63,15 @@ def test_healthy_node_facts_parse_to_values() -> None:
     assert [p.hostname for p in facts.peers] == ["rpi1", "rpi2", "rpi3"]
     disk = facts.disks["/mnt/usb/gv"]
     assert (disk.mount, round(disk.percent), round(disk.inode_percent)) == ("/mnt/usb", 50, 10)
+    assert facts.hosts_file == HOSTS
+    assert facts.brick_dirs["/mnt/usb/gv"] == BrickDir("/mnt/usb/gv", True, True,
+                                                       "0x25061cfdcf25485b9ae89f6b37cdd3d4")
+    assert facts.getfattr
 
 
 def test_stopped_glusterd_gives_no_peers_and_says_why() -> None:
     text = healthy_rpi0().replace("running", "stopped")
-    text = text[: text.index(f"{MARK}opversion")] + text[text.index(f"{MARK}disks"):]
+    text = text[: text.index(f"{MARK}opversion")] + text[text.index(f"{MARK}bricks"):]
     facts = parse_node_facts("rpi0", NAMES, text)
     assert facts.peers is None
     assert facts.peers_error == "glusterd is not running"

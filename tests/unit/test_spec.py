@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from glustercheck.brick import parse_brick
 from glustercheck.errors import SpecError
 from glustercheck.spec import (
     ClusterSpec,
@@ -39,7 +40,7 @@ def test_example_spec_loads() -> None:
     assert spec.connection.ssh_config == Path.home() / ".ssh" / "config"
     (gv,) = spec.volumes
     assert (gv.name, gv.replica, gv.options) == ("gv", 2, {"cluster.granular-entry-heal": "on"})
-    assert gv.brick_list(spec.nodes) == tuple(f"{n}:/mnt/usb/gv" for n in RPIS)
+    assert tuple(map(str, gv.brick_list(spec.nodes))) == tuple(f"{n}:/mnt/usb/gv" for n in RPIS)
 
 
 def test_full_schema(tmp_path: Path) -> None:
@@ -93,11 +94,11 @@ brick_path = "/bricks/ec"
         Node("rpi1", None, "root", False, 22),
     )
     gv2, ec = spec.volumes
-    assert gv2.brick_list(spec.nodes) == ("rpi0:/b/1", "rpi1:/b/1", "10.0.1.0:/b/2")
+    assert tuple(map(str, gv2.brick_list(spec.nodes))) == ("rpi0:/b/1", "rpi1:/b/1", "10.0.1.0:/b/2")
     assert gv2.options == {"network.ping-timeout": "10", "performance.quick-read": "off"}
     assert (gv2.arbiter, gv2.transport, gv2.force) == (1, "tcp,rdma", True)
     assert (ec.replica, ec.disperse, ec.redundancy) == (0, 3, 1)
-    assert ec.brick_list(spec.nodes) == ("rpi0:/bricks/ec", "rpi1:/bricks/ec")
+    assert tuple(map(str, ec.brick_list(spec.nodes))) == ("rpi0:/bricks/ec", "rpi1:/bricks/ec")
 
 
 def test_empty_file_is_an_empty_cluster(tmp_path: Path) -> None:
@@ -253,7 +254,7 @@ def test_default_spec_is_the_how_to() -> None:
         Node("10.0.1.3", "10.0.1.3", None, False),
     )
     assert spec.volumes == (VolumeSpec(),)
-    assert spec.volumes[0].brick_list(spec.nodes)[0] == "rpi0:/mnt/usb/gv"
+    assert str(spec.volumes[0].brick_list(spec.nodes)[0]) == "rpi0:/mnt/usb/gv"
     assert (spec.volumes[0].name, spec.volumes[0].replica) == ("gv", 2)
 
 
@@ -262,7 +263,7 @@ def test_with_hosts_order_selection_and_new_nodes() -> None:
     chosen = with_hosts(spec, ["rpi3", "10.0.1.1", "ssh://root@rpi7?sudo=false"])
     assert [n.name for n in chosen.nodes] == ["rpi3", "rpi1", "rpi7"]  # --hosts order wins
     assert chosen.nodes[2] == Node("rpi7", None, "root", False, 22)  # [defaults], then --hosts
-    assert chosen.volumes[0].brick_list(chosen.nodes) == (
+    assert tuple(map(str, chosen.volumes[0].brick_list(chosen.nodes))) == (
         "rpi3:/mnt/usb/gv",
         "rpi1:/mnt/usb/gv",
         "rpi7:/mnt/usb/gv",
@@ -331,7 +332,7 @@ def test_dump_round_trips_any_spec(options, user, timeout, bricks) -> None:
         arbiter=1,
         options=options,
         force=True,
-        bricks=("rpi0:/a b", "10.0.1.0:/c", "rpi1:/d") if bricks else None,
+        bricks=tuple(map(parse_brick, ("rpi0:/a b", "10.0.1.0:/c", "rpi1:/d"))) if bricks else None,
     )
     connection = ConnectionSpec(Path('/etc/x y"z'), None, Path("/k"), False, timeout, timeout)
     spec = ClusterSpec(nodes, (volume, VolumeSpec()), connection, None, NodeDefaults(user, True, 22))

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from glustercheck import run as run_module
 from glustercheck.errors import CommandTimeout, UnreachableError
 from glustercheck.remote import CommandResult, ConnectOptions
+from glustercheck.run import GlusterRun
 from glustercheck.spec import loads_spec
-from pytest_glustercheck import session as session_module
-from pytest_glustercheck.session import GlusterRun
 
 SPEC = loads_spec('[[nodes]]\nname = "rpi0"\naddress = "10.0.1.0"\n'
                   '[[nodes]]\nname = "rpi1"\naddress = "10.0.1.1"\n')
@@ -93,7 +93,7 @@ def test_a_node_waits_only_for_its_own_probe(monkeypatch: pytest.MonkeyPatch, tm
             return UnreachableError("rpi1 (10.0.1.1:22) unreachable: timed out")
         return None
 
-    monkeypatch.setattr(session_module, "probe", probe)
+    monkeypatch.setattr(run_module, "probe", probe)
     run = GlusterRun(SPEC, ConnectOptions(), tmp_path / "cluster.lock")
     try:
         started = time.monotonic()

@@ -1,0 +1,48 @@
+"""Setup actions as values, one executor, and the record of what a setup run did.
+
+Planners (the top-level `setup_steps` package) read facts and return `Plan`s of these actions;
+`Executor` runs them; check-only mode only records them as missing. Nothing here imports pytest.
+"""
+
+from glustercheck.actions.executor import Executor, Progress, record_missing
+from glustercheck.actions.model import (
+    Action,
+    Command,
+    InstallPackage,
+    MakeDirectory,
+    PeerProbe,
+    Plan,
+    StartGlusterd,
+    VolumeCreate,
+    VolumeSet,
+    VolumeStart,
+    WriteHostsFile,
+)
+from glustercheck.actions.record import CLUSTER, SetupError, SetupReport, volume_key
+from glustercheck.actions.waits import IN_CLUSTER, BricksOnline, PeersConnected, Settle, wait_until
+
+__all__ = [
+    "CLUSTER",
+    "IN_CLUSTER",
+    "Action",
+    "BricksOnline",
+    "Command",
+    "Executor",
+    "InstallPackage",
+    "MakeDirectory",
+    "PeerProbe",
+    "PeersConnected",
+    "Plan",
+    "Progress",
+    "Settle",
+    "SetupError",
+    "SetupReport",
+    "StartGlusterd",
+    "VolumeCreate",
+    "VolumeSet",
+    "VolumeStart",
+    "WriteHostsFile",
+    "record_missing",
+    "volume_key",
+    "wait_until",
+]

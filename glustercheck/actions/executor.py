@@ -1,0 +1,75 @@
+"""Run a plan's actions, wait for what they bring about, record what changed.
+
+One executor for every step: gluster CLI arguments go through `run_gluster` (`--mode=script`, the
+cluster lock, retries while glusterd is busy), everything else runs under the node's command
+timeout. After an action, the facts it touched are forgotten, so the next plan reads them afresh.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from glustercheck.actions.model import Action, Plan
+from glustercheck.actions.record import SetupError, SetupReport
+from glustercheck.actions.waits import Settle
+from glustercheck.remote import run_gluster
+
+if TYPE_CHECKING:
+    from glustercheck.run import GlusterRun
+
+Progress = Callable[[str, str, float | None], None]
+"""progress(node or key, what, seconds): seconds None when it starts, else how long it took."""
+
+
+def _quiet(_where: str, _what: str, _seconds: float | None) -> None:
+    return None
+
+
+class Executor:
+    def __init__(self, run: GlusterRun, report: SetupReport, progress: Progress = _quiet) -> None:
+        self.run = run
+        self.report = report
+        self.progress = progress
+
+    def perform(self, plan: Plan) -> None:
+        """Every action in order, then each distinct wait once."""
+        for action in plan.actions:
+            self.execute(action)
+        settles = [a.settle for a in plan.actions if a.settle is not None]
+        for settle in dict.fromkeys([*settles, *plan.waits]):
+            self.wait(settle)
+
+    def execute(self, action: Action) -> None:
+        command = action.command()
+        self.progress(action.node, command.shown.splitlines()[0], None)
+        started = time.monotonic()
+        if command.gluster:
+            run_gluster(self.run.connection(action.node), command.argv, write=True,
+                        timeout=command.timeout, lock=self.run.lock)
+        else:
+            body = command.script if command.script is not None else command.argv
+            result = self.run.run(action.node, body, timeout=command.timeout, stdin=command.stdin)
+            if result.rc != 0:
+                raise SetupError(action.failure(result))
+        self.progress(action.node, command.shown.splitlines()[0], time.monotonic() - started)
+        for line in action.done():
+            self.report.add_changed(action.key, line)
+        self.run.forget_facts([action.node], cluster=action.stale_cluster)
+
+    def wait(self, settle: Settle) -> None:
+        self.progress(settle.key, f"waiting: {type(settle).__name__}", None)
+        started = time.monotonic()
+        note = settle.wait(self.run)
+        self.progress(settle.key, f"waited: {type(settle).__name__}", time.monotonic() - started)
+        self.report.add_inspected(settle.key, note)
+        self.run.forget_facts(cluster=True)  # the state moved while we waited
+
+
+def record_missing(report: SetupReport, actions: Sequence[Action]) -> None:
+    """Check-only mode: what would have been done, as "not configured" notes; nothing runs."""
+    for action in actions:
+        text = action.missing()
+        if text is not None:
+            report.add_missing(action.missing_key, text)

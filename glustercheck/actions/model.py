@@ -1,0 +1,343 @@
+"""Typed setup actions: what a planner decided, as values the executor runs and the report names.
+
+A planner (setup_steps/) reads facts and returns a `Plan`; it never talks to a node. The executor
+(executor.py) runs a plan's actions with argument vectors built here (no command rendered for a
+person and split again), then waits for what they should bring about. In check-only mode nothing
+is run: each action only says what is not configured yet.
+"""
+
+from __future__ import annotations
+
+import base64
+import shlex
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from glustercheck.actions.record import CLUSTER, volume_key
+from glustercheck.actions.waits import BricksOnline, PeersConnected, Settle
+from glustercheck.layout import CreateRequest, create_args, render_command
+from glustercheck.remote import CommandResult
+
+HOSTS_BACKUP = "/etc/hosts.glustercheck.orig"
+# Written to a temp file on the same filesystem, owner and mode kept, then renamed: atomic, and the
+# bytes arrive base64-encoded so nothing on the way can change a line ending.
+WRITE_HOSTS = (
+    f"set -e; [ -e {HOSTS_BACKUP} ] || cp -p /etc/hosts {HOSTS_BACKUP}; "
+    "t=$(mktemp /etc/.hosts.glustercheck.XXXXXX); base64 -d > \"$t\"; "
+    "chown --reference=/etc/hosts \"$t\"; chmod --reference=/etc/hosts \"$t\"; mv -f \"$t\" /etc/hosts"
+)
+GLUSTERD_ENABLED_LINK = "/etc/systemd/system/multi-user.target.wants/glusterd.service"
+GLUSTERD_UNIT = "/lib/systemd/system/glusterd.service"
+# glusterd listens a moment after its process starts: wait until the CLI gets an answer.
+_WAIT_GLUSTERD = ("; for i in $(seq 60); do gluster --mode=script pool list >/dev/null 2>&1 && exit 0;"
+                  " sleep 0.5; done; echo 'glusterd did not answer within 30 s' >&2; exit 1")
+
+
+@dataclass(frozen=True)
+class Command:
+    """What runs on a node: an argument vector, or a shell script where one is needed."""
+
+    argv: tuple[str, ...] = ()
+    script: str | None = None
+    stdin: str | None = None
+    timeout: float = 60.0
+    gluster: bool = False  # argv are gluster CLI arguments: --mode=script, cluster lock, retries
+
+    @property
+    def shown(self) -> str:
+        words = ("gluster", *self.argv) if self.gluster else self.argv
+        return self.script if self.script is not None else shlex.join(words)
+
+
+class Action(ABC):
+    """One change on one node. Subclasses are frozen dataclasses with a `node` field."""
+
+    node: str
+
+    @property
+    def key(self) -> str:
+        """The report key its change is recorded under."""
+        return self.node
+
+    @property
+    def missing_key(self) -> str:
+        """The report key check-only mode files it under."""
+        return self.key
+
+    @property
+    def stale_cluster(self) -> bool:
+        """Whether the cluster's volume state must be gathered again after it ran."""
+        return False
+
+    @property
+    def settle(self) -> Settle | None:
+        """What must become true after it ran, waited for once per batch."""
+        return None
+
+    @abstractmethod
+    def command(self) -> Command: ...
+
+    @abstractmethod
+    def done(self) -> tuple[str, ...]:
+        """The change lines recorded once it ran."""
+
+    @abstractmethod
+    def missing(self) -> str | None:
+        """What check-only mode reports as not configured (None: a prerequisite, not reported)."""
+
+    def failure(self, result: CommandResult) -> str:
+        detail = (result.stderr.strip() or result.stdout.strip())[-500:]
+        return f"{self.node}: `{self.command().shown}` failed (rc={result.rc}): {detail}"
+
+
+@dataclass(frozen=True)
+class WriteHostsFile(Action):
+    node: str
+    text: str  # the whole new file
+    entries: int
+    replaced: tuple[str, ...] = ()  # descriptions of conflicting lines commented out
+
+    def command(self) -> Command:
+        data = base64.b64encode(self.text.encode("utf-8", "surrogateescape")).decode()
+        return Command(script=WRITE_HOSTS, stdin=data)
+
+    def done(self) -> tuple[str, ...]:
+        return (f"/etc/hosts: managed block with {self.entries} nodes written "
+                f"(original kept as {HOSTS_BACKUP})",
+                *(f"/etc/hosts: {c}: commented out / name removed" for c in self.replaced))
+
+    def missing(self) -> str:
+        return "/etc/hosts does not list every cluster node with its spec address"
+
+    def failure(self, result: CommandResult) -> str:
+        return f"{self.node}: could not write /etc/hosts: {result.stderr.strip()}"
+
+
+@dataclass(frozen=True)
+class InstallPackage(Action):
+    node: str
+    package: str = "glusterfs-server"
+
+    def command(self) -> Command:
+        # The package lists of a Pi after first boot may be stale or empty: refresh them first.
+        return Command(script=(
+            "export DEBIAN_FRONTEND=noninteractive; apt-get -o DPkg::Lock::Timeout=300 -q update "
+            f"&& apt-get -o DPkg::Lock::Timeout=300 -q -y install {shlex.quote(self.package)}"),
+            timeout=900)
+
+    def done(self) -> tuple[str, ...]:
+        return (f"installed {self.package}",)
+
+    def missing(self) -> str:
+        return f"package {self.package} is not installed"
+
+    def failure(self, result: CommandResult) -> str:
+        return (f"{self.node}: `apt-get install {self.package}` failed (rc={result.rc}); is the "
+                f"package registry reachable from {self.node}? {result.stderr.strip()[-500:]}")
+
+
+@dataclass(frozen=True)
+class StartGlusterd(Action):
+    node: str
+    start: bool
+    enable: bool
+    systemd: bool
+
+    def command(self) -> Command:
+        if self.systemd:
+            script = "systemctl enable --now glusterd"
+        else:  # no systemd as PID 1: enable as systemctl would (the link), start it directly
+            folder = GLUSTERD_ENABLED_LINK.rsplit("/", 1)[0]
+            script = (f"mkdir -p {folder} && ln -sf {GLUSTERD_UNIT} {GLUSTERD_ENABLED_LINK} && "
+                      "(pgrep -x glusterd >/dev/null || /usr/sbin/glusterd -p /run/glusterd.pid)")
+        return Command(script=script + _WAIT_GLUSTERD, timeout=60)
+
+    def done(self) -> tuple[str, ...]:
+        return (*(["started glusterd"] if self.start else []),
+                *(["enabled glusterd at boot"] if self.enable else []))
+
+    def missing(self) -> str:
+        lacks = [what for what, needed in (("not running", self.start),
+                                           ("not enabled at boot", self.enable)) if needed]
+        return "glusterd " + " and ".join(lacks)
+
+    def failure(self, result: CommandResult) -> str:
+        return f"{self.node}: could not start glusterd: {result.stderr.strip()[-500:]}"
+
+
+@dataclass(frozen=True)
+class MakeDirectory(Action):
+    """A brick's parent directory: glusterd creates only the last component of a brick path."""
+
+    node: str
+    path: str
+
+    def command(self) -> Command:
+        return Command(argv=("mkdir", "-p", "--", self.path))
+
+    def done(self) -> tuple[str, ...]:
+        return ()
+
+    def missing(self) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class PeerProbe(Action):
+    node: str  # the prober
+    target: str
+    nodes: tuple[str, ...]  # the whole pool, for the wait that follows
+    back: bool = False  # a probe back by name, so `target` is known by name, not only by address
+
+    @property
+    def key(self) -> str:
+        return CLUSTER
+
+    @property
+    def missing_key(self) -> str:
+        return self.node if self.back else self.target
+
+    @property
+    def stale_cluster(self) -> bool:
+        return True
+
+    @property
+    def settle(self) -> Settle:
+        return PeersConnected(self.nodes, "peers reconnected" if self.back else None)
+
+    def command(self) -> Command:
+        return Command(argv=("peer", "probe", self.target), gluster=True, timeout=120)
+
+    def done(self) -> tuple[str, ...]:
+        note = (f" (probe back, so {self.target} is known by name, not only by address)"
+                if self.back else "")
+        return (f"{self.node}: gluster peer probe {self.target}{note}",)
+
+    def missing(self) -> str:
+        if self.back:
+            return (f"knows {self.target} only by address; probe back by name "
+                    f"(`gluster peer probe {self.target}` on {self.node})")
+        return f"not in {self.node}'s trusted pool (`gluster peer probe {self.target}`)"
+
+
+@dataclass(frozen=True)
+class VolumeCreate(Action):
+    node: str
+    request: CreateRequest
+    summary: str  # "2 x 2 = 4 Distributed-Replicate", as the validator predicts it
+
+    @property
+    def key(self) -> str:
+        return CLUSTER
+
+    @property
+    def missing_key(self) -> str:
+        return volume_key(self.request.volume)
+
+    @property
+    def stale_cluster(self) -> bool:
+        return True
+
+    def command(self) -> Command:
+        return Command(argv=tuple(create_args(self.request)), gluster=True, timeout=120)
+
+    def done(self) -> tuple[str, ...]:
+        return (f"created volume {self.request.volume}: {self.summary}",)
+
+    def missing(self) -> str:
+        return f"volume {self.request.volume} does not exist ({render_command(self.request)})"
+
+
+@dataclass(frozen=True)
+class VolumeSet(Action):
+    node: str
+    volume: str
+    option: str
+    value: str
+
+    @property
+    def key(self) -> str:
+        return CLUSTER
+
+    @property
+    def missing_key(self) -> str:
+        return volume_key(self.volume)
+
+    @property
+    def stale_cluster(self) -> bool:
+        return True
+
+    def command(self) -> Command:
+        return Command(argv=("volume", "set", self.volume, self.option, self.value), gluster=True,
+                       timeout=120)
+
+    def done(self) -> tuple[str, ...]:
+        return (f"volume set {self.volume} {self.option} {self.value}",)
+
+    def missing(self) -> str:
+        return f"option {self.option}={self.value}"
+
+
+@dataclass(frozen=True)
+class VolumeStart(Action):
+    node: str
+    volume: str
+    status: str | None = None  # its state when planned; None when it did not exist yet
+
+    @property
+    def key(self) -> str:
+        return CLUSTER
+
+    @property
+    def missing_key(self) -> str:
+        return volume_key(self.volume)
+
+    @property
+    def stale_cluster(self) -> bool:
+        return True
+
+    @property
+    def settle(self) -> Settle:
+        return BricksOnline(self.node, self.volume)
+
+    def command(self) -> Command:
+        return Command(argv=("volume", "start", self.volume), gluster=True, timeout=120)
+
+    def done(self) -> tuple[str, ...]:
+        return (f"started volume {self.volume}",)
+
+    def missing(self) -> str | None:
+        return f"volume {self.volume} is {self.status}, not Started" if self.status else None
+
+
+@dataclass
+class Plan:
+    """What a planner decided from the facts: actions in order, waits, and notes per key."""
+
+    actions: list[Action] = field(default_factory=list)
+    waits: list[Settle] = field(default_factory=list)
+    inspected: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, *actions: Action) -> None:
+        self.actions.extend(actions)
+
+    def inspect(self, key: str, text: str) -> None:
+        self.inspected.append((key, text))
+
+    def problem(self, key: str, text: str) -> None:
+        self.problems.append((key, text))
+
+    def error(self, key: str, text: str) -> None:
+        self.errors.append((key, text))
+
+    @property
+    def settled(self) -> bool:
+        """Nothing left to do or wait for."""
+        return not self.actions and not self.waits
+
+
+def describe(actions: Sequence[Action]) -> str:
+    return "; ".join(a.command().shown.splitlines()[0] for a in actions)

@@ -1,0 +1,87 @@
+"""The record of a setup run: what was inspected, changed, missing, wrong, or failed, per key.
+
+Keys are a node name, `cluster` for cluster-wide changes, or `volume=NAME`. The record is plain data
+(saved as JSON in the run's shared directory) so every pytest process, the reports and the checks'
+failure notes read the same one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from glustercheck.errors import GlusterCheckError
+
+CLUSTER = "cluster"  # the record key for cluster-wide changes
+
+
+def volume_key(name: str) -> str:
+    return f"volume={name}"
+
+
+class SetupError(GlusterCheckError):
+    """A step that cannot do what the spec asks without doing harm; says what to do instead."""
+
+
+@dataclass
+class SetupReport:
+    apply: bool
+    changed: dict[str, list[str]] = field(default_factory=dict)
+    missing: dict[str, list[str]] = field(default_factory=dict)
+    problems: dict[str, list[str]] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    inspected: dict[str, list[str]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SetupReport:
+        return cls(**data)
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_json(), indent=2))
+
+    @classmethod
+    def load(cls, path: Path) -> SetupReport | None:
+        return cls.from_json(json.loads(path.read_text())) if path.exists() else None
+
+    @property
+    def change_count(self) -> int:
+        return sum(len(v) for v in self.changed.values())
+
+    def about(self, key: str) -> list[str]:
+        """Everything missing or wrong for a node/volume, for the checks' failure messages."""
+        return self.missing.get(key, []) + self.problems.get(key, []) + self.errors.get(key, [])
+
+    def summary_lines(self) -> list[str]:
+        mode = "apply" if self.apply else "check-only"
+        lines = [f"setup steps ({mode}, {self.seconds:.1f} s): {self.change_count} change(s)"]
+        for title, table in (("changed", self.changed), ("missing", self.missing),
+                             ("problem", self.problems), ("ERROR", self.errors)):
+            for key, items in sorted(table.items()):
+                lines += [f"  {key}: {title}: {item}" for item in items]
+        return lines
+
+    # ----- recording ----------------------------------------------------------------------------
+
+    def _add(self, table: dict[str, list[str]], key: str, text: str) -> None:
+        table.setdefault(key, []).append(text)
+
+    def add_inspected(self, key: str, text: str) -> None:
+        self._add(self.inspected, key, text)
+
+    def add_changed(self, key: str, text: str) -> None:
+        self._add(self.changed, key, text)
+
+    def add_missing(self, key: str, text: str) -> None:
+        self._add(self.missing, key, f"not configured: {text}; run with --apply")
+
+    def add_problem(self, key: str, text: str) -> None:
+        self._add(self.problems, key, text)
+
+    def add_error(self, key: str, text: str) -> None:
+        self._add(self.errors, key, text)

@@ -1,0 +1,101 @@
+"""The suite's fixtures: the run, the spec, reachability gates, facts, and running setup once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import filelock
+import pytest
+
+from glustercheck.actions import SetupReport
+from glustercheck.errors import GlusterCheckError
+from glustercheck.facts import ClusterFacts, NodeFacts
+from glustercheck.run import GlusterRun
+from glustercheck.spec import ClusterSpec, VolumeSpec
+from pytest_glustercheck.session import gluster_session
+
+SETUP_REPORT = "glustercheck-setup.json"
+
+
+def setup_report_path(shared_dir: Path) -> Path:
+    return shared_dir / SETUP_REPORT
+
+
+def setup_once(config: pytest.Config, converge: Callable[[], SetupReport]) -> SetupReport:
+    """Run `converge` once per pytest run, also under xdist: the first process to get here runs
+    it, every other one reads its record. Check-only runs gather facts while the steps plan."""
+    session = gluster_session(config)
+    run = session.run
+    path = setup_report_path(session.shared_dir)
+    with filelock.FileLock(f"{path}.lock"):
+        report = SetupReport.load(path)
+        if report is None:
+            if config.option.apply:
+                # Facts gathered while acting are stale afterwards: share none of them.
+                run.share_dir = None
+            else:
+                run.prefetch()
+            report = converge()
+            report.save(path)
+    if config.option.apply:
+        # Every process (and the one that acted) now reads the converged state, shared once.
+        run.use_share_dir(session.shared_dir / "after-setup")
+    return report
+
+
+@pytest.fixture(scope="session")
+def converged(request: pytest.FixtureRequest) -> SetupReport:
+    """Outside the checks (a user's own tests) no setup steps run: the record of the run's setup if
+    the checks already made one, else an empty record. The checks' conftest overrides this."""
+    session = gluster_session(request.config)
+    found = SetupReport.load(setup_report_path(session.shared_dir))
+    return found if found is not None else SetupReport(apply=request.config.option.apply)
+
+
+@pytest.fixture(scope="session")
+def run(request: pytest.FixtureRequest) -> GlusterRun:
+    return gluster_session(request.config).run
+
+
+@pytest.fixture(scope="session")
+def spec(run: GlusterRun) -> ClusterSpec:
+    return run.spec
+
+
+@pytest.fixture
+def reachable(run: GlusterRun, node: str) -> str:
+    """Fail at once, with the probe's message, when the node could not be reached."""
+    error = run.probe().get(node)
+    if error is not None:
+        pytest.fail(f"{node} unreachable: {error}", pytrace=False)
+    return node
+
+
+@pytest.fixture
+def facts(run: GlusterRun, converged: SetupReport, reachable: str) -> NodeFacts:
+    # Every node's facts at once: one by one, each node would wait out its own ping/TCP timeouts
+    # towards a dead peer in turn.
+    run.all_node_facts()
+    try:
+        return run.node_facts(reachable)
+    except GlusterCheckError as exc:
+        pytest.fail(f"{reachable}: could not gather facts: {exc}", pytrace=False)
+
+
+@pytest.fixture
+def all_facts(run: GlusterRun, converged: SetupReport) -> dict[str, NodeFacts]:
+    return run.all_node_facts()
+
+
+@pytest.fixture
+def cluster(run: GlusterRun, converged: SetupReport) -> ClusterFacts:
+    try:
+        return run.cluster_facts()
+    except GlusterCheckError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture
+def volume_spec(spec: ClusterSpec, volume: str) -> VolumeSpec:
+    return next(v for v in spec.volumes if v.name == volume)

@@ -1,0 +1,262 @@
+"""Report hooks: JSON summary, pytest-html cluster summary, JUnit node properties, nightly mode
+(history, trend, exit status), Nagios line, Prometheus text file.
+
+`ReportCollector` is registered on the controller only (as pytest-html registers its report
+object): it sees every worker's reports through `pytest_runtest_logreport`. Facts live in the
+processes that ran the checks, so every process dumps what it gathered into the run's shared
+directory (`dump_facts`) and the collector merges the dumps at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import pytest
+
+from glustercheck import report as rpt
+from glustercheck.actions import SetupReport
+from glustercheck.facts import NodeFacts
+from glustercheck.run import GlusterRun
+from pytest_glustercheck.checks_dir import canonical_id
+from pytest_glustercheck.fixtures import setup_report_path
+from pytest_glustercheck.session import GlusterSession, is_xdist_worker
+
+PLUGIN_NAME = "glustercheck-report"
+FACTS_PREFIX = "glustercheck-facts-"
+SECRET_WORDS = ("key", "pass", "token", "secret", "credential", "auth", "private", "cookie")
+
+
+def item_node(item: pytest.Item) -> str:
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if "node" in params:
+        return str(params["node"])
+    if "volume" in params:
+        return f"volume={params['volume']}"
+    return "cluster"
+
+
+def report_dir(config: pytest.Config) -> Path:
+    chosen = config.option.report_dir
+    return Path(chosen) if chosen else config.rootpath / "reports"
+
+
+def _message(report: pytest.TestReport) -> str:
+    if report.skipped and isinstance(report.longrepr, tuple):
+        return rpt.first_line(str(report.longrepr[2]).removeprefix("Skipped: "))
+    return rpt.first_line(report.longreprtext)
+
+
+def combine(nodeid: str, phases: dict[str, pytest.TestReport]) -> rpt.CheckResult:
+    """One check's result from its phases; its id is the canonical check id (the same wherever
+    the checks are installed), its anchor the pytest node id of the HTML report's row."""
+    duration = sum(r.duration for r in phases.values())
+    properties = dict(next(iter(phases.values())).user_properties)
+    node = properties.get("node")
+    where = str(node) if node is not None else None
+    check = str(properties.get("check_id", nodeid))
+    for when in ("setup", "call", "teardown"):
+        r = phases.get(when)
+        if r is None or r.passed:
+            continue
+        anchor = nodeid if when == "call" else f"{nodeid}::{when}"
+        if r.skipped:
+            return rpt.CheckResult(check, where, "skipped", _message(r), duration, anchor)
+        outcome = "failed" if when == "call" else "error"
+        return rpt.CheckResult(check, where, outcome, _message(r), duration, anchor)
+    return rpt.CheckResult(check, where, "passed", "", duration, nodeid)
+
+
+# ----- facts: dumped by each process, merged by the controller ---------------------------------
+
+def _spec_plain(run: GlusterRun) -> dict[str, Any]:
+    return {"nodes": [{"name": n.name, "address": n.address} for n in run.spec.nodes],
+            "volumes": [v.name for v in run.spec.volumes]}
+
+
+def dump_facts(session: GlusterSession) -> None:
+    run = session.run
+    nodes, errors = {}, {}
+    for name, found in run.gathered_node_facts().items():
+        if isinstance(found, NodeFacts):
+            nodes[name] = rpt.node_facts_plain(found)
+        else:
+            errors[name] = f"could not gather facts: {found}"
+    for name, err in run.unreachable.items():
+        errors[name] = f"unreachable: {rpt.first_line(str(err))}"
+    cluster = run.gathered_cluster_facts()
+    worker = getattr(session.config, "workerinput", {}).get("workerid", "main")
+    data = {"spec": _spec_plain(run), "nodes": nodes, "node_errors": errors,
+            "cluster": rpt.cluster_facts_plain(cluster) if cluster else None, "at": time.time()}
+    rpt.write_atomic(session.shared_dir / f"{FACTS_PREFIX}{worker}.json", json.dumps(data))
+
+
+def merge_facts(directory: Path) -> dict[str, Any]:
+    merged: dict[str, Any] = {"spec": None, "nodes": {}, "node_errors": {}, "cluster": None}
+    dumps = []
+    for path in sorted(directory.glob(f"{FACTS_PREFIX}*.json")):
+        try:
+            dumps.append(json.loads(path.read_text()))
+        except (OSError, ValueError):
+            continue
+    for d in sorted(dumps, key=lambda d: d["at"]):  # later gatherings win
+        merged["spec"] = merged["spec"] or d["spec"]
+        merged["nodes"].update(d["nodes"])
+        merged["node_errors"].update(d["node_errors"])
+        merged["cluster"] = d["cluster"] or merged["cluster"]
+    for name in merged["nodes"]:
+        if not merged["node_errors"].get(name, "").startswith("unreachable"):
+            merged["node_errors"].pop(name, None)
+    return merged
+
+
+class FactsDumper:
+    """Every process with a run (controller and workers) leaves what it gathered for the reports."""
+
+    def __init__(self, session: GlusterSession) -> None:
+        self.session = session
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        dump_facts(self.session)
+
+
+class ReportCollector:
+    """Controller only: the results of every check, then every output at the end of the run."""
+
+    def __init__(self, config: pytest.Config, gluster: GlusterSession | None) -> None:
+        self.config = config
+        self.gluster = gluster
+        self.started = time.time()
+        self.phases: dict[str, dict[str, pytest.TestReport]] = {}
+        self.order: list[str] = []
+        self.problems: list[str] = []
+        self.summary: dict[str, Any] | None = None
+        self.nagios_out: BinaryIO | None = None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """Take over testinfra's `--nagios` (its line would count setup phases and miss the cluster
+        verdict): keep its spooled terminal output, print our line first at the end. And no secrets
+        in the report: redact metadata entries whose names look like credentials."""
+        nagios_reporter = session.config.pluginmanager.getplugin("nagiosreporter")
+        if nagios_reporter is not None:
+            self.nagios_out = nagios_reporter.out
+            session.config.pluginmanager.unregister(nagios_reporter)
+        try:
+            from pytest_metadata.plugin import metadata_key
+        except ImportError:
+            return
+        metadata = session.config.stash.get(metadata_key, {})
+        for key in list(metadata):
+            if any(word in key.lower() for word in SECRET_WORDS):
+                metadata[key] = "(redacted)"
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """JUnit names each case's node (`record_property`): <property name="node" value="rpi2"/>."""
+        for item in items:
+            if "node" not in dict(item.user_properties):
+                item.user_properties.append(("node", item_node(item)))
+            item.user_properties.append(("check_id", canonical_id(item.nodeid, item.path)))
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.problems.append(f"collection error in {report.nodeid or 'the suite'}: "
+                                 f"{rpt.first_line(report.longreprtext)}")
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.nodeid not in self.phases:
+            self.order.append(report.nodeid)
+            self.phases[report.nodeid] = {}
+        self.phases[report.nodeid][report.when] = report
+
+    def setup_report(self) -> SetupReport | None:
+        if self.gluster is None:
+            return None
+        return SetupReport.load(setup_report_path(self.gluster.shared_dir))
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        config = self.config
+        results = [combine(n, self.phases[n]) for n in self.order]
+        cluster_run = any(r.id.startswith("checks/") for r in results) or config.option.nightly
+        if not cluster_run or self.gluster is None:
+            return
+        facts = merge_facts(self.gluster.shared_dir)
+        setup = self.setup_report()
+        problems = list(self.problems)
+        if session.shouldstop:
+            problems.append(str(session.shouldstop))
+        summary = rpt.build_summary(
+            results=results, started=self.started, finished=time.time(),
+            spec=facts["spec"] or _spec_plain(self.gluster.run), nodes=facts["nodes"],
+            node_errors=facts["node_errors"], cluster=facts["cluster"],
+            setup=setup.to_json() if setup else None, problem="; ".join(problems) or None,
+            nightly=config.option.nightly)
+        directory = report_dir(config)
+        if config.option.nightly:
+            history = directory / "history"
+            summary["trend"] = rpt.trend(summary, rpt.load_history(history))
+            rpt.save_history(history, summary, keep=config.option.keep)
+        rpt.write_atomic(directory / "summary.json", json.dumps(summary, indent=1, sort_keys=True))
+        if config.option.prometheus_textfile:
+            rpt.write_atomic(Path(config.option.prometheus_textfile), rpt.prometheus(summary))
+        self.summary = summary
+        if getattr(config.option, "nagios", False):
+            session.exitstatus = rpt.nagios(summary)[0]
+        elif config.option.nightly:
+            session.exitstatus = rpt.EXIT_STATUS[summary["verdict"]]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_report_title(self, report: Any) -> None:
+        report.title = "GlusterFS cluster check"
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_summary(self, prefix: list[str], summary: list[str],
+                                    postfix: list[str], session: pytest.Session) -> None:
+        if self.summary is not None:
+            prefix.insert(0, rpt.summary_html(self.summary))
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        setup = self.setup_report()
+        if setup is not None:
+            terminalreporter.section("setup steps")
+            for line in setup.summary_lines():
+                terminalreporter.write_line(line)
+        if self.summary is None:
+            return
+        s = self.summary
+        terminalreporter.section("cluster verdict")
+        terminalreporter.write_line(f"{s['verdict'].upper()}: {s['reason']}",
+                                    bold=True, red=s["verdict"] != rpt.HEALTHY,
+                                    green=s["verdict"] == rpt.HEALTHY)
+        if "trend" in s:
+            for line in rpt.trend_lines(s["trend"]):
+                terminalreporter.write_line(line)
+        terminalreporter.write_line(f"summary: {report_dir(self.config) / 'summary.json'}")
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self.nagios_out is None:
+            return
+        summary = self.summary or empty_summary("the run ended before any check")
+        sys.stdout.write(rpt.nagios(summary)[1] + "\n")
+        sys.stdout.flush()
+        self.nagios_out.seek(0)
+        sys.stdout.buffer.write(self.nagios_out.read())
+        sys.stdout.flush()
+        self.nagios_out.close()
+
+
+def empty_summary(problem: str) -> dict[str, Any]:
+    now = time.time()
+    return rpt.build_summary(results=[], started=now, finished=now, spec=None, nodes={},
+                             node_errors={}, cluster=None, setup=None, problem=problem)
+
+
+def register(config: pytest.Config, gluster: GlusterSession | None) -> None:
+    if gluster is not None:
+        config.pluginmanager.register(FactsDumper(gluster), "glustercheck-facts")
+    if not is_xdist_worker(config):
+        config.pluginmanager.register(ReportCollector(config, gluster), PLUGIN_NAME)

@@ -1,0 +1,110 @@
+"""Converge: plan each step from fresh facts, act (with --apply) or record (check-only), repeat.
+
+Per-node steps run side by side on every node; the cluster steps run once every node is fine. With
+--apply a step is planned again after its actions ran (and the facts they touched were gathered
+anew) until its plan is empty: the notes of that last plan describe the converged state. An action
+planned again after it ran did not take effect, which is reported instead of retried forever.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+
+from glustercheck.actions import (
+    CLUSTER,
+    Action,
+    Executor,
+    Plan,
+    Progress,
+    SetupError,
+    SetupReport,
+    record_missing,
+)
+from glustercheck.errors import GlusterCheckError
+from glustercheck.run import GlusterRun
+
+from . import daemon, hosts_file, package, peers, volumes
+from .context import NodeStep, Observed, Step, StepContext
+
+NODE_STEPS: tuple[NodeStep, ...] = (hosts_file, package, daemon)
+CLUSTER_STEPS: tuple[Step, ...] = (peers, volumes)
+MAX_ROUNDS = 8  # create -> options/start -> settled is 3; probe -> probe back -> settled is 3
+
+
+def converge(run: GlusterRun, *, apply: bool, replace_hosts_conflicts: bool = False,
+             progress: Progress | None = None) -> SetupReport:
+    started = time.monotonic()
+    report = SetupReport(apply=apply)
+    executor = Executor(run, report, *([progress] if progress else [])) if apply else None
+    ctx = StepContext(run.spec, replace_hosts_conflicts=apply and replace_hosts_conflicts)
+    for name, error in run.probe().items():
+        report.add_error(name, f"unreachable, not set up: {error}")
+    nodes = run.reachable()
+    with ThreadPoolExecutor(max_workers=max(1, min(16, len(nodes)))) as pool:
+        fine = all(list(pool.map(lambda n: _converge_node(run, n, ctx, report, executor), nodes)))
+    if fine and len(nodes) == len(run.names) and not report.missing:
+        for step in CLUSTER_STEPS:
+            try:
+                _settle(partial(_plan_cluster, run, step, ctx), report, executor)
+            except GlusterCheckError as exc:
+                report.add_error(CLUSTER, f"{step.NAME}: {exc}")
+                break
+    elif apply or not fine:
+        report.add_error(CLUSTER, "peers and volumes not set up: some node is unreachable or its "
+                                  "earlier steps failed (see the node's errors)")
+    if apply:  # facts gathered before (or during) the steps may be stale now
+        run.forget_facts()
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _converge_node(run: GlusterRun, node: str, ctx: StepContext, report: SetupReport,
+                   executor: Executor | None) -> bool:
+    for step in NODE_STEPS:
+        try:
+            _settle(partial(_plan_node, run, node, step, ctx), report, executor)
+        except GlusterCheckError as exc:
+            report.add_error(node, f"{step.NAME}: {exc}")
+            return False
+    return True
+
+
+def _plan_node(run: GlusterRun, node: str, step: NodeStep, ctx: StepContext) -> Plan:
+    return step.plan(run.node_facts(node), ctx)
+
+
+def _plan_cluster(run: GlusterRun, step: Step, ctx: StepContext) -> Plan:
+    observed = Observed(run.all_node_facts(), run.cluster_facts() if step.NEEDS_CLUSTER else None)
+    return step.plan(observed, ctx)
+
+
+def _settle(plan_now: Callable[[], Plan], report: SetupReport, executor: Executor | None) -> None:
+    """Plan, act, plan again until nothing is left; record the last plan's notes."""
+    done: set[Action] = set()
+    for _ in range(MAX_ROUNDS):
+        plan = plan_now()
+        if executor is None or plan.settled:
+            _record_notes(report, plan)
+            if executor is None:
+                record_missing(report, plan.actions)
+            return
+        again = [a for a in plan.actions if a in done]
+        if again:
+            _record_notes(report, plan)
+            raise SetupError("did not take effect, so it was not run again: "
+                             + "; ".join(a.command().shown.splitlines()[0] for a in again))
+        done.update(plan.actions)
+        executor.perform(plan)
+    raise SetupError(f"still had work left after {MAX_ROUNDS} rounds of planning and acting")
+
+
+def _record_notes(report: SetupReport, plan: Plan) -> None:
+    for key, text in plan.inspected:
+        report.add_inspected(key, text)
+    for key, text in plan.problems:
+        report.add_problem(key, text)
+    for key, text in plan.errors:
+        report.add_error(key, text)

@@ -1,0 +1,117 @@
+"""Step 5, cluster-wide: each declared volume exists as declared (validated before glusterd sees
+it, never recreated or reshaped), has its options, and is started with every brick online."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+
+from glustercheck.actions import (
+    MakeDirectory,
+    Plan,
+    SetupError,
+    VolumeCreate,
+    VolumeSet,
+    VolumeStart,
+    volume_key,
+)
+from glustercheck.brick import BrickRef
+from glustercheck.declared import create_request, layout_difference
+from glustercheck.facts import ClusterFacts, volume_online
+from glustercheck.layout import validate
+from glustercheck.parsers import Volume
+from glustercheck.spec import VolumeSpec
+
+from .context import Observed, StepContext
+
+NAME = "volumes"
+NEEDS_CLUSTER = True
+
+
+def plan(observed: Observed, ctx: StepContext) -> Plan:
+    out = Plan()
+    cluster = observed.cluster
+    if cluster is None:
+        raise SetupError("volume state was not gathered")
+    if "volume info" in cluster.errors:
+        raise SetupError(f"{cluster.source}: cannot read volume info: {cluster.errors['volume info']}")
+    for volume in ctx.spec.volumes:
+        _plan_volume(out, observed, ctx, cluster, volume)
+    return out
+
+
+def _plan_volume(out: Plan, observed: Observed, ctx: StepContext, cluster: ClusterFacts,
+                 volume: VolumeSpec) -> None:
+    spec, key = ctx.spec, volume_key(volume.name)
+    first = spec.nodes[0].name
+    bricks = volume.brick_list(spec.nodes)
+    request = create_request(volume, bricks)
+    version = observed.nodes[first].version
+    same_server = {n.address: n.name for n in spec.nodes if n.address}
+    verdict = (validate(request, version, same_server=same_server) if version
+               else validate(request, same_server=same_server))
+    if not verdict.accepted:
+        out.error(key, "declared layout rejected before reaching glusterd: " + " / ".join(verdict.reasons))
+        return
+    for warning in verdict.warnings:
+        out.problem(key, f"layout warning: {warning}")
+    found = cluster.volumes.get(volume.name)
+    if found is not None:
+        diffs = layout_difference(volume, bricks, found)
+        if diffs:
+            out.error(key, f"volume {volume.name} exists with a different layout: " + "; ".join(diffs)
+                      + ". Nothing was changed; a volume is never recreated or reshaped by this suite")
+            return
+        out.inspect(key, f"exists as declared ({found.count_string})")
+    else:
+        refusal = _brick_refusal(observed, ctx, bricks)
+        if refusal is not None:
+            out.error(key, refusal)
+            return
+        out.add(*_parents_to_make(observed, ctx, bricks))
+        out.add(VolumeCreate(first, request, f"{verdict.count_string} {verdict.type_name}"))
+    current = found.options if found else {}
+    out.add(*(VolumeSet(first, volume.name, option, value)
+              for option, value in volume.options.items() if current.get(option) != value))
+    _plan_start(out, first, volume.name, found, cluster)
+
+
+def _plan_start(out: Plan, first: str, name: str, found: Volume | None,
+                cluster: ClusterFacts) -> None:
+    if found is None or found.status != "Started":
+        out.add(VolumeStart(first, name, found.status if found else None))
+    elif not volume_online(found, cluster.status.get(name)):
+        out.problem(volume_key(name), "started, but not every brick or self-heal daemon is online")
+
+
+def _brick_refusal(observed: Observed, ctx: StepContext, bricks: Sequence[BrickRef]) -> str | None:
+    """Why a brick directory must not be used for a new volume: it already belongs to one (even
+    a deleted one), or that cannot be checked."""
+    for brick in bricks:
+        node = ctx.spec.owner(brick)
+        facts = observed.nodes[node]
+        if not facts.getfattr:  # without it a used brick would look unused: refuse to guess
+            return (f"{node}: getfattr is missing, so brick {brick} cannot be checked for an earlier "
+                    "volume; install it: apt-get install attr")
+        found = facts.brick_dirs.get(brick.path)
+        if found is not None and found.volume_id:
+            q = shlex.quote(brick.path)
+            return (f"brick {brick} already belongs to a volume (trusted.glusterfs.volume-id="
+                    f"{found.volume_id}; it held a volume before, maybe a deleted one). Nothing was "
+                    "changed and its data is untouched. Declare another brick path, or, only if its "
+                    f"data is no longer needed, clear it by hand on {node}: "
+                    f"setfattr -x trusted.glusterfs.volume-id {q}; setfattr -x trusted.gfid {q}; "
+                    f"rm -rf {shlex.quote(brick.path + '/.glusterfs')}")
+    return None
+
+
+def _parents_to_make(observed: Observed, ctx: StepContext,
+                     bricks: Sequence[BrickRef]) -> list[MakeDirectory]:
+    """glusterd creates only the last component of a brick path."""
+    wanted = []
+    for brick in bricks:
+        node = ctx.spec.owner(brick)
+        found = observed.nodes[node].brick_dirs.get(brick.path)
+        if found is None or not found.parent_exists:
+            wanted.append(MakeDirectory(node, brick.parent))
+    return list(dict.fromkeys(wanted))
