@@ -7,10 +7,10 @@ This is the one place where the pytest plugin (run, shared state, xdist) meets t
 from __future__ import annotations
 
 import pytest
-from glustercheck_setup_steps import converge
 
 from glustercheck.actions import SetupReport
 from glustercheck.run import GlusterRun
+from glustercheck_setup_steps import converge
 from pytest_glustercheck.fixtures import setup_once
 
 

@@ -7,6 +7,7 @@ user's own test files in that directory still run after them.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 CHECKS_PACKAGE = "glustercheck_checks"
 
 
+@functools.cache
 def checks_dir() -> Path | None:
     spec = importlib.util.find_spec(CHECKS_PACKAGE)
     if spec is None or not spec.submodule_search_locations:

@@ -114,10 +114,19 @@ def merge_facts(directory: Path) -> dict[str, Any]:
 
 
 class FactsDumper:
-    """Every process with a run (controller and workers) leaves what it gathered for the reports."""
+    """Every process with a run (controller and workers, which collect the items under xdist)
+    labels the checks for the reports and leaves what it gathered for them."""
 
     def __init__(self, session: GlusterSession) -> None:
         self.session = session
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """JUnit names each case's node (`record_property`): <property name="node" value="rpi2"/>;
+        the reports name each check by its canonical id, wherever the checks are installed."""
+        for item in items:
+            if "node" not in dict(item.user_properties):
+                item.user_properties.append(("node", item_node(item)))
+            item.user_properties.append(("check_id", canonical_id(item.nodeid, item.path)))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         dump_facts(self.session)
@@ -153,13 +162,6 @@ class ReportCollector:
         for key in list(metadata):
             if any(word in key.lower() for word in SECRET_WORDS):
                 metadata[key] = "(redacted)"
-
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        """JUnit names each case's node (`record_property`): <property name="node" value="rpi2"/>."""
-        for item in items:
-            if "node" not in dict(item.user_properties):
-                item.user_properties.append(("node", item_node(item)))
-            item.user_properties.append(("check_id", canonical_id(item.nodeid, item.path)))
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:

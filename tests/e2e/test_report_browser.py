@@ -43,7 +43,7 @@ def nightly(sim, tmp_path_factory: pytest.TempPathFactory) -> dict:
                      "-n", "4", "-q"], timeout=300)
     assert converge.returncode == 0, converge.stdout[-3000:] + converge.stderr[-2000:]
     reports = work / "reports"
-    runs = [_run([str(ROOT / "bin/glustercheck-nightly"), "--spec", str(SPEC), "--reports",
+    runs = [_run([str(Path(sys.executable).parent / "glustercheck-nightly"), "--spec", str(SPEC), "--reports",
                   str(reports), "--keep", "1", "--max-minutes", "10", "--", "-n", "4",
                   f"--prometheus-textfile={reports / 'glustercheck.prom'}"], timeout=900)
             for _ in range(2)]

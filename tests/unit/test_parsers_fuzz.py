@@ -12,13 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from glustercheck.errors import ParseError
-from tests.unit.test_parsers_vectors import PARSERS, VECTORS, command_of
+from tests.unit.test_parsers_vectors import PARSERS, command_of, gluster_vectors
 
 FUZZ = settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 
 ALL_PARSERS = [parser for pair in PARSERS.values() for parser in pair if parser is not None]
 XML_PARSERS = [xml for _, xml in PARSERS.values() if xml is not None]
-VECTOR_FILES = sorted(VECTORS.glob("**/*.txt")) + sorted(VECTORS.glob("**/*.xml"))
+VECTOR_FILES = gluster_vectors(".txt") + gluster_vectors(".xml")
 
 
 def parser_for(path: Path) -> Callable[[str, str], Any]:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent  # the installed console scripts, not the checkout
 
 
 def _install(tmp_path: Path, *extra: str) -> Path:
@@ -17,7 +18,7 @@ def _install(tmp_path: Path, *extra: str) -> Path:
     spec.write_text("")
     dest = tmp_path / "units"
     dest.mkdir()
-    subprocess.run([str(ROOT / "bin/install-nightly"), "--spec", str(spec), "--reports",
+    subprocess.run([str(BIN / "glustercheck-install-nightly"), "--spec", str(spec), "--reports",
                     str(tmp_path / "reports"), "--dest", str(dest), "--no-enable", *extra],
                    check=True, timeout=30, capture_output=True)
     return dest
@@ -30,12 +31,14 @@ def test_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
     result = subprocess.run(["systemd-analyze", "verify", *units], capture_output=True, text=True,
                             timeout=60, check=False)
     assert result.returncode == 0, result.stderr
-    assert f"--spec {tmp_path / 'cluster.toml'}" in Path(units[0]).read_text()
+    service = Path(units[0]).read_text()
+    assert f"--spec {tmp_path / 'cluster.toml'}" in service
+    assert f"ExecStart={BIN}/glustercheck-nightly " in service
 
 
 def test_cron_line(tmp_path: Path) -> None:
     cron = (_install(tmp_path, "--cron") / "glustercheck-nightly").read_text().splitlines()[-1]
-    assert cron.startswith(f"30 3 * * * root {ROOT}/bin/glustercheck-nightly --spec ")
+    assert cron.startswith(f"30 3 * * * root {BIN}/glustercheck-nightly --spec ")
     assert "@" not in cron.replace("@REPO", "")
 
 
@@ -56,3 +59,14 @@ def test_nagios_unknown_line_on_spec_error(tmp_path: Path) -> None:
     result = _pytest("--nightly", "--nagios", f"--spec={bad}")
     assert result.returncode == 3, result.stdout + result.stderr
     assert result.stdout.startswith("GLUSTER UNKNOWN - cannot check:")
+
+
+def test_nightly_command_usage_errors_are_cannot_check(tmp_path: Path) -> None:
+    missing = subprocess.run([str(BIN / "glustercheck-nightly"), "--spec", str(tmp_path / "none.toml")],
+                             capture_output=True, text=True, timeout=30, check=False)
+    assert missing.returncode == 3, missing.stderr
+    assert "is not a readable file" in missing.stderr
+    unknown = subprocess.run([str(BIN / "glustercheck-nightly"), "--bogus"], capture_output=True,
+                             text=True, timeout=30, check=False)
+    assert unknown.returncode == 3, unknown.stderr
+    assert "unrecognized arguments: --bogus" in unknown.stderr or "required" in unknown.stderr

@@ -1,0 +1,346 @@
+"""The setup steps as pure planners, over facts recorded on real nodes (offline).
+
+tests/vectors/facts/10.3 holds what the fact scripts printed on four simulated Pis right after first
+boot (`bare/`) and after `--apply` converged them (`converged/`): planners read them exactly as
+they read live facts, so every expected action here is what a real run would do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from glustercheck.actions import (
+    CLUSTER,
+    InstallPackage,
+    MakeDirectory,
+    PeerProbe,
+    PeersConnected,
+    SetupError,
+    SetupReport,
+    StartGlusterd,
+    VolumeCreate,
+    VolumeSet,
+    VolumeStart,
+    WriteHostsFile,
+    record_missing,
+)
+from glustercheck.facts import (
+    BrickDir,
+    ClusterFacts,
+    NodeFacts,
+    add_heal,
+    parse_cluster_facts,
+    parse_node_facts,
+    split_sections,
+)
+from glustercheck.hosts_file import BEGIN
+from glustercheck.spec import ClusterSpec, loads_spec
+from glustercheck_setup_steps import Observed, StepContext, daemon, hosts_file, package, peers, volumes
+
+VECTORS = Path(__file__).parent.parent / "vectors" / "facts" / "10.3"
+SPEC = loads_spec((VECTORS / "spec.toml").read_text())
+NAMES = [n.name for n in SPEC.nodes]
+CTX = StepContext(SPEC)
+
+
+def node_facts(state: str) -> dict[str, NodeFacts]:
+    return {n: parse_node_facts(n, NAMES, (VECTORS / state / f"{n}.txt").read_text()) for n in NAMES}
+
+
+def cluster_facts() -> ClusterFacts:
+    facts = parse_cluster_facts("rpi0", (VECTORS / "converged" / "state.txt").read_text(), ["gv"])
+    add_heal(facts, split_sections((VECTORS / "converged" / "heal.txt").read_text()), ["gv"])
+    return facts
+
+
+BARE, CONVERGED = node_facts("bare"), node_facts("converged")
+
+
+def missing_lines(plan_actions: list) -> dict[str, list[str]]:  # type: ignore[type-arg]
+    report = SetupReport(apply=False)
+    record_missing(report, plan_actions)
+    return report.missing
+
+
+# ----- the no-op plan: a converged cluster needs nothing ---------------------------------------
+
+@pytest.mark.parametrize("step", [hosts_file, package, daemon], ids=lambda s: s.NAME)
+def test_node_steps_plan_nothing_on_converged_nodes(step) -> None:  # type: ignore[no-untyped-def]
+    for name in NAMES:
+        plan = step.plan(CONVERGED[name], CTX)
+        assert (plan.actions, plan.problems, plan.errors) == ([], [], []), name
+
+
+def test_cluster_steps_plan_nothing_on_a_converged_cluster() -> None:
+    observed = Observed(CONVERGED, cluster_facts())
+    peers_plan = peers.plan(observed, CTX)
+    assert peers_plan.settled
+    assert not peers_plan.errors
+    volumes_plan = volumes.plan(observed, CTX)
+    assert volumes_plan.settled
+    assert not volumes_plan.errors
+    assert ("volume=gv", "exists as declared (2 x 2 = 4)") in volumes_plan.inspected
+    # The only note: gluster's own advice on replica 2 (a problem, not an error).
+    assert [k for k, _ in volumes_plan.problems] == ["volume=gv"]
+    assert "Replica 2 volumes are prone to split-brain" in volumes_plan.problems[0][1]
+
+
+# ----- bare nodes, as after first boot ------------------------------------------------------------
+
+def test_hosts_file_on_a_bare_node_writes_the_block_and_reports_debians_line() -> None:
+    plan = hosts_file.plan(BARE["rpi1"], CTX)
+    (write,) = plan.actions
+    assert isinstance(write, WriteHostsFile)
+    assert write.node == "rpi1"
+    assert write.entries == 4
+    assert write.text.startswith("127.0.0.1\tlocalhost\n127.0.1.1\trpi1\n" + BEGIN)
+    assert "10.0.1.2\trpi2\n" in write.text
+    assert write.replaced == ()
+    assert plan.problems == [("rpi1", "/etc/hosts line 2 `127.0.1.1\trpi1` maps rpi1 to 127.0.1.1, "
+                                      "the cluster spec says 10.0.1.1: left alone "
+                                      "(--apply --replace-hosts-conflicts comments it out)")]
+    assert missing_lines(plan.actions) == {"rpi1": [
+        "not configured: /etc/hosts does not list every cluster node with its spec address; "
+        "run with --apply"]}
+
+
+def test_hosts_file_with_replace_comments_the_conflict_out() -> None:
+    plan = hosts_file.plan(BARE["rpi1"], StepContext(SPEC, replace_hosts_conflicts=True))
+    (write,) = plan.actions
+    assert plan.problems == []
+    assert "# glustercheck: 127.0.1.1\trpi1" in write.text
+    assert write.done()[1].startswith("/etc/hosts: line 2 `127.0.1.1\trpi1` maps rpi1 to 127.0.1.1")
+
+
+def test_hosts_file_rewrite_is_byte_exact_and_travels_encoded() -> None:
+    odd = dataclasses.replace(BARE["rpi0"], hosts_file="10.9.9.9 nas\r\n\n\n# no final newline")
+    (write,) = hosts_file.plan(odd, CTX).actions
+    assert write.text.startswith("10.9.9.9 nas\r\n\n\n# no final newline\n" + BEGIN)
+    command = write.command()
+    assert "base64 -d" in (command.script or "")
+    import base64
+    assert base64.b64decode(command.stdin or "").decode() == write.text
+
+
+def test_hosts_file_not_managed_without_addresses() -> None:
+    spec = loads_spec('[[nodes]]\nname = "rpi0"\n[[nodes]]\nname = "rpi1"\naddress = "10.0.1.1"\n')
+    plan = hosts_file.plan(BARE["rpi0"], StepContext(spec))
+    assert plan.actions == []
+    assert plan.inspected == [("rpi0", "/etc/hosts not managed: the spec gives no address for some "
+                                       "nodes")]
+
+
+def test_package_missing_plans_the_install() -> None:
+    plan = package.plan(dataclasses.replace(BARE["rpi2"], package=None), CTX)
+    assert plan.actions == [InstallPackage("rpi2")]
+    command = plan.actions[0].command()
+    assert "apt-get -o DPkg::Lock::Timeout=300 -q update" in (command.script or "")
+    assert command.script.endswith("install glusterfs-server")  # type: ignore[union-attr]
+    assert command.timeout == 900
+    assert missing_lines(plan.actions) == {"rpi2": [
+        "not configured: package glusterfs-server is not installed; run with --apply"]}
+
+
+def test_package_installed_on_bare_nodes_plans_nothing() -> None:
+    plan = package.plan(BARE["rpi0"], CTX)
+    assert plan.actions == []
+    assert plan.inspected == [("rpi0", "glusterfs-server 10.3-5 installed")]
+
+
+def test_daemon_on_a_bare_node_starts_and_enables_without_systemd() -> None:
+    plan = daemon.plan(BARE["rpi3"], CTX)
+    assert plan.actions == [StartGlusterd("rpi3", start=True, enable=True, systemd=False)]
+    action = plan.actions[0]
+    script = action.command().script or ""
+    assert "ln -sf /lib/systemd/system/glusterd.service" in script
+    assert "/usr/sbin/glusterd -p /run/glusterd.pid" in script
+    assert action.done() == ("started glusterd", "enabled glusterd at boot")
+    assert missing_lines(plan.actions) == {"rpi3": [
+        "not configured: glusterd not running and not enabled at boot; run with --apply"]}
+
+
+def test_daemon_with_systemd_uses_systemctl_and_only_what_lacks() -> None:
+    facts = dataclasses.replace(CONVERGED["rpi3"], systemd=True, glusterd_enabled=False)
+    (action,) = daemon.plan(facts, CTX).actions
+    assert action == StartGlusterd("rpi3", start=False, enable=True, systemd=True)
+    assert (action.command().script or "").startswith("systemctl enable --now glusterd")
+    assert action.done() == ("enabled glusterd at boot",)
+
+
+# ----- peers ------------------------------------------------------------------------------------
+
+def _without_peers(facts: NodeFacts) -> NodeFacts:
+    return dataclasses.replace(facts, peers=(), peers_error=None)
+
+
+def test_peers_from_nothing_the_first_node_probes_the_others_by_name() -> None:
+    nodes = {n: _without_peers(f) for n, f in CONVERGED.items()}
+    plan = peers.plan(Observed(nodes), CTX)
+    assert plan.actions == [PeerProbe("rpi0", n, tuple(NAMES)) for n in NAMES[1:]]
+    assert plan.actions[0].command().argv == ("peer", "probe", "rpi1")
+    assert plan.actions[0].command().gluster
+    assert plan.actions[0].settle == PeersConnected(tuple(NAMES))
+    assert missing_lines(plan.actions)["rpi2"] == [
+        "not configured: not in rpi0's trusted pool (`gluster peer probe rpi2`); run with --apply"]
+
+
+def test_peers_known_by_address_are_not_probed_again() -> None:
+    first = CONVERGED["rpi0"]
+    by_address = tuple(dataclasses.replace(p, hostname=f"10.0.1.{NAMES.index(p.hostname)}",
+                                           other_names=()) for p in first.peers or ())
+    nodes = dict(CONVERGED, rpi0=dataclasses.replace(first, peers=by_address))
+    plan = peers.plan(Observed(nodes), CTX)
+    assert not any(a.node == "rpi0" for a in plan.actions)
+
+
+def test_peers_that_know_the_first_node_only_by_address_probe_it_back() -> None:
+    def only_address(facts: NodeFacts) -> NodeFacts:
+        peers_ = tuple(dataclasses.replace(p, hostname="10.0.1.0", other_names=())
+                       if p.uuid == CONVERGED["rpi0"].uuid else p for p in facts.peers or ())
+        return dataclasses.replace(facts, peers=peers_)
+
+    nodes = {n: only_address(f) if n != "rpi0" else f for n, f in CONVERGED.items()}
+    plan = peers.plan(Observed(nodes), CTX)
+    assert plan.actions == [PeerProbe(n, "rpi0", tuple(NAMES), back=True) for n in NAMES[1:]]
+    assert plan.actions[0].done() == ("rpi1: gluster peer probe rpi0 (probe back, so rpi0 is known "
+                                      "by name, not only by address)",)
+    assert plan.actions[0].key == CLUSTER
+
+
+def test_peers_not_yet_connected_are_waited_for_before_probing_back() -> None:
+    peers_of_rpi2 = tuple(dataclasses.replace(p, connected=False) for p in CONVERGED["rpi2"].peers or ())
+    nodes = dict(CONVERGED, rpi2=dataclasses.replace(CONVERGED["rpi2"], peers=peers_of_rpi2))
+    plan = peers.plan(Observed(nodes), CTX)
+    assert plan.actions == []
+    assert plan.waits == [PeersConnected(tuple(NAMES))]
+
+
+def test_peers_step_fails_clearly_when_the_first_node_cannot_say() -> None:
+    nodes = dict(CONVERGED, rpi0=dataclasses.replace(CONVERGED["rpi0"], peers=None,
+                                                     peers_error="glusterd is not running"))
+    with pytest.raises(SetupError, match="rpi0: cannot read peer status: glusterd is not running"):
+        peers.plan(Observed(nodes), CTX)
+
+
+# ----- volumes ----------------------------------------------------------------------------------
+
+def _no_volumes() -> ClusterFacts:
+    facts = cluster_facts()
+    return dataclasses.replace(facts, volumes={}, status={}, heal={})
+
+
+def _unused_bricks(nodes: dict[str, NodeFacts]) -> dict[str, NodeFacts]:
+    return {n: dataclasses.replace(f, brick_dirs={"/mnt/usb/gv": BrickDir("/mnt/usb/gv", False, True,
+                                                                            None)})
+            for n, f in nodes.items()}
+
+
+def test_missing_volume_is_created_with_an_argument_vector_then_started() -> None:
+    plan = volumes.plan(Observed(_unused_bricks(CONVERGED), _no_volumes()), CTX)
+    create, start = plan.actions
+    assert isinstance(create, VolumeCreate)
+    assert isinstance(start, VolumeStart)
+    assert create.command().argv == ("volume", "create", "gv", "replica", "2", "rpi0:/mnt/usb/gv",
+                                     "rpi1:/mnt/usb/gv", "rpi2:/mnt/usb/gv", "rpi3:/mnt/usb/gv")
+    assert create.done() == ("created volume gv: 2 x 2 = 4 Distributed-Replicate",)
+    assert start.command().argv == ("volume", "start", "gv")
+    assert missing_lines(plan.actions) == {"volume=gv": [
+        "not configured: volume gv does not exist (gluster volume create gv replica 2 "
+        "rpi0:/mnt/usb/gv rpi1:/mnt/usb/gv rpi2:/mnt/usb/gv rpi3:/mnt/usb/gv); run with --apply"]}
+
+
+def test_missing_parent_directories_are_made_first() -> None:
+    nodes = {n: dataclasses.replace(f, brick_dirs={}) for n, f in CONVERGED.items()}
+    plan = volumes.plan(Observed(nodes, _no_volumes()), CTX)
+    assert plan.actions[:4] == [MakeDirectory(n, "/mnt/usb") for n in NAMES]
+    assert plan.actions[0].command().argv == ("mkdir", "-p", "--", "/mnt/usb")
+    assert missing_lines(plan.actions[:4]) == {}  # a prerequisite, not something to report
+
+
+def test_a_brick_that_held_a_volume_is_refused_with_a_quoted_hand_fix() -> None:
+    spec = loads_spec((VECTORS / "spec.toml").read_text().replace(
+        "replica = 2", 'replica = 2\nbricks = ["rpi0:/mnt/usb/old(1)", "rpi1:/mnt/usb/old(1)", '
+        '"rpi2:/mnt/usb/gv", "rpi3:/mnt/usb/gv"]'))
+    used = BrickDir("/mnt/usb/old(1)", True, True, "0xabc")
+    nodes = dict(_unused_bricks(CONVERGED))
+    nodes["rpi0"] = dataclasses.replace(nodes["rpi0"], brick_dirs={"/mnt/usb/old(1)": used})
+    plan = volumes.plan(Observed(nodes, _no_volumes()), StepContext(spec))
+    assert plan.actions == []
+    ((key, error),) = plan.errors
+    assert key == "volume=gv"
+    assert error.startswith("brick rpi0:/mnt/usb/old(1) already belongs to a volume "
+                            "(trusted.glusterfs.volume-id=0xabc;")
+    assert "setfattr -x trusted.glusterfs.volume-id '/mnt/usb/old(1)';" in error
+    assert "rm -rf '/mnt/usb/old(1)/.glusterfs'" in error
+
+
+def test_without_getfattr_a_brick_is_not_guessed_unused() -> None:
+    nodes = dict(_unused_bricks(CONVERGED))
+    nodes["rpi2"] = dataclasses.replace(nodes["rpi2"], getfattr=False)
+    plan = volumes.plan(Observed(nodes, _no_volumes()), CTX)
+    assert plan.actions == []
+    assert plan.errors == [("volume=gv", "rpi2: getfattr is missing, so brick rpi2:/mnt/usb/gv cannot "
+                                         "be checked for an earlier volume; install it: apt-get "
+                                         "install attr")]
+
+
+def test_a_rejected_layout_never_reaches_glusterd() -> None:
+    spec = loads_spec((VECTORS / "spec.toml").read_text().replace(
+        "replica = 2", 'replica = 2\nbricks = ["rpi0:/mnt/usb/a", "rpi0:/mnt/usb/b"]'))
+    plan = volumes.plan(Observed(CONVERGED, _no_volumes()), StepContext(spec))
+    assert plan.actions == []
+    ((key, error),) = plan.errors
+    assert key == "volume=gv"
+    assert error.startswith("declared layout rejected before reaching glusterd: volume create: gv: "
+                            "failed: Multiple bricks of a replicate volume are present on the same "
+                            "server")
+
+
+def test_an_existing_volume_with_another_layout_is_never_touched() -> None:
+    spec = loads_spec((VECTORS / "spec.toml").read_text().replace("replica = 2", "replica = 4"))
+    plan = volumes.plan(Observed(CONVERGED, cluster_facts()), StepContext(spec))
+    assert plan.actions == []
+    assert plan.errors == [("volume=gv", "volume gv exists with a different layout: Number of Bricks "
+                                         "'2 x 2 = 4', declared '1 x 4 = 4'; type "
+                                         "Distributed-Replicate, declared Replicate. Nothing was "
+                                         "changed; a volume is never recreated or reshaped by this "
+                                         "suite")]
+
+
+def test_a_stopped_volume_is_started_and_an_option_set() -> None:
+    facts = cluster_facts()
+    stopped = dataclasses.replace(facts.volumes["gv"], status="Stopped")
+    facts = dataclasses.replace(facts, volumes={"gv": stopped})
+    spec = loads_spec((VECTORS / "spec.toml").read_text()
+                      + 'options = { "performance.cache-size" = "64MB" }\n')
+    plan = volumes.plan(Observed(CONVERGED, facts), StepContext(spec))
+    assert plan.actions == [VolumeSet("rpi0", "gv", "performance.cache-size", "64MB"),
+                            VolumeStart("rpi0", "gv", "Stopped")]
+    assert missing_lines(plan.actions) == {"volume=gv": [
+        "not configured: option performance.cache-size=64MB; run with --apply",
+        "not configured: volume gv is Stopped, not Started; run with --apply"]}
+
+
+def test_a_started_volume_with_an_offline_brick_is_a_problem_not_an_action() -> None:
+    facts = cluster_facts()
+    status = facts.status["gv"]
+    offline = dataclasses.replace(status, bricks=status.bricks[:3])  # rpi3's row is absent
+    facts = dataclasses.replace(facts, status={"gv": offline})
+    plan = volumes.plan(Observed(CONVERGED, facts), CTX)
+    assert plan.actions == []
+    assert ("volume=gv", "started, but not every brick or self-heal daemon is online") in plan.problems
+
+
+def test_volume_info_unreadable_stops_the_step() -> None:
+    facts = dataclasses.replace(cluster_facts(), errors={"volume info": "Connection failed"})
+    with pytest.raises(SetupError, match="rpi0: cannot read volume info: Connection failed"):
+        volumes.plan(Observed(CONVERGED, facts), CTX)
+
+
+def test_spec_fixture_is_the_how_to() -> None:
+    assert isinstance(SPEC, ClusterSpec)
+    assert [str(b) for b in SPEC.volumes[0].brick_list(SPEC.nodes)] == [
+        f"{n}:/mnt/usb/gv" for n in NAMES]
