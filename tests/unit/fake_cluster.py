@@ -1,0 +1,53 @@
+"""A pytest plugin (`-p tests.unit.fake_cluster`) that answers the suite's remote commands from the
+facts recorded on a converged simulated cluster, for in-process plugin tests without SSH.
+
+Every command it answers is appended to $FAKE_CLUSTER_LOG as `node<TAB>kind`, so tests can count
+what ran where (xdist workers included: each appends to the same file).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from glustercheck.remote import CommandResult, ConnectionPool, SshTarget
+
+VECTORS = Path(__file__).parent.parent / "vectors" / "facts" / "10.3" / "converged"
+
+
+class FakeConnection:
+    def __init__(self, target: SshTarget) -> None:
+        self.target = target
+        self.name = target.name
+
+    def _log(self, kind: str) -> None:
+        log = os.environ.get("FAKE_CLUSTER_LOG")
+        if log:
+            with open(log, "a") as out:
+                out.write(f"{self.name}\t{kind}\n")
+
+    def run(self, command: str | Sequence[str], **_: object) -> CommandResult:
+        text = command if isinstance(command, str) else " ".join(command)
+        if text == "true":
+            kind, out = "probe", ""
+        elif "s hostname" in text:
+            kind, out = "node-facts", (VECTORS / f"{self.name}.txt").read_text()
+        elif "s info" in text:
+            kind, out = "volume-state", (VECTORS / "state.txt").read_text()
+        elif "s heal:" in text:
+            kind, out = "heal", (VECTORS / "heal.txt").read_text()
+        else:
+            kind, out = "other", f"{self.name}\n"  # e.g. a user's `hostname`
+        self._log(f"{kind}\t{text if kind == 'other' else ''}")
+        return CommandResult(self.name, text, 0, out, "", 0.001)
+
+    def close(self) -> None:
+        return None
+
+
+def _get(self: ConnectionPool, target: SshTarget) -> FakeConnection:
+    return FakeConnection(target)
+
+
+ConnectionPool.get = _get  # type: ignore[assignment,method-assign]

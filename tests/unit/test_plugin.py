@@ -1,0 +1,149 @@
+"""The pytest plugin in-process with `pytester`, offline: usage errors, the checks supplied from the
+installed package, per-node ids, a user's own testinfra test, xdist running setup once, reports.
+
+Remote commands are answered by tests/unit/fake_cluster.py from facts recorded on a converged
+simulated cluster, so every check runs its real code against real gluster output.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from pytest_glustercheck.checks_dir import checks_dir
+
+pytest_plugins = ["pytester"]
+
+ROOT = Path(__file__).resolve().parents[2]
+NODES = ["rpi0", "rpi1", "rpi2", "rpi3"]
+SPEC = """
+[[nodes]]
+name = "rpi0"
+address = "10.0.1.0"
+[[nodes]]
+name = "rpi1"
+address = "10.0.1.1"
+[[nodes]]
+name = "rpi2"
+address = "10.0.1.2"
+[[nodes]]
+name = "rpi3"
+address = "10.0.1.3"
+[defaults]
+user = "pi"
+sudo = true
+[[volumes]]
+name = "gv"
+replica = 2
+"""
+NOT_DATA_PATH = ("-k", "not data_path")  # the recorded cluster cannot mount a volume
+
+
+@pytest.fixture
+def suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Run pytest in a fresh empty directory (a subprocess, as a user would), fake cluster loaded."""
+    log = pytester.path / "commands.log"
+    monkeypatch.setenv("FAKE_CLUSTER_LOG", str(log))
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.setenv("GLUSTERCHECK_LOCK_DIR", str(pytester.path))
+    (pytester.path / "cluster.toml").write_text(SPEC)
+
+    def run(*args: str, fake: bool = True) -> pytest.RunResult:
+        extra = ["-p", "tests.unit.fake_cluster"] if fake else []
+        return pytester.runpytest_subprocess("-p", "no:cacheprovider", *extra, *args, timeout=120)
+
+    run.log = log  # type: ignore[attr-defined]
+    return run
+
+
+def commands(log: Path) -> Counter[tuple[str, str]]:
+    lines = log.read_text().splitlines() if log.exists() else []
+    return Counter(tuple(line.split("\t")[:2]) for line in lines)  # type: ignore[misc]
+
+
+def test_no_cluster_given_is_one_usage_error(suite) -> None:  # type: ignore[no-untyped-def]
+    result = suite(str(checks_dir()))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    text = result.stdout.str() + result.stderr.str()
+    assert text.count("no cluster given: use --hosts=rpi0..rpi3") == 1, text
+
+
+def test_plugin_is_inert_without_a_cluster(suite, pytester: pytest.Pytester) -> None:  # type: ignore[no-untyped-def]
+    pytester.makepyfile(test_other="def test_other():\n    assert True\n")
+    result = suite()
+    result.assert_outcomes(passed=1)
+    assert not (pytester.path / "reports").exists()
+
+
+@pytest.mark.parametrize(("args", "named"), [
+    (["--hosts=rpi3..rpi0"], "--hosts token 'rpi3..rpi0': reversed range"),
+    (["--hosts=rpi[0-3"], "--hosts token 'rpi[0-3'"),
+    (["--spec=missing.toml"], "missing.toml: cannot read the cluster spec"),
+])
+def test_bad_cluster_values_are_usage_errors_naming_them(suite, args, named) -> None:  # type: ignore[no-untyped-def]
+    result = suite(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert named in result.stderr.str(), result.stderr.str()
+
+
+def test_nightly_and_nagios_turn_usage_errors_into_cannot_check(suite) -> None:  # type: ignore[no-untyped-def]
+    nightly = suite("--spec=missing.toml", "--nightly")
+    assert nightly.ret == 3
+    assert "ERROR: cannot check: missing.toml: cannot read the cluster spec" in nightly.stderr.str()
+    nagios = suite("--spec=missing.toml", "--nagios")
+    assert nagios.ret == 3
+    assert nagios.stdout.lines[0].startswith("GLUSTER UNKNOWN - cannot check: missing.toml")
+
+
+def test_installed_checks_run_from_an_empty_directory_with_per_node_ids(suite, pytester) -> None:  # type: ignore[no-untyped-def]
+    result = suite("--hosts=rpi0..rpi3", "--spec=cluster.toml", *NOT_DATA_PATH, "-v",
+                   "--junitxml=junit.xml")
+    result.assert_outcomes(passed=40, deselected=1)
+    for node in NODES:
+        result.stdout.fnmatch_lines([f"*test_daemon.py::test_glusterd_running_and_enabled[[]{node}[]] PASSED*"])
+    result.stdout.fnmatch_lines(["*test_volumes.py::test_every_brick_online[[]volume=gv[]] PASSED*",
+                                 "*setup steps (check-only, *): 0 change(s)*", "HEALTHY: 40 checks passed"])
+    summary = json.loads((pytester.path / "reports" / "summary.json").read_text())
+    assert summary["verdict"] == "healthy"
+    assert all(c["id"].startswith("checks/test_") for c in summary["checks"])
+    assert {c["node"] for c in summary["checks"]} == {*NODES, "cluster", "volume=gv"}
+    junit = (pytester.path / "junit.xml").read_text()
+    assert '<property name="node" value="rpi2" />' in junit
+    # One batched fact script per node, plus volume state and heal from the first node.
+    ran = commands(suite.log)
+    assert all(ran[(n, "node-facts")] == 1 for n in NODES), ran
+    assert ran[("rpi0", "volume-state")] == 1
+
+
+def test_a_users_own_testinfra_test_runs_per_node_on_the_suites_connections(suite, pytester) -> None:  # type: ignore[no-untyped-def]
+    pytester.makepyfile(test_mine="def test_mine(host):\n"
+                                  "    assert host.run('hostname').stdout.strip() == host.backend.hostname\n")
+    result = suite("--spec=cluster.toml", *NOT_DATA_PATH, "-v")
+    result.assert_outcomes(passed=44, deselected=1)
+    for node in NODES:
+        result.stdout.fnmatch_lines([f"*test_mine.py::test_mine[[]{node}[]] PASSED*"])
+    ran = commands(suite.log)
+    assert all(ran[(n, "other")] == 1 for n in NODES), ran  # `hostname` ran once on each node
+
+
+def test_under_xdist_setup_runs_once_and_facts_are_gathered_once(suite) -> None:  # type: ignore[no-untyped-def]
+    result = suite("--hosts=rpi[0-3]", "--spec=cluster.toml", *NOT_DATA_PATH, "-n", "3")
+    result.assert_outcomes(passed=40)
+    assert result.stdout.str().count("setup steps (check-only") == 1
+    ran = commands(suite.log)
+    assert all(ran[(n, "node-facts")] == 1 for n in NODES), ran  # shared by the three workers
+
+
+def test_nightly_mode_reports_healthy_with_exit_zero(suite, pytester) -> None:  # type: ignore[no-untyped-def]
+    result = suite("--spec=cluster.toml", "--nightly", *NOT_DATA_PATH, "--report-dir=out")
+    assert result.ret == 0, result.stdout.str()
+    assert (pytester.path / "out" / "history").is_dir()
+    assert "first nightly run: nothing to compare with" in result.stdout.str()
+
+
+def test_python_is_the_one_running_the_suite() -> None:
+    assert sys.version_info >= (3, 11)
