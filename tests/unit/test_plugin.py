@@ -104,7 +104,8 @@ def test_installed_checks_run_from_an_empty_directory_with_per_node_ids(suite, p
                    "--junitxml=junit.xml")
     result.assert_outcomes(passed=40, deselected=1)
     for node in NODES:
-        result.stdout.fnmatch_lines([f"*test_daemon.py::test_glusterd_running_and_enabled[[]{node}[]] PASSED*"])
+        result.stdout.fnmatch_lines(
+            [f"*test_daemon.py::test_glusterd_running_and_enabled[[]{node}[]] PASSED*"])
     result.stdout.fnmatch_lines(["*test_volumes.py::test_every_brick_online[[]volume=gv[]] PASSED*",
                                  "*setup steps (check-only, *): 0 change(s)*", "HEALTHY: 40 checks passed"])
     summary = json.loads((pytester.path / "reports" / "summary.json").read_text())
