@@ -1,0 +1,100 @@
+"""The suite as a user gets it: the wheel installed into a fresh virtual environment, run from an
+empty directory with a HOME of its own, against fresh simulated nodes: converge, converge again
+(no change), check only, HTML report; and a user's own testinfra test in that directory."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.suite_runner import NODES, SPEC, ConvergedCluster
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+ALL_CHECKS = 41
+
+
+@dataclass(frozen=True)
+class Installed:
+    venv: Path
+    home: Path
+
+    def pytest(self, workdir: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        env = {"PATH": f"{self.venv / 'bin'}:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": str(self.home),
+               "LANG": "C.UTF-8"}
+        return subprocess.run([str(self.venv / "bin" / "pytest"), "-p", "no:cacheprovider", *args],
+                              cwd=workdir, env=env, capture_output=True, text=True,
+                              timeout=timeout, check=False)
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    base = tmp_path_factory.mktemp("wheel")
+    dist = base / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
+                   check=True, timeout=600, capture_output=True)
+    (wheel,) = dist.glob("gluster_verify-*.whl")
+    venv = base / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], check=True,
+                   timeout=600, capture_output=True)
+    home = base / "home"
+    home.mkdir()
+    return Installed(venv, home)
+
+
+def _passed(result: subprocess.CompletedProcess[str]) -> int:
+    last = result.stdout.strip().splitlines()[-1]
+    return int(last.split(" passed")[0].split()[-1]) if " passed" in last else 0
+
+
+def test_wheel_carries_the_checks_and_steps_not_the_checkout(installed: Installed) -> None:
+    site = next((installed.venv / "lib").glob("python3*/site-packages"))
+    for package in ("glustercheck", "pytest_glustercheck", "glustercheck_checks",
+                    "glustercheck_setup_steps"):
+        assert (site / package / "__init__.py").exists(), package
+    assert not (site / "checks").exists()
+    assert not (site / "setup_steps").exists()
+    entry_points = next(site.glob("gluster_verify-*.dist-info")) / "entry_points.txt"
+    assert "glustercheck = pytest_glustercheck.plugin" in entry_points.read_text()
+
+
+def test_installed_suite_converges_and_checks_from_an_empty_directory(
+        sim, converged_cluster: ConvergedCluster, installed: Installed, tmp_path: Path) -> None:
+    converged_cluster.invalidate()
+    sim.fresh()
+    work = tmp_path / "empty"
+    work.mkdir()
+    common = ["--hosts=rpi0..rpi3", f"--spec={SPEC}"]
+    first = installed.pytest(work, *common, "--apply", "--replace-hosts-conflicts")
+    assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
+    assert _passed(first) == ALL_CHECKS, first.stdout[-3000:]
+    second = installed.pytest(work, *common, "--apply", "--replace-hosts-conflicts")
+    assert second.returncode == 0, second.stdout[-4000:]
+    assert "setup steps (apply, " in second.stdout and "): 0 change(s)" in second.stdout
+    check = installed.pytest(work, *common, "--html=report.html", "--self-contained-html")
+    assert check.returncode == 0, check.stdout[-4000:]
+    assert _passed(check) == ALL_CHECKS
+    assert "HEALTHY: 41 checks passed" in check.stdout
+    html = (work / "report.html").read_text()
+    assert 'id="gc-summary"' in html and "HEALTHY" in html
+    assert (work / "reports" / "summary.json").exists()
+    # The user's own testinfra test next to the checks: same nodes, same connections, same ids.
+    (work / "test_mine.py").write_text(
+        "def test_glusterd_answers(host):\n"
+        "    assert host.run('hostname').stdout.strip() == host.backend.hostname\n"
+        "    assert host.run('gluster --mode=script pool list').rc == 0\n")
+    mine = installed.pytest(work, f"--spec={SPEC}", "-v")
+    assert mine.returncode == 0, mine.stdout[-4000:]
+    for node in NODES:
+        assert f"test_mine.py::test_glusterd_answers[{node}] PASSED" in mine.stdout, mine.stdout
+    assert _passed(mine) == ALL_CHECKS + len(NODES)
+    assert os.listdir(installed.home) == [] or all(
+        not name.startswith("gluster") for name in os.listdir(installed.home))
+    converged_cluster.adopt()
