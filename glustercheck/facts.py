@@ -26,7 +26,7 @@ from glustercheck.parsers import (
     parse_volume_status_xml,
 )
 from glustercheck.remote import CommandResult, quote, retrying_gluster_sh
-from glustercheck.volume_shape import GlusterVersion
+from glustercheck.versions import GlusterVersion
 
 MARK = "@@glustercheck@@"
 GLUSTERD_PORT = 24007

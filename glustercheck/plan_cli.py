@@ -18,7 +18,7 @@ from typing import NoReturn
 
 from glustercheck.errors import LayoutError
 from glustercheck.layout import CreateRequest, Verdict, parse_create_command, render_command, validate
-from glustercheck.volume_shape import NEWEST_SUPPORTED, GlusterVersion, parse_version
+from glustercheck.versions import NEWEST_SUPPORTED, GlusterVersion, parse_version
 
 EXIT_OK, EXIT_WARNINGS, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2, 64
 # gluster's own global options may be pasted with the line; they do not change `volume create`

@@ -10,24 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-GlusterVersion = tuple[int, int]
-"""(major, minor), e.g. (10, 3). Patch levels never change the formats we depend on."""
+from glustercheck.versions import (
+    DISTRIBUTED_MISLABEL,
+    NEWEST_SUPPORTED,
+    UNSUPPORTED_TYPE_SUFFIX,
+    GlusterVersion,
+    parse_version,
+)
 
-NEWEST_SUPPORTED: GlusterVersion = (11, 1)
-
-
-def parse_version(text: str) -> GlusterVersion:
-    """`"10.3"`, `"3.7.20"` or `"11"` -> (major, minor). Raises ValueError naming the text."""
-    parts = text.strip().split(".")
-    try:
-        major = int(parts[0])
-        minor = int(parts[1]) if len(parts) > 1 and parts[1] else 0
-    except ValueError:
-        msg = f"not a gluster version: {text!r} (expected e.g. 10.3 or 3.7.20)"
-        raise ValueError(msg) from None
-    if major < 3:
-        raise ValueError(f"gluster version {text!r} is older than 3.x, which is not supported")
-    return (major, minor)
+__all__ = ["NEWEST_SUPPORTED", "GlusterVersion", "VolumeShape", "parse_version", "shape_from_counts"]
 
 
 @dataclass(frozen=True)
@@ -60,14 +51,15 @@ class VolumeShape:
         """The `Type:` string of `volume info` (11.0 mislabels single-group volumes)."""
         if self.is_distribute_only:
             return "Distribute"
-        distributed = self.group_count > 1 or version == (11, 0)
+        distributed = self.group_count > 1 or DISTRIBUTED_MISLABEL.applies(version)
         prefix = "Distributed-" if distributed else ""
         if self.disperse:
             return prefix + "Disperse"
         if self.stripe > 1:
             base = "Striped-Replicate" if self.replica > 1 else "Stripe"
             name = ("Distributed-" + base) if self.group_count > 1 else base
-            return name + (" [NOT SUPPORTED from v6.0]" if version >= (6, 0) else "")
+            return name + (" [NOT SUPPORTED from v6.0]" if UNSUPPORTED_TYPE_SUFFIX.applies(version)
+                           else "")
         return prefix + "Replicate"
 
     def count_string(self) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Collection, Mapping
 from glustercheck.layout.options import Findings, v
 from glustercheck.layout.parse import BRICK_FORMAT, canonical_path
 from glustercheck.layout.request import CreateRequest
-from glustercheck.volume_shape import GlusterVersion
+from glustercheck.versions import BRICK_IN_GLUSTERD_DIR_REFUSED, GlusterVersion
 
 LOOPBACK = (
     "Please provide a valid hostname/ip other than localhost, 127.0.0.1 or loopback address "
@@ -148,7 +148,7 @@ def _check_path(
     elif path.startswith("/var/lib/glusterd") and not req.volume.startswith("gluster_shared_storage"):
         out.reasons.append(
             failed + "Brick isn't allowed to be created inside glusterd's working directory."
-            if version >= (5, 0)
+            if BRICK_IN_GLUSTERD_DIR_REFUSED.applies(version)
             else f"brick {host}:{path} is inside /var/lib/glusterd, glusterd's own state directory: "
             f"gluster {v(version)} accepts it (5.0+ refuses), but volume changes then clobber the data"
         )

@@ -9,7 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from glustercheck.layout.request import CreateRequest
-from glustercheck.volume_shape import GlusterVersion, VolumeShape
+from glustercheck.versions import (
+    DISPERSE_DATA_MAX_16,
+    DISTRIBUTED_MISLABEL,
+    LATE_MULTIPLE_FAILURE,
+    REPLICA_2_ARBITER,
+    STRIPE_KEYWORD_REMOVED,
+    STRIPE_UNSUPPORTED,
+    THIN_ARBITER,
+    VOLUME_NAME_251,
+    GlusterVersion,
+    version_text,
+)
+from glustercheck.volume_shape import VolumeShape
 
 RESERVED_NAMES = (
     "volume", "type", "help", "subvolumes", "option", "end-volume", "all", "volume_not_in_ring",
@@ -37,12 +49,10 @@ class Counts:
     set_size: int
 
 
-def v(version: GlusterVersion) -> str:
-    return f"{version[0]}.{version[1]}"
-
+v = version_text  # short: used inside many messages
 
 def check_name(name: str, version: GlusterVersion, out: Findings) -> None:
-    limit = 251 if (5, 0) <= version < (10, 0) else 256
+    limit = 251 if VOLUME_NAME_251.applies(version) else 256
     if not name:
         out.reasons.append("the volume name is empty")
     elif name.startswith("-"):
@@ -61,7 +71,7 @@ def check_name(name: str, version: GlusterVersion, out: Findings) -> None:
 
 
 def _arbiter_message(version: GlusterVersion) -> str:
-    need = 2 if version >= (5, 0) else 3
+    need = 2 if REPLICA_2_ARBITER.applies(version) else 3
     return (
         f"For arbiter configuration, replica count must be {need} and arbiter count must be 1. "
         "The 3rd brick of the replica will be the arbiter"
@@ -113,12 +123,12 @@ def _check_arbiters(req: CreateRequest, version: GlusterVersion, replica: int, o
     if req.has("arbiter"):
         if not req.has("replica"):
             out.reasons.append("arbiter option must be preceded by replica option.")
-        elif req.arbiter != 1 or replica not in ((2, 3) if version >= (5, 0) else (3,)):
+        elif req.arbiter != 1 or replica not in ((2, 3) if REPLICA_2_ARBITER.applies(version) else (3,)):
             out.reasons.append(_arbiter_message(version))
         else:
             return 3  # `replica 2 arbiter 1` is sent to glusterd as replica 3 arbiter 1
     if req.has("thin-arbiter"):
-        if version < (7, 0):
+        if not THIN_ARBITER.applies(version):
             out.reasons.append(
                 f"thin-arbiter needs gluster 7.0 or newer; gluster {v(version)} reads the word "
                 "as a brick and fails. Use `replica 3 arbiter 1` instead"
@@ -134,12 +144,12 @@ def _check_arbiters(req: CreateRequest, version: GlusterVersion, replica: int, o
 
 
 def _check_stripe(req: CreateRequest, version: GlusterVersion, out: Findings) -> int:
-    if version >= (10, 0):
+    if STRIPE_KEYWORD_REMOVED.applies(version):
         out.reasons.append(
             f"`stripe` is no longer an option in gluster {v(version)} (it would be read as a brick): "
             + _stripe_alternative(req)
         )
-    elif version >= (6, 0):
+    elif STRIPE_UNSUPPORTED.applies(version):
         out.reasons.append("stripe option not supported: " + _stripe_alternative(req))
     elif req.stripe < 2:
         out.reasons.append("stripe count should be greater than 1")
@@ -167,10 +177,11 @@ def check_disperse(req: CreateRequest, n: int, version: GlusterVersion, out: Fin
         out.reasons.append("disperse count must be greater than 2")
         return 0, 0
     data = req.disperse_data if req.has("disperse-data") else -1
-    if req.has("disperse-data") and (data < 2 or (version >= (11, 0) and data > 16)):
+    capped = DISPERSE_DATA_MAX_16.applies(version)
+    if req.has("disperse-data") and (data < 2 or (capped and data > 16)):
         out.reasons.append(
             "disperse-data must be greater than 1 and less than equal to 16"
-            if version >= (11, 0)
+            if capped
             else "disperse-data must be greater than 1"
         )
         return 0, 0
@@ -214,7 +225,7 @@ def check_disperse(req: CreateRequest, n: int, version: GlusterVersion, out: Fin
             f"{(disperse + 1) // 2} for a disperse {disperse} volume"
         )
         return 0, 0
-    if version >= (11, 0) and disperse - red > 16:
+    if DISPERSE_DATA_MAX_16.applies(version) and disperse - red > 16:
         out.reasons.append("disperse-data bricks must be less than or equal to 16")
         return 0, 0
     data = disperse - red
@@ -236,7 +247,7 @@ def check_multiple(req: CreateRequest, counts: Counts, version: GlusterVersion, 
         return
     if shape.disperse:
         out.reasons.append("number of bricks is not a multiple of disperse count")
-    elif version < (10, 0):
+    elif not LATE_MULTIPLE_FAILURE.applies(version):
         out.reasons.append(
             "number of bricks is not a multiple of replica count"
             if not shape.stripe
@@ -258,12 +269,13 @@ def check_multiple(req: CreateRequest, counts: Counts, version: GlusterVersion, 
 def count_warnings(req: CreateRequest, counts: Counts, version: GlusterVersion, out: Findings) -> None:
     shape = counts.shape
     if shape.replica == 2 and not req.thin_arbiter:
-        better = "`replica 2 arbiter 1`" if version >= (5, 0) else "`replica 3 arbiter 1`"
+        better = ("`replica 2 arbiter 1`" if REPLICA_2_ARBITER.applies(version)
+                  else "`replica 3 arbiter 1`")
         out.warnings.append(
             f"{SPLIT_BRAIN} ({better} adds a small metadata-only brick per set; without force "
             "gluster asks to confirm unless --mode=script)"
         )
-    if version == (11, 0) and shape.group_size > 1 and shape.group_count == 1:
+    if DISTRIBUTED_MISLABEL.applies(version) and shape.group_size > 1 and shape.group_count == 1:
         out.warnings.append(
             f"gluster 11.0 will show this single-set volume as Type: {shape.type_name(version)} "
             "(a display bug fixed in 11.1); Number of Bricks is right"

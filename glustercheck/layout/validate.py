@@ -17,7 +17,8 @@ from glustercheck.layout.options import (
 )
 from glustercheck.layout.reorder import cut, same_server_groups, spread_blocker, suggest_order
 from glustercheck.layout.request import CreateRequest
-from glustercheck.volume_shape import NEWEST_SUPPORTED, GlusterVersion, VolumeShape
+from glustercheck.versions import NEWEST_SUPPORTED, SAME_SERVER_DETAIL, GlusterVersion
+from glustercheck.volume_shape import VolumeShape
 
 MAX_LISTED = 5  # offending sets named one by one before "and N more"
 
@@ -38,7 +39,7 @@ class Verdict:
 def _same_server_message(name: str, kind: str, version: GlusterVersion) -> str:
     middle = (
         " Bricks should be on different nodes to have best fault tolerant configuration."
-        if version >= (3, 12)
+        if SAME_SERVER_DETAIL.applies(version)
         else ""
     )
     return (

@@ -23,7 +23,7 @@ from glustercheck.parsers.peers import parse_peer_status, parse_peer_status_xml,
 from glustercheck.parsers.version import parse_gluster_version
 from glustercheck.parsers.volume_info import parse_volume_info, parse_volume_info_xml
 from glustercheck.parsers.volume_status import parse_volume_status, parse_volume_status_xml
-from glustercheck.volume_shape import GlusterVersion
+from glustercheck.versions import GlusterVersion
 
 __all__ = [
     "Brick",

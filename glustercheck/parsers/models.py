@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from glustercheck.volume_shape import NEWEST_SUPPORTED, VolumeShape
+from glustercheck.versions import NEWEST_SUPPORTED, OLDEST_SUPPORTED
+from glustercheck.volume_shape import VolumeShape
 
 _UNSUPPORTED_SUFFIX = " [NOT SUPPORTED from v6.0]"
 
@@ -65,7 +66,7 @@ class Volume:
         Stripe-era names carry the v6.0 suffix only when the printed name does, so a 3.x volume
         compares equal to its own label.
         """
-        era = NEWEST_SUPPORTED if self.type_name.endswith(_UNSUPPORTED_SUFFIX) else (5, 0)
+        era = NEWEST_SUPPORTED if self.type_name.endswith(_UNSUPPORTED_SUFFIX) else OLDEST_SUPPORTED
         return self.shape.type_name(era)
 
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from glustercheck.parsers._text import Lines
-from glustercheck.volume_shape import GlusterVersion, parse_version
+from glustercheck.versions import GlusterVersion, parse_version
 
 VERSION = "gluster --version"
 

@@ -77,13 +77,15 @@ def test_installed_suite_converges_and_checks_from_an_empty_directory(
     assert _passed(first) == ALL_CHECKS, first.stdout[-3000:]
     second = installed.pytest(work, *common, "--apply", "--replace-hosts-conflicts")
     assert second.returncode == 0, second.stdout[-4000:]
-    assert "setup steps (apply, " in second.stdout and "): 0 change(s)" in second.stdout
+    assert "setup steps (apply, " in second.stdout
+    assert "): 0 change(s)" in second.stdout
     check = installed.pytest(work, *common, "--html=report.html", "--self-contained-html")
     assert check.returncode == 0, check.stdout[-4000:]
     assert _passed(check) == ALL_CHECKS
     assert "HEALTHY: 41 checks passed" in check.stdout
     html = (work / "report.html").read_text()
-    assert 'id="gc-summary"' in html and "HEALTHY" in html
+    assert 'id="gc-summary"' in html
+    assert "HEALTHY" in html
     assert (work / "reports" / "summary.json").exists()
     # The user's own testinfra test next to the checks: same nodes, same connections, same ids.
     (work / "test_mine.py").write_text(
