@@ -168,8 +168,8 @@ def _expand_host(token: str, host: str, budget: int) -> Iterator[str]:
         yield host
         return
     if ".." in host:
-        prefix, suffix, *rng = _dot_range(token, host)
-        items = [tuple(rng)]
+        prefix, suffix, lo, hi, width = _dot_range(token, host)
+        items = [(lo, hi, width)]
     else:
         prefix, suffix, items = _bracket_items(token, host)
     for affix in (prefix, suffix):

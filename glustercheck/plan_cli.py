@@ -14,7 +14,7 @@ import argparse
 import json
 import os
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from glustercheck.errors import LayoutError
 from glustercheck.layout import CreateRequest, Verdict, parse_create_command, render_command, validate
@@ -148,7 +148,7 @@ def _status(verdict: Verdict) -> str:
     return "rejected" if not verdict.accepted else "warnings" if verdict.warnings else "accepted"
 
 
-def verdict_dict(request: CreateRequest, verdict: Verdict, version: GlusterVersion) -> dict:
+def verdict_dict(request: CreateRequest, verdict: Verdict, version: GlusterVersion) -> dict[str, Any]:
     """The verdict as plain JSON-able values (`same_server_groups` are 0-based indexes)."""
     return {
         "accepted": verdict.accepted,

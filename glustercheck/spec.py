@@ -164,7 +164,8 @@ class _Reader:
                 raise self.fail(_join(key, name), f"unknown key{hint}")
         return data
 
-    def get(self, data: dict[str, Any], key: str, name: str, kinds: tuple[type, ...], default: Any):
+    def get(self, data: dict[str, Any], key: str, name: str, kinds: tuple[type, ...],
+            default: Any) -> Any:
         if name not in data:
             return default
         value = data[name]
@@ -183,7 +184,7 @@ class _Reader:
         return self.base / Path(text).expanduser()  # an absolute path replaces the base
 
     def count(self, data: dict[str, Any], key: str, name: str, default: int, low: int = 0) -> int:
-        value = self.get(data, key, name, (int,), default)
+        value: int = self.get(data, key, name, (int,), default)
         if value < low:
             raise self.fail(_join(key, name), f"must be at least {low}, got {value}")
         return value

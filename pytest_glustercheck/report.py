@@ -158,7 +158,7 @@ class ReportCollector:
             from pytest_metadata.plugin import metadata_key
         except ImportError:
             return
-        metadata = session.config.stash.get(metadata_key, {})
+        metadata: dict[str, Any] = session.config.stash.get(metadata_key, {})
         for key in list(metadata):
             if any(word in key.lower() for word in SECRET_WORDS):
                 metadata[key] = "(redacted)"

@@ -31,7 +31,7 @@ def bind(run: GlusterRun) -> list[str]:
     return [f"{SCHEME}://{name}" for name in run.names]
 
 
-class GlusterBackend(BaseBackend):
+class GlusterBackend(BaseBackend):  # type: ignore[misc]  # testinfra ships no type stubs
     NAME = SCHEME
 
     def __init__(self, hostname: str, *args: Any, **kwargs: Any) -> None:
@@ -41,7 +41,7 @@ class GlusterBackend(BaseBackend):
         super().__init__(hostname, False, None, *args, **kwargs)
 
     def get_pytest_id(self) -> str:
-        return self.hostname
+        return str(self.hostname)
 
     def run(self, command: str, *args: str, **kwargs: Any) -> CommandResult:
         if _bound is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Sequence
+from typing import Any
 
 from glustercheck.errors import LayoutError
 from glustercheck.layout.request import CreateRequest
@@ -99,7 +100,7 @@ def parse_create_command(words: str | Sequence[str]) -> CreateRequest:
     force = bool(rest) and rest[-1] == "force"
     if force:
         rest = rest[:-1]
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}  # CreateRequest fields: counts, and transport
     given: set[str] = set()
     notes: list[str] = []
     i = _parse_options(rest, values, given, notes)
@@ -115,11 +116,11 @@ def parse_create_command(words: str | Sequence[str]) -> CreateRequest:
         force=force,
         given=frozenset(given),
         notes=tuple(notes),
-        **values,  # type: ignore[arg-type]
+        **values,
     )
 
 
-def _parse_options(words: list[str], values: dict, given: set[str], notes: list[str]) -> int:
+def _parse_options(words: list[str], values: dict[str, Any], given: set[str], notes: list[str]) -> int:
     """Read up to three options (gluster's limit) from `words`; return the first brick's index."""
     i = 0
     for _ in range(3):
@@ -166,7 +167,8 @@ def _parse_options(words: list[str], values: dict, given: set[str], notes: list[
     return i
 
 
-def _loose_count(option: str, words: list[str], i: int, values: dict, notes: list[str]) -> int:
+def _loose_count(option: str, words: list[str], i: int, values: dict[str, Any],
+                 notes: list[str]) -> int:
     word = words[i + 1] if i + 1 < len(words) else ""
     count = c_strtol(word)
     if count is None:
@@ -176,7 +178,8 @@ def _loose_count(option: str, words: list[str], i: int, values: dict, notes: lis
     return i + 2
 
 
-def _arbiter_after_replica(words: list[str], i: int, values: dict, given: set[str], notes: list[str]) -> int:
+def _arbiter_after_replica(words: list[str], i: int, values: dict[str, Any], given: set[str],
+                           notes: list[str]) -> int:
     if i >= len(words) or words[i] not in ("arbiter", "thin-arbiter"):
         return i
     option, word = words[i], (words[i + 1] if i + 1 < len(words) else "")

@@ -177,9 +177,10 @@ def _place_arbiters(
         slots = (g for k in fits for g in buckets[k])
         taken: list[int] = []
         for a in run:
-            g = next(slots, None)
-            if g is None:
+            slot = next(slots, None)
+            if slot is None:
                 return False
+            g = slot
             members[g].append(a)
             taken.append(g)
         gone = set(taken)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from xml.etree.ElementTree import Element
 from xml.etree.ElementTree import ParseError as XmlSyntaxError
 
@@ -58,11 +59,11 @@ class Node:
     def int(self, tag: str) -> int:
         return to_int(self.text(tag), self.command, self.where(tag), "an integer")
 
-    def opt_int(self, tag: str) -> int | None:
+    def opt_int(self, tag: str) -> builtins.int | None:  # `int` is also a method name here
         node = self.find(tag)
         return None if node is None else self.int(tag)
 
-    def count(self, tag: str, optional: bool = False) -> int:
+    def count(self, tag: str, optional: bool = False) -> builtins.int:
         """A non-negative count; an optional one that is absent reads 0."""
         if optional and self.find(tag) is None:
             return 0

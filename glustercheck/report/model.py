@@ -59,12 +59,13 @@ def to_plain(value: Any) -> Any:
 
 def node_facts_plain(facts: Any) -> dict[str, Any]:
     """NodeFacts as plain data; the raw hosts file is kept (it holds no secrets)."""
-    return to_plain(facts)
+    data: dict[str, Any] = to_plain(facts)
+    return data
 
 
 def cluster_facts_plain(cluster: Any) -> dict[str, Any]:
     """ClusterFacts as plain data, each volume with its brick groups (replica/disperse sets)."""
-    data = to_plain(cluster)
+    data: dict[str, Any] = to_plain(cluster)
     for name, volume in cluster.volumes.items():
         bricks = [b.name for b in volume.bricks]
         data["volumes"][name]["groups"] = volume.shape.groups(bricks)

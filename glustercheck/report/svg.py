@@ -33,7 +33,7 @@ def node_of(brick: Mapping[str, Any], columns: Sequence[str], by_address: Mappin
     uuid = brick.get("host_uuid")
     if uuid and uuid in by_uuid:
         return by_uuid[uuid]
-    host = brick["host"]
+    host = str(brick["host"])
     if host in columns:
         return host
     return by_address.get(host, host)
