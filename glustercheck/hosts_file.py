@@ -27,6 +27,7 @@ _END_PREFIX = END
 _WS = " \t\r\f\v"
 _FIELD = re.compile(r"[^ \t\r\f\v]+")
 _HOST_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+_Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class HostsFileError(GlusterCheckError, ValueError):
@@ -56,6 +57,7 @@ class HostsEdit:
     changed: bool
     conflicts: tuple[Conflict, ...]  # reported and left alone
     replaced: tuple[Conflict, ...]  # names removed (or lines commented out) by replace_conflicts
+    missing: tuple[tuple[str, str], ...] = ()  # (name, address) no line outside the block maps right
 
 
 def managed_block(entries: Sequence[tuple[str, str]]) -> str:
@@ -67,29 +69,38 @@ def managed_block(entries: Sequence[tuple[str, str]]) -> str:
 def update_hosts(
     text: str, entries: Sequence[tuple[str, str]], *, replace_conflicts: bool = False
 ) -> HostsEdit:
-    """Write `entries` into the managed block of `text` and report (or replace) conflicting lines."""
-    block = managed_block(entries)
+    """Write into the managed block of `text` the entries no line outside it already maps right,
+    and report (or replace) conflicting lines. A file that already lists every node correctly gets
+    no block at all: lines that are right are never duplicated."""
+    managed_block(entries)  # validates every entry before anything is written
     wanted = {n.lower(): (n, ipaddress.ip_address(a)) for n, a in entries}
     lines = _split_lines(text)
     span = _find_block(lines)
 
-    out: list[str] = []
+    outside: list[str] = []
     conflicts: list[Conflict] = []
     for number, line in enumerate(lines, 1):
         if span and span[0] <= number <= span[1]:
             if number == span[0]:
-                out.append(block)
+                outside.append(_BLOCK_HERE)
             continue
         found = _conflicts(number, line, wanted)
         conflicts += found
         if found and replace_conflicts:
-            out.append(_remove_names(line, {c.name.lower() for c in found}))
+            outside.append(_remove_names(line, {c.name.lower() for c in found}))
         else:
-            out.append(line)
-    if span is None:
-        if out and not out[-1].endswith("\n"):
-            out.append("\n")
-        out.append(block)
+            outside.append(line)
+    right = _mapped_right(outside, wanted)
+    missing = tuple((n, a) for n, a in entries if n.lower() not in right)
+    block = managed_block(missing) if missing else ""
+    if _BLOCK_HERE in outside:
+        out = [block if line is _BLOCK_HERE else line for line in outside]
+    else:
+        out = list(outside)
+        if block:
+            if out and not out[-1].endswith("\n"):
+                out.append("\n")
+            out.append(block)
 
     new = "".join(out)
     done = tuple(conflicts)
@@ -98,7 +109,29 @@ def update_hosts(
         changed=new != text,
         conflicts=() if replace_conflicts else done,
         replaced=done if replace_conflicts else (),
+        missing=missing,
     )
+
+
+_BLOCK_HERE = "\0glustercheck block\0"  # where an existing block stood (no line can equal it)
+
+
+def _mapped_right(lines: Sequence[str], wanted: dict[str, tuple[str, _Address]]) -> set[str]:
+    """The wanted names (lowercase) some line maps to their expected address."""
+    right: set[str] = set()
+    for line in lines:
+        fields = _fields(line)
+        if len(fields) < 2:
+            continue
+        try:
+            address = ipaddress.ip_address(fields[0][0])
+        except ValueError:
+            continue
+        for field in fields[1:]:
+            name = field[0].lower()
+            if name in wanted and wanted[name][1] == address:
+                right.add(name)
+    return right
 
 
 def _check_entries(entries: Sequence[tuple[str, str]]) -> None:
@@ -157,7 +190,7 @@ def _fields(line: str) -> list[re.Match[str]]:
 
 
 def _conflicts(
-    number: int, line: str, wanted: dict[str, tuple[str, ipaddress.IPv4Address | ipaddress.IPv6Address]]
+    number: int, line: str, wanted: dict[str, tuple[str, _Address]]
 ) -> list[Conflict]:
     fields = _fields(line)
     if len(fields) < 2:

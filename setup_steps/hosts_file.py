@@ -25,6 +25,6 @@ def plan(facts: NodeFacts, ctx: StepContext) -> Plan:
         out.problem(node, f"/etc/hosts {conflict.describe()}: left alone "
                           "(--apply --replace-hosts-conflicts comments it out)")
     if edit.changed:
-        out.add(WriteHostsFile(node, edit.text, len(entries),
+        out.add(WriteHostsFile(node, edit.text, edit.missing,
                                tuple(c.describe() for c in edit.replaced)))
     return out

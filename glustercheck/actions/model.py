@@ -95,7 +95,7 @@ class Action(ABC):
 class WriteHostsFile(Action):
     node: str
     text: str  # the whole new file
-    entries: int
+    adds: tuple[tuple[str, str], ...]  # (name, address) the managed block holds
     replaced: tuple[str, ...] = ()  # descriptions of conflicting lines commented out
 
     def command(self) -> Command:
@@ -103,12 +103,17 @@ class WriteHostsFile(Action):
         return Command(script=WRITE_HOSTS, stdin=data)
 
     def done(self) -> tuple[str, ...]:
-        return (f"/etc/hosts: managed block with {self.entries} nodes written "
-                f"(original kept as {HOSTS_BACKUP})",
+        block = (f"/etc/hosts: managed block with {len(self.adds)} nodes written "
+                 f"(original kept as {HOSTS_BACKUP})" if self.adds else
+                 "/etc/hosts: managed block removed: every node is listed right without it"
+                 if not self.replaced else None)
+        return (*([block] if block else []),
                 *(f"/etc/hosts: {c}: commented out / name removed" for c in self.replaced))
 
-    def missing(self) -> str:
-        return "/etc/hosts does not list every cluster node with its spec address"
+    def missing(self) -> str | None:
+        if not self.adds:
+            return None
+        return "/etc/hosts does not map " + ", ".join(f"{n} to {a}" for n, a in self.adds)
 
     def failure(self, result: CommandResult) -> str:
         return f"{self.node}: could not write /etc/hosts: {result.stderr.strip()}"

@@ -72,8 +72,24 @@ def test_everything_outside_the_block_is_kept() -> None:
         "10.9.9.9 # rpi1 only in a comment"
     )
     edit = update_hosts(text, ENTRIES)
-    assert edit.text == text + "\n" + BLOCK
+    # rpi0 is already listed right: the block holds only what no line maps right yet.
+    assert edit.text == text + "\n" + managed_block(ENTRIES[1:])
+    assert edit.missing == tuple(ENTRIES[1:])
     assert edit.conflicts == ()
+
+
+def test_a_file_that_lists_every_node_right_gets_no_block_even_with_debians_line() -> None:
+    listed = "".join(f"{a}\t{n}\n" for n, a in ENTRIES)
+    debian = "127.0.0.1\tlocalhost\n127.0.1.1\trpi0\n" + listed
+    edit = update_hosts(debian, ENTRIES)
+    assert not edit.changed
+    assert edit.missing == ()
+    assert [c.line for c in edit.conflicts] == ["127.0.1.1\trpi0"]  # still reported
+    replaced = update_hosts(debian, ENTRIES, replace_conflicts=True)
+    assert replaced.text == "127.0.0.1\tlocalhost\n# glustercheck: 127.0.1.1\trpi0\n" + listed
+    assert BEGIN not in replaced.text
+    # and a block an older run wrote is taken out once every line is right without it
+    assert update_hosts(listed + BLOCK, ENTRIES).text == listed
 
 
 def test_existing_block_replaced_in_place_and_idempotent() -> None:
@@ -210,6 +226,13 @@ def _fields(line: str) -> list[str]:
     return re.findall(r"[^ \t\r\f\v]+", line.split("#", 1)[0])
 
 
+def _is_address(text: str, expected: str) -> bool:
+    try:
+        return ipaddress.ip_address(text) == ipaddress.ip_address(expected)
+    except ValueError:
+        return False
+
+
 def _resolve(text: str, name: str, version: int) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """glibc `files` order: the first line of the right family naming `name` wins."""
     for line in text.split("\n"):
@@ -229,11 +252,15 @@ def test_property_outside_bytes_kept_idempotent_block_exact(
 ) -> None:
     before, old, after = parts
     text = before + (old or "") + after
-    block = managed_block(entries)
+    outside = [_fields(line) for line in (before + "\n" + after).split("\n")]
+    missing = [(n, a) for n, a in entries if not any(
+        len(f) > 1 and _is_address(f[0], a) and n.lower() in (x.lower() for x in f[1:])
+        for f in outside)]
+    block = managed_block(missing) if missing else ""
     edit = update_hosts(text, entries)
 
     if old is None:
-        assert edit.text == text + ("\n" if text and not text.endswith("\n") else "") + block
+        assert edit.text == text + ("\n" if block and text and not text.endswith("\n") else "") + block
     else:
         assert edit.text == before + block + after
     assert edit.changed == (edit.text != text)
@@ -244,8 +271,11 @@ def test_property_outside_bytes_kept_idempotent_block_exact(
     assert [(c.line, c.name) for c in again.conflicts] == [(c.line, c.name) for c in edit.conflicts]
 
     lines = edit.text.split("\n")
-    start = lines.index(BEGIN)
-    assert lines[start : start + len(entries) + 2] == [BEGIN, *(f"{a}\t{n}" for n, a in entries), END]
+    if missing:
+        start = lines.index(BEGIN)
+        assert lines[start : start + len(missing) + 2] == [BEGIN, *(f"{a}\t{n}" for n, a in missing), END]
+    else:
+        assert BEGIN not in lines
 
     if not edit.conflicts:  # then every cluster name already resolves to its spec address
         for name, address in entries:

@@ -82,8 +82,8 @@ def test_check_only_on_bare_nodes_runs_nothing_and_says_what_is_missing() -> Non
     assert report.changed == {}
     for node in NAMES:
         assert report.missing[node] == [
-            "not configured: /etc/hosts does not list every cluster node with its spec address; "
-            "run with --apply",
+            "not configured: /etc/hosts does not map rpi0 to 10.0.1.0, rpi1 to 10.0.1.1, rpi2 to "
+            "10.0.1.2, rpi3 to 10.0.1.3; run with --apply",
             "not configured: glusterd not running and not enabled at boot; run with --apply"]
     assert CLUSTER not in report.errors  # peers and volumes are simply not planned yet
 

@@ -95,7 +95,7 @@ def test_hosts_file_on_a_bare_node_writes_the_block_and_reports_debians_line() -
     (write,) = plan.actions
     assert isinstance(write, WriteHostsFile)
     assert write.node == "rpi1"
-    assert write.entries == 4
+    assert len(write.adds) == 4
     assert write.text.startswith("127.0.0.1\tlocalhost\n127.0.1.1\trpi1\n" + BEGIN)
     assert "10.0.1.2\trpi2\n" in write.text
     assert write.replaced == ()
@@ -103,8 +103,8 @@ def test_hosts_file_on_a_bare_node_writes_the_block_and_reports_debians_line() -
                                       "the cluster spec says 10.0.1.1: left alone "
                                       "(--apply --replace-hosts-conflicts comments it out)")]
     assert missing_lines(plan.actions) == {"rpi1": [
-        "not configured: /etc/hosts does not list every cluster node with its spec address; "
-        "run with --apply"]}
+        "not configured: /etc/hosts does not map rpi0 to 10.0.1.0, rpi1 to 10.0.1.1, rpi2 to "
+        "10.0.1.2, rpi3 to 10.0.1.3; run with --apply"]}
 
 
 def test_hosts_file_with_replace_comments_the_conflict_out() -> None:
