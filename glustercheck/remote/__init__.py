@@ -8,13 +8,15 @@ with ConnectionPool(options) as pool:
     run_gluster(conn, ["volume", "start", "gv"], write=True, lock=ClusterLock(lock_path))
 """
 
-from .connection import Connection
+from .connection import Connection, JumpConnections
 from .gluster import ClusterLock, GlusterError, Runner, is_busy, retrying_gluster_sh, run_gluster
 from .hostkeys import fingerprint
 from .pool import ConnectionPool, ensure_open_files, probe, probe_all
 from .quoting import format_command, quote
 from .result import CommandFailed, CommandResult
-from .targets import ConnectOptions, ResolvedTarget, SshTarget, resolve
+from .sshconfig import HostConfig, HostKeyChecking, SshConfig, SshConfigError
+from .sudo import SudoError
+from .targets import ConnectOptions, ResolvedTarget, SshTarget, first_given, resolve
 
 __all__ = [
     "ClusterLock",
@@ -24,11 +26,18 @@ __all__ = [
     "Connection",
     "ConnectionPool",
     "GlusterError",
+    "HostConfig",
+    "HostKeyChecking",
+    "JumpConnections",
     "ResolvedTarget",
     "Runner",
+    "SshConfig",
+    "SshConfigError",
     "SshTarget",
+    "SudoError",
     "ensure_open_files",
     "fingerprint",
+    "first_given",
     "format_command",
     "is_busy",
     "probe",

@@ -232,9 +232,14 @@ def add_user(server: LoopbackSshd) -> str:
 
 
 def grant_passwordless_sudo(user: str) -> None:
+    write_sudoers(user, f"{user} ALL=(root) NOPASSWD: ALL\n")
+
+
+def write_sudoers(user: str, rules: str) -> None:
+    """Put `rules` in /etc/sudoers.d/USER (checked by visudo first); revoke_sudo removes it."""
     path = sudoers_file(user)
     staged = path.with_name(f".{user}.tmp")  # sudo ignores names with a dot
-    staged.write_text(f"{user} ALL=(root) NOPASSWD: ALL\n")
+    staged.write_text(rules)
     staged.chmod(0o440)
     subprocess.run(["visudo", "-c", "-q", "-f", str(staged)], check=True)
     staged.rename(path)
