@@ -11,6 +11,7 @@ with ConnectionPool(options) as pool:
 from .connection import Connection, JumpConnections
 from .gluster import ClusterLock, GlusterError, Runner, is_busy, retrying_gluster_sh, run_gluster
 from .hostkeys import fingerprint
+from .hostspec import HostSpec, HostSpecError, HostSpecOptions, UnsupportedSchemeError, parse_hostspec
 from .pool import ConnectionPool, ensure_open_files, probe, probe_all
 from .quoting import format_command, quote
 from .result import CommandFailed, CommandResult
@@ -28,6 +29,9 @@ __all__ = [
     "GlusterError",
     "HostConfig",
     "HostKeyChecking",
+    "HostSpec",
+    "HostSpecError",
+    "HostSpecOptions",
     "JumpConnections",
     "ResolvedTarget",
     "Runner",
@@ -35,11 +39,13 @@ __all__ = [
     "SshConfigError",
     "SshTarget",
     "SudoError",
+    "UnsupportedSchemeError",
     "ensure_open_files",
     "fingerprint",
     "first_given",
     "format_command",
     "is_busy",
+    "parse_hostspec",
     "probe",
     "probe_all",
     "quote",
