@@ -98,7 +98,12 @@ def open_stream(target: ResolvedTarget, jumps: JumpHosts) -> Stream:
 def _through(target: ResolvedTarget, hop: ResolvedTarget, jumps: JumpHosts) -> paramiko.Channel:
     """A channel from the jump host to the node: the node sees the jump host connecting."""
     for attempt in range(2):
-        transport = jumps.transport(hop)  # raises UnreachableError naming the hop
+        try:
+            transport = jumps.transport(hop)
+        except UnreachableError as exc:
+            reason = str(exc).removeprefix(f"{hop.label} unreachable: ")
+            raise UnreachableError(
+                f"{target.label} unreachable: via jump host {hop.label}: {reason}") from exc
         try:
             return transport.open_channel("direct-tcpip", (target.hostname, target.port), ("127.0.0.1", 0),
                                           timeout=target.connect_timeout)
