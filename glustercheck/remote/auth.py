@@ -37,6 +37,7 @@ class Keys:
     agent_keys: int = 0
     agent_note: str | None = None
     agent: SocketAgent | None = None
+    cut_off_after: int | None = None  # the server hung up after this many offers (MaxAuthTries)
 
     def close(self) -> None:
         if self.agent is not None:
@@ -109,17 +110,18 @@ def authenticate(transport: paramiko.Transport, target: ResolvedTarget) -> None:
     """Log in as target.user with the first key the server accepts; else UnreachableError."""
     keys = gather(target)
     try:
-        for offer in keys.offers:
+        for count, offer in enumerate(keys.offers, start=1):
             try:
                 transport.auth_publickey(target.user, offer.key)
             except paramiko.BadAuthenticationType as exc:
                 raise _no_publickey(target, exc.allowed_types) from exc
-            except paramiko.AuthenticationException:
-                continue
-            except paramiko.SSHException as exc:
+            except (paramiko.SSHException, EOFError) as exc:
                 if not transport.is_active():
-                    raise
-                keys.skipped.append(f"{offer.source} (could not sign: {exc})")
+                    # sshd disconnects after MaxAuthTries (default 6) refused keys.
+                    keys.cut_off_after = count
+                    break
+                if not isinstance(exc, paramiko.AuthenticationException):
+                    keys.skipped.append(f"{offer.source} (could not sign: {exc})")
                 continue
             if transport.is_authenticated():
                 return
@@ -146,6 +148,10 @@ def auth_failed(target: ResolvedTarget, keys: Keys) -> UnreachableError:
         parts.append(f"not offered: {'; '.join(keys.skipped)}")
     if not keys.offers and looked:
         parts.append(f"no default key in ~/.ssh ({looked})")
+    if keys.cut_off_after is not None:
+        parts.append(f"the server hung up after {keys.cut_off_after} of them (its MaxAuthTries), so "
+                     "later keys were never tried: name the right key with IdentityFile and "
+                     "IdentitiesOnly yes")
     fix = (f"add one of these public keys to ~{target.user}/.ssh/authorized_keys on {target.name} "
            f"(e.g. ssh-copy-id -i KEY.pub {who})" if keys.offers else "give a key")
     parts.append(f"fix: {fix}, or name the right key (IdentityFile in ssh_config, "

@@ -159,6 +159,24 @@ def test_wrong_keys_are_listed_with_the_fix(sshd: LoopbackSshd, tmp_path: Path,
     assert took < TIMEOUT
 
 
+def test_too_many_agent_keys_hit_max_auth_tries(sshd: LoopbackSshd, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    right = keygen(tmp_path / "right")
+    authorize(sshd, right)
+    config = write_config(tmp_path / "config", sshd, f"    IdentityFile {right}\n")
+    with running_agent() as agent:
+        for i in range(7):  # agent keys go first, as in ssh; sshd stops after 6 (MaxAuthTries)
+            ssh_add(agent, keygen(tmp_path / f"wrong{i}"))
+        monkeypatch.setenv("SSH_AUTH_SOCK", agent)
+        message, took = failure(config)
+        assert "the server hung up after 6 of them (its MaxAuthTries)" in message
+        assert "name the right key with IdentityFile and IdentitiesOnly yes" in message
+        assert took < TIMEOUT
+        only = write_config(tmp_path / "only", sshd, f"    IdentityFile {right}\n    IdentitiesOnly yes\n")
+        with connect(only) as conn:
+            assert conn.check("true").rc == 0
+
+
 def test_no_key_at_all(sshd: LoopbackSshd, tmp_path: Path) -> None:
     message, _ = failure(write_config(tmp_path / "config", sshd))
     assert "with keys: none (agent: no ssh-agent (SSH_AUTH_SOCK is not set))" in message
