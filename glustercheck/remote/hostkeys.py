@@ -16,7 +16,7 @@ import paramiko
 
 from glustercheck.errors import UnreachableError
 
-from .known_hosts import KnownKey, append_key, keys_for
+from .known_hosts import append_key, keys_for
 from .sshconfig import HostKeyChecking
 from .targets import ResolvedTarget
 
@@ -80,7 +80,8 @@ def verify_host_key(target: ResolvedTarget, key: paramiko.PKey) -> None:
         return
     same_type = [k for k in usable if k.key_type == key.get_name()]
     if same_type:
-        raise changed_key_error(target, key, same_type[0])
+        old = same_type[0]
+        raise changed_key_error(target, key, old.key_type, old.blob, where=old.where, file=old.path)
     if target.host_key_checking is HostKeyChecking.ACCEPT_NEW and target.known_hosts:
         _remember(target, key)
         return
@@ -112,22 +113,23 @@ def unknown_key_error(target: ResolvedTarget, key: paramiko.PKey) -> Unreachable
     )
 
 
-def changed_key_error(target: ResolvedTarget, key: paramiko.PKey, known: KnownKey) -> UnreachableError:
+def changed_key_error(target: ResolvedTarget, key: paramiko.PKey, known_type: str, known_blob: bytes,
+                      *, where: str, file: Path | str) -> UnreachableError:
     name = target.known_hosts_name
     return UnreachableError(
         f"{target.label} unreachable: host key MISMATCH: the node offered "
-        f"{key.get_name()} {fingerprint(key)}, but {known.where} has "
-        f"{known.key_type} {blob_fingerprint(known.blob)} for {name}. "
+        f"{key.get_name()} {fingerprint(key)}, but {where} has "
+        f"{known_type} {blob_fingerprint(known_blob)} for {name}. "
         f"Either the node was reinstalled or someone is intercepting the connection; "
-        f"if you are sure it is the former: ssh-keygen -R '{name}' -f {known.path}"
+        f"if you are sure it is the former: ssh-keygen -R '{name}' -f {file}"
     )
 
 
 def mismatch_error(target: ResolvedTarget, exc: paramiko.BadHostKeyException) -> UnreachableError:
     """The MISMATCH message for paramiko's own exception (same wording as changed_key_error)."""
-    known = KnownKey(Path(_files(target)), 0, exc.expected_key.get_name(), exc.expected_key.asbytes())
-    message = str(changed_key_error(target, exc.key, known))
-    return UnreachableError(message.replace(" line 0 has", " has"))
+    expected = exc.expected_key
+    return changed_key_error(target, exc.key, expected.get_name(), expected.asbytes(), where=_files(target),
+                             file="<file>")
 
 
 class RejectUnknownKey(paramiko.MissingHostKeyPolicy):
