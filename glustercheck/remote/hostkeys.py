@@ -91,7 +91,8 @@ def verify_host_key(target: ResolvedTarget, key: paramiko.PKey) -> None:
 def _remember(target: ResolvedTarget, key: paramiko.PKey) -> None:
     path = target.known_hosts[0]
     try:
-        append_key(path, target.known_hosts_name, key.get_name(), key.asbytes())
+        append_key(path, target.known_hosts_name, key.get_name(), key.asbytes(),
+                   hashed=target.hash_known_hosts)
     except OSError as exc:
         # ssh goes on too: the key is still new, it just is not remembered.
         log.warning("%s: accepted new host key %s but could not add it to %s: %s",

@@ -81,6 +81,7 @@ class Resolver:
             host_key_checking=self.options.host_key_checking or found.strict_host_key_checking
             or HostKeyChecking.YES,
             host_key_alias=found.host_key_alias,
+            hash_known_hosts=bool(found.hash_known_hosts),
             connect_timeout=target.connect_timeout or self.options.connect_timeout
             or found.connect_timeout or DEFAULT_CONNECT_TIMEOUT,
             sudo_user=target.sudo_user,

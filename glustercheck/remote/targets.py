@@ -103,6 +103,7 @@ class ResolvedTarget:
     via: ResolvedTarget | None = None  # the jump host this node is reached through
     host_key_checking: HostKeyChecking = HostKeyChecking.YES
     host_key_alias: str | None = None
+    hash_known_hosts: bool = False  # accept-new writes the name hashed (HashKnownHosts yes)
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     sudo_user: str | None = None
     config_files: tuple[Path, ...] = field(default=(), compare=False)

@@ -24,7 +24,7 @@ _CHECKING = {"true": HostKeyChecking.YES, "ask": HostKeyChecking.YES, "false": H
 MULTI = ("identityfile",)
 COMPARED = ("user", "hostname", "port", "identityfile", "identitiesonly", "proxycommand", "proxyjump",
             "stricthostkeychecking", "connecttimeout", "hostkeyalias", "userknownhostsfile",
-            "globalknownhostsfile")
+            "globalknownhostsfile", "hashknownhosts")
 
 
 def passwd_home() -> Path:
@@ -67,6 +67,7 @@ def expected(config: Path, host: str) -> dict[str, object]:
             Path(p) for p in g["userknownhostsfile"].split()),
         "globalknownhostsfile": () if g["globalknownhostsfile"] == "none" else tuple(
             Path(p) for p in g["globalknownhostsfile"].split()),
+        "hashknownhosts": g["hashknownhosts"] == "yes",
     }
 
 
@@ -91,6 +92,7 @@ def ours(config: Path, host: str) -> dict[str, object]:
         "hostkeyalias": found.host_key_alias,
         "userknownhostsfile": resolved.known_hosts,
         "globalknownhostsfile": resolved.global_known_hosts,
+        "hashknownhosts": resolved.hash_known_hosts,
     }
 
 

@@ -92,6 +92,16 @@ def test_unknown_key_strict_and_accept_new(tmp_path: Path) -> None:
     verify_host_key(target(known, port=2222), KEY)  # strict now passes: it is known
 
 
+def test_accept_new_hashes_the_name_when_told(tmp_path: Path) -> None:
+    known = tmp_path / "known_hosts"
+    hashed = ResolvedTarget(name="rpi2", hostname="10.0.1.2", user="pi", port=22, known_hosts=(known,),
+                            host_key_checking=HostKeyChecking.ACCEPT_NEW, hash_known_hosts=True)
+    verify_host_key(hashed, KEY)
+    assert known.read_text().startswith("|1|")
+    assert "10.0.1.2" not in known.read_text()
+    assert [k.blob for k in keys_for("10.0.1.2", [known])] == [KEY.asbytes()]
+
+
 def test_host_key_alias_is_the_lookup_name(tmp_path: Path) -> None:
     known = tmp_path / "known_hosts"
     known.write_text(line("cluster-key"))

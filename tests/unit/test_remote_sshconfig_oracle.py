@@ -59,7 +59,7 @@ CASES: list[tuple[str, tuple[str, ...]]] = [
      "Host e\n  StrictHostKeyChecking false\n", ("a", "b", "c", "d", "e", "f")),
     ("Host a\n  ConnectTimeout 1m30s\nHost b\n  ConnectTimeout none\nHost c\n  ConnectTimeout 7\n",
      ("a", "b", "c")),
-    ("Host a\n  HostKeyAlias Cluster-Key\n", ("a",)),
+    ("Host a\n  HostKeyAlias Cluster-Key\n  HashKnownHosts yes\nHost *\n  HashKnownHosts no\n", ("a", "b")),
     # UserKnownHostsFile: several files, tokens, none; GlobalKnownHostsFile.
     ("Host *\n  UserKnownHostsFile ~/kh /tmp/kh_%h_%p_%r %d/x_%n %C\n", ("rpi0",)),
     ("Host a\n  UserKnownHostsFile none\n  GlobalKnownHostsFile /g/1 /g/2\n", ("a", "b")),

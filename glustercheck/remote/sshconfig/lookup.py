@@ -38,6 +38,7 @@ class HostConfig:
     connect_timeout_given: bool = False  # "ConnectTimeout none" is given, but no limit
     host_key_alias: str | None = None
     batch_mode: bool | None = None
+    hash_known_hosts: bool | None = None
 
 
 class SshConfig:
@@ -78,6 +79,7 @@ def _host_config(c: Collected, host: str) -> HostConfig:
     port = c.first.get("port")
     identities_only = c.first.get("identitiesonly")
     batch = c.first.get("batchmode")
+    hashed = c.first.get("hashknownhosts")
     checking = c.first.get("stricthostkeychecking")
     timeout = c.first.get("connecttimeout")
     alias = line_value("hostkeyalias")
@@ -98,6 +100,7 @@ def _host_config(c: Collected, host: str) -> HostConfig:
         connect_timeout_given=timeout is not None,
         host_key_alias=alias.lower() if alias and alias.lower() != "none" else None,
         batch_mode=values.yes_no(batch) if batch else None,
+        hash_known_hosts=values.yes_no(hashed) if hashed else None,
     )
 
 

@@ -10,7 +10,7 @@ from .lexer import Line
 # Keywords that take exactly one argument (more is an error in ssh: "extra arguments").
 SINGLE = frozenset({
     "user", "port", "hostname", "identityfile", "identitiesonly", "identityagent",
-    "stricthostkeychecking", "connecttimeout", "hostkeyalias", "batchmode",
+    "stricthostkeychecking", "connecttimeout", "hostkeyalias", "batchmode", "hashknownhosts",
 })
 # Keywords whose arguments are a list of files; "none" may only stand alone.
 FILE_LISTS = frozenset({"userknownhostsfile", "globalknownhostsfile"})
@@ -42,7 +42,7 @@ def check(line: Line) -> None:
         raise line.fail(f"keyword {line.keyword} takes one argument, got {len(line.args)}: {line.rest!r}")
     if line.keyword == "port":
         port(line)
-    elif line.keyword in ("identitiesonly", "batchmode"):
+    elif line.keyword in ("identitiesonly", "batchmode", "hashknownhosts"):
         yes_no(line)
     elif line.keyword == "stricthostkeychecking":
         host_key_checking(line)
