@@ -65,6 +65,7 @@ class LoopbackSshd:
     users: list[str] = field(default_factory=list)
     address: str = LOOPBACK
     allow_forwarding: bool = False  # a jump host must open connections onwards (ProxyJump, -W)
+    rsa_host_key: bool = False  # also offer an RSA host key (after the ed25519 one)
 
     @property
     def keys(self) -> Path:
@@ -111,6 +112,7 @@ class LoopbackSshd:
                 [
                     f"ListenAddress {self.address}:{self.port}",
                     f"HostKey {self.host_key}",
+                    *([f"HostKey {self.keys / 'ssh_host_rsa_key'}"] if self.rsa_host_key else []),
                     f"PidFile {self.root / 'sshd.pid'}",
                     f"AuthorizedKeysFile {self.root / 'authorized'}/%u",
                     "UsePAM no",
@@ -185,16 +187,19 @@ class LoopbackSshd:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start_sshd(address: str = LOOPBACK, *, allow_forwarding: bool = False) -> LoopbackSshd:
+def start_sshd(address: str = LOOPBACK, *, allow_forwarding: bool = False,
+               rsa_host_key: bool = False) -> LoopbackSshd:
     # Not under pytest's 0700 tmp tree: a throwaway non-root user must be able to reach its
     # home and authorized_keys. The keys directory itself stays 0700.
     root = Path(tempfile.mkdtemp(prefix="glustercheck-sshd-"))
     root.chmod(0o711)
-    server = LoopbackSshd(root, address=address, allow_forwarding=allow_forwarding)
+    server = LoopbackSshd(root, address=address, allow_forwarding=allow_forwarding, rsa_host_key=rsa_host_key)
     server.keys.mkdir(mode=0o700)
     (root / "authorized").mkdir(mode=0o711)
     (root / "home").mkdir(mode=0o711)
     keygen(server.host_key)
+    if rsa_host_key:
+        keygen(server.keys / "ssh_host_rsa_key", "rsa")
     keygen(server.client_key)
     try:
         server.authorize("root", server.client_key)

@@ -245,3 +245,21 @@ def test_strict_unless_told_otherwise(keyed: LoopbackSshd, tmp_path: Path) -> No
     message, _ = failure(lax, strict_host_keys=True)
     assert "unknown host key" in message
     assert empty.read_text() == ""
+
+
+def test_host_known_only_by_its_rsa_key(tmp_path: Path) -> None:
+    """known_hosts from `ssh-keyscan -t rsa`: ask the server for that type first, as ssh does,
+    instead of calling its ed25519 key unknown."""
+    server = start_sshd(rsa_host_key=True)
+    try:
+        authorize(server, server.client_key)
+        known = tmp_path / "rsa_only"
+        rsa = public_key(server.keys / "ssh_host_rsa_key")
+        known.write_text(f"[{LOOPBACK}]:{server.port} {rsa}\n")
+        config = write_config(tmp_path / "c", server, f"    IdentityFile {server.client_key}\n", known=known)
+        with connect(config) as conn:
+            assert conn.check("true").rc == 0
+            assert conn.transport is not None
+            assert conn.transport.host_key_type in ("rsa-sha2-512", "rsa-sha2-256")
+    finally:
+        server.stop()
