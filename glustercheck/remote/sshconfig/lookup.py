@@ -34,10 +34,8 @@ class HostConfig:
     user_known_hosts_files: tuple[str, ...] = ()
     global_known_hosts_files: tuple[str, ...] = ()
     strict_host_key_checking: HostKeyChecking | None = None
-    connect_timeout: float | None = None
-    connect_timeout_given: bool = False  # "ConnectTimeout none" is given, but no limit
+    connect_timeout: float | None = None  # also None for "ConnectTimeout none": no limit of its own
     host_key_alias: str | None = None
-    batch_mode: bool | None = None
     hash_known_hosts: bool | None = None
 
 
@@ -73,33 +71,27 @@ class SshConfig:
 
 
 def _host_config(c: Collected, host: str) -> HostConfig:
-    def line_value(keyword: str) -> str | None:
-        return c.value(keyword)
-
     port = c.first.get("port")
     identities_only = c.first.get("identitiesonly")
-    batch = c.first.get("batchmode")
     hashed = c.first.get("hashknownhosts")
     checking = c.first.get("stricthostkeychecking")
     timeout = c.first.get("connecttimeout")
-    alias = line_value("hostkeyalias")
+    alias = c.value("hostkeyalias")
     return HostConfig(
         host=host,
         hostname=final_hostname(c, host),
-        user=line_value("user"),
+        user=c.value("user"),
         port=values.port(port) if port else None,
         identity_files=tuple(line.args[0] for line in c.identity_files),
         identities_only=values.yes_no(identities_only) if identities_only else None,
-        identity_agent=line_value("identityagent"),
+        identity_agent=c.value("identityagent"),
         proxy_jump=c.proxy_jump,
         proxy_command=c.proxy_command,
         user_known_hosts_files=_files(c, "userknownhostsfile"),
         global_known_hosts_files=_files(c, "globalknownhostsfile"),
         strict_host_key_checking=values.host_key_checking(checking) if checking else None,
         connect_timeout=values.seconds(timeout) if timeout else None,
-        connect_timeout_given=timeout is not None,
         host_key_alias=alias.lower() if alias and alias.lower() != "none" else None,
-        batch_mode=values.yes_no(batch) if batch else None,
         hash_known_hosts=values.yes_no(hashed) if hashed else None,
     )
 
