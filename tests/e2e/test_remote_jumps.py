@@ -27,6 +27,8 @@ from .loopback_sshd import (
     descends_from,
     free_port,
     public_key,
+    running_agent,
+    ssh_add,
     start_sshd,
     tcp_socket_owner,
 )
@@ -189,6 +191,34 @@ def test_nodes_behind_one_bastion_share_its_connection(chain: Chain, config: Pat
         for name in names:
             assert pool.get(SshTarget(name)).check("hostname").rc == 0
     assert chain.jump1.log.read_text().count("Accepted publickey") == before + 1
+
+
+def test_a_users_first_run_home_config_agent_and_bastion(chain: Chain, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a new user has: ~/.ssh/config (Host rpi*, no IdentityFile, rpi1 and up behind rpi0),
+    ~/.ssh/known_hosts, the key only in ssh-agent, and no options at all."""
+    home = tmp_path / "home"
+    ssh_dir = home / ".ssh"
+    ssh_dir.mkdir(parents=True, mode=0o700)
+    (ssh_dir / "config").write_text(
+        f"Host rpi0\n    HostName 127.0.0.2\n    Port {chain.jump1.port}\n"
+        f"Host rpi1 rpi2\n    HostName 127.0.0.4\n    Port {chain.final.port}\n"
+        "Host rpi* !rpi0\n    ProxyJump rpi0\nHost rpi*\n    User root\n")
+    (ssh_dir / "config").chmod(0o600)
+    (ssh_dir / "known_hosts").write_text(f"{chain.jump1.known_hosts_line}\n{chain.final.known_hosts_line}\n")
+    monkeypatch.setenv("HOME", str(home))
+    with running_agent() as agent:
+        ssh_add(agent, chain.key)
+        monkeypatch.setenv("SSH_AUTH_SOCK", agent)
+        with ConnectionPool(ConnectOptions()) as pool:
+            targets = [SshTarget(f"rpi{i}") for i in range(3)]
+            assert probe_all(targets, pool=pool) == {"rpi0": None, "rpi1": None, "rpi2": None}
+            for target in targets[1:]:
+                conn = pool.get(target)
+                assert conn.resolved.identity_files[0] == ssh_dir / "id_rsa"  # ssh's defaults
+                client = conn.check("echo $SSH_CONNECTION").stdout.split()
+                assert came_through(chain.final, (client[0], int(client[1])), via=chain.jump1)
+            assert pool.jump_connections.open_count == 1
 
 
 # --- failures name the hop, and take about one connect timeout at most --------------------------
