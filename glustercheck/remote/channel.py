@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import paramiko
@@ -18,7 +19,7 @@ class Outcome:
     stderr: bytes
 
 
-def _reader(read, sink: list[bytes]) -> None:
+def _reader(read: Callable[[int], bytes], sink: list[bytes]) -> None:
     try:
         while chunk := read(_CHUNK):
             sink.append(chunk)

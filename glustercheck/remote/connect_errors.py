@@ -10,20 +10,25 @@ import paramiko
 from glustercheck.errors import UnreachableError
 
 from .hostkeys import mismatch_error
+from .routes import ShellProxy, Stream
 from .targets import ResolvedTarget
 
 
 def _errnos(exc: BaseException) -> set[int]:
     if isinstance(exc, paramiko.ssh_exception.NoValidConnectionsError):
-        return {e.errno for e in exc.errors.values() if e.errno is not None}
+        return {e.errno for e in exc.errors.values() if isinstance(e, OSError) and e.errno is not None}
     return {exc.errno} if isinstance(exc, OSError) and exc.errno is not None else set()
 
 
-def explain(exc: BaseException, target: ResolvedTarget, timeout: float) -> UnreachableError:
+def explain(exc: BaseException, target: ResolvedTarget, timeout: float,
+            stream: Stream | None = None) -> UnreachableError:
     """The operator-facing reason `exc` (raised while connecting to `target`) happened."""
     if isinstance(exc, UnreachableError):
         return exc
     head = f"{target.label} unreachable"
+    if isinstance(stream, ShellProxy) and (ended := stream.failure()):
+        # The proxy's own words say more than "connection closed" ever could.
+        return UnreachableError(f"{head}: {ended}")
     if isinstance(exc, paramiko.BadHostKeyException):
         return mismatch_error(target, exc)
     if isinstance(exc, socket.gaierror):
@@ -46,10 +51,10 @@ def explain(exc: BaseException, target: ResolvedTarget, timeout: float) -> Unrea
             f"give a key without a passphrase for unattended runs"
         )
     if isinstance(exc, paramiko.AuthenticationException):
-        key = target.identity_file or "the default keys in ~/.ssh"
+        keys = ", ".join(str(p) for p in target.identity_files) or "the default keys in ~/.ssh"
         return UnreachableError(
-            f"{head}: authentication failed for user {target.user} with {key} - "
-            f"is its public key in ~{target.user}/.ssh/authorized_keys on {target.name}?"
+            f"{head}: authentication failed for {target.user}@{target.hostname} with keys: {keys} - "
+            f"is one of their public keys in ~{target.user}/.ssh/authorized_keys on {target.name}?"
         )
     # A silent peer ends as a banner timeout or, when paramiko's handshake wait runs out
     # first, as "No existing session": both mean the SSH handshake never completed.

@@ -1,7 +1,9 @@
-"""One lazily opened, reused SSH connection to one node."""
+"""One lazily opened, reused SSH connection to one node (directly, by ProxyCommand, or through
+jump hosts), and the jump-host connections that such connections share."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -9,14 +11,17 @@ from collections.abc import Sequence
 
 import paramiko
 
-from glustercheck.errors import CommandTimeout, RemoteError, UnreachableError
+from glustercheck.errors import CommandTimeout, UnreachableError
 
+from .auth import authenticate
 from .channel import run_on_channel
 from .connect_errors import explain
-from .hostkeys import RejectUnknownKey, load_known_hosts
+from .hostkeys import prefer_known_key_types, verify_host_key
 from .quoting import to_shell, wrap_command
-from .result import CommandFailed, CommandResult, sudo_problem
-from .targets import ConnectOptions, SshTarget, resolve
+from .result import CommandFailed, CommandResult
+from .routes import JumpHosts, Stream, open_stream
+from .sudo import DIAGNOSE, SudoError, SudoFailure, classify, describe, sudo_target
+from .targets import ConnectOptions, ResolvedTarget, SshTarget, resolve
 
 # paramiko's transport thread logs each failed handshake as an ERROR with a traceback, for
 # failures that we raise as one clear UnreachableError. Its records go to this logger, kept
@@ -34,15 +39,29 @@ _KILLED = (137, -1)
 class Connection:
     """An SSH connection to `target`: opened on first use, shared by every command.
 
-    Safe to use from several threads (each command gets its own channel).
+    Safe to use from several threads (each command gets its own channel). Jump hosts come from
+    `jumps` (a pool shares them between nodes); without it the connection keeps its own.
     """
 
-    def __init__(self, target: SshTarget, options: ConnectOptions | None = None) -> None:
+    def __init__(self, target: SshTarget, options: ConnectOptions | None = None, *,
+                 resolved: ResolvedTarget | None = None, jumps: JumpHosts | None = None) -> None:
         self.target = target
         self.options = options or ConnectOptions()
-        self.resolved = resolve(target, self.options)
-        self._client: paramiko.SSHClient | None = None
+        self.resolved = resolved or resolve(target, self.options)
+        self._own_jumps: JumpConnections | None = None
+        if jumps is None:
+            jumps = self._own_jumps = JumpConnections(self.options)
+        self._jumps = jumps
+        self._transport: paramiko.Transport | None = None
+        self._stream: Stream | None = None
         self._lock = threading.Lock()
+        self._sudo_diagnosis: str | None = None
+
+    @classmethod
+    def to(cls, resolved: ResolvedTarget, options: ConnectOptions,
+           jumps: JumpHosts | None = None) -> Connection:
+        """A connection to an already resolved target (a jump host)."""
+        return cls(SshTarget(resolved.name), options, resolved=resolved, jumps=jumps)
 
     @property
     def name(self) -> str:
@@ -55,67 +74,64 @@ class Connection:
     @property
     def transport(self) -> paramiko.Transport | None:
         """The live transport, or None before the first command or after a close."""
-        client = self._client
-        return client.get_transport() if client is not None else None
+        return self._transport
 
     def open(self) -> paramiko.Transport:
         """Connect now if not connected (or if the transport died); raise UnreachableError."""
         with self._lock:
-            transport = self.transport
+            transport = self._transport
             if transport is not None and transport.is_active():
                 return transport
             self._close_locked()
-            self._client = self._connect()
-            transport = self._client.get_transport()
-            assert transport is not None
-            return transport
+            self._transport = self._connect()
+            return self._transport
 
-    def _connect(self) -> paramiko.SSHClient:
-        t, o = self.resolved, self.options
-        client = paramiko.SSHClient()
-        client.set_log_channel(PARAMIKO_LOG)
-        if o.strict_host_keys:
-            load_known_hosts(client, t)
-            client.set_missing_host_key_policy(RejectUnknownKey(t))
-        else:
-            # Explicitly asked for: accept any key, remember it for this process only.
-            client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    def _connect(self) -> paramiko.Transport:
+        t = self.resolved
         try:
-            client.connect(
-                t.hostname,
-                port=t.port,
-                username=t.user,
-                key_filename=str(t.identity_file) if t.identity_file else None,
-                timeout=o.connect_timeout,
-                banner_timeout=o.connect_timeout,
-                auth_timeout=o.connect_timeout,
-                channel_timeout=o.connect_timeout,
-                allow_agent=False,
-                look_for_keys=t.identity_file is None,
-            )
+            stream = open_stream(t, self._jumps)
         except Exception as exc:
-            client.close()
-            raise explain(exc, t, o.connect_timeout) from exc
-        return client
+            raise explain(exc, t, t.connect_timeout) from exc
+        transport = paramiko.Transport(stream)
+        try:
+            transport.set_log_channel(PARAMIKO_LOG)
+            # Each stage of the login gets the connect timeout, per hop (hops connect the same way).
+            transport.banner_timeout = transport.handshake_timeout = t.connect_timeout
+            transport.auth_timeout = t.connect_timeout
+            prefer_known_key_types(transport, t)
+            transport.start_client(timeout=t.connect_timeout)
+            key = transport.get_remote_server_key()
+            verify_host_key(t, key)
+            authenticate(transport, t)
+        except Exception as exc:
+            transport.close()
+            raise explain(exc, t, t.connect_timeout, stream) from exc
+        self._stream = stream
+        return transport
 
     def close(self) -> None:
         with self._lock:
             self._close_locked()
+        if self._own_jumps is not None:
+            self._own_jumps.close_all()
 
     def _close_locked(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
 
     def _channel(self) -> paramiko.Channel:
         """A new session channel; reconnects once if the old transport turned out dead."""
         for attempt in range(2):
             transport = self.open()
             try:
-                return transport.open_session(timeout=self.options.connect_timeout)
+                return transport.open_session(timeout=self.resolved.connect_timeout)
             except (paramiko.SSHException, OSError, EOFError) as exc:
                 with self._lock:
-                    if self._client is not None and self._client.get_transport() is transport:
+                    if self._transport is transport:
                         self._close_locked()
                 if attempt:
                     raise UnreachableError(
@@ -134,13 +150,22 @@ class Connection:
     ) -> CommandResult:
         """Run `command` and return its result whatever the exit status.
 
-        Raises CommandTimeout (the remote process group is killed), UnreachableError, or
-        RemoteError when sudo was needed but could not be used.
+        sudo (default: the target's): run it as root, or as the target's sudo_user, through
+        `sudo -n` unless logged in as that user already. Raises CommandTimeout (the remote
+        process group is killed), UnreachableError, or SudoError (a RemoteError) when sudo
+        was needed but could not be used.
         """
         shown = to_shell(command)
         limit = self.options.command_timeout if timeout is None else timeout
-        use_sudo = (self.target.sudo if sudo is None else sudo) and not self.resolved.is_root
-        line = wrap_command(shown, timeout=limit, sudo=use_sudo)
+        wanted = self.resolved.sudo if sudo is None else sudo
+        as_user = sudo_target(self.resolved.user, wanted, self.resolved.sudo_user)
+        line = wrap_command(shown, timeout=limit, sudo=as_user is not None, sudo_user=as_user)
+        result = self._execute(shown, line, limit, stdin)
+        if as_user is not None and (kind := classify(result.rc, result.stderr)) is not None:
+            raise SudoError(self._sudo_message(kind, as_user))
+        return result
+
+    def _execute(self, shown: str, line: str, limit: float, stdin: str | None) -> CommandResult:
         channel = self._channel()
         start = time.monotonic()
         try:
@@ -152,7 +177,7 @@ class Connection:
         duration = time.monotonic() - start
         if outcome.rc is None or (outcome.rc in _KILLED and duration >= limit * 0.98):
             raise CommandTimeout(f"{self.name}: `{shown}` did not finish within {limit:g} s and was killed")
-        result = CommandResult(
+        return CommandResult(
             host=self.name,
             command=shown,
             rc=outcome.rc,
@@ -160,12 +185,14 @@ class Connection:
             stderr=outcome.stderr.decode("utf-8", errors="replace"),
             duration=duration,
         )
-        if use_sudo:
-            user = self.resolved.user
-            problem = sudo_problem(result.rc, result.stderr, host=self.name, user=user)
-            if problem:
-                raise RemoteError(problem)
-        return result
+
+    def _sudo_message(self, kind: SudoFailure, as_user: str) -> str:
+        """One message per node: sudo's "password required" is looked into once (DIAGNOSE)."""
+        if kind is SudoFailure.PASSWORD and self._sudo_diagnosis is None:
+            with contextlib.suppress(UnreachableError, CommandTimeout):
+                self._sudo_diagnosis = self._execute(DIAGNOSE, DIAGNOSE, 10.0, None).stdout
+        diagnosis = self._sudo_diagnosis if kind is SudoFailure.PASSWORD else None
+        return describe(kind, diagnosis, host=self.name, user=self.resolved.user, as_user=as_user)
 
     def check(
         self,
@@ -189,3 +216,39 @@ class Connection:
 
     def __repr__(self) -> str:
         return f"Connection({self.label}, user={self.resolved.user})"
+
+
+class JumpConnections:
+    """Connections to jump hosts, one per hop: every node behind a bastion shares its one SSH
+    connection (one channel each), which matters with 16 nodes behind one Pi."""
+
+    def __init__(self, options: ConnectOptions) -> None:
+        self.options = options
+        self._connections: dict[ResolvedTarget, Connection] = {}
+        self._lock = threading.Lock()
+
+    def transport(self, hop: ResolvedTarget) -> paramiko.Transport:
+        with self._lock:
+            conn = self._connections.get(hop)
+            if conn is None:
+                conn = self._connections[hop] = Connection.to(hop, self.options, jumps=self)
+        return conn.open()  # outside the map's lock: each hop connects under its own lock
+
+    @property
+    def open_count(self) -> int:
+        """How many jump-host connections are open (for tests and reports)."""
+        with self._lock:
+            conns = list(self._connections.values())
+        return sum(1 for c in conns if c.transport is not None and c.transport.is_active())
+
+    def close_all(self) -> None:
+        with self._lock:
+            conns, self._connections = list(self._connections.values()), {}
+        # Nodes behind a hop first, so no channel outlives its carrier.
+        for conn in sorted(conns, key=lambda c: -len(c.resolved.jumps)):
+            conn.close()
+
+    def forget(self) -> None:
+        """Drop every connection without closing it (a forked child must not touch the parent's)."""
+        with self._lock:
+            self._connections = {}

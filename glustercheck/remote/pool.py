@@ -10,7 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from glustercheck.errors import RemoteError, UnreachableError
 
-from .connection import Connection
+from .connection import Connection, JumpConnections
+from .resolver import Resolver
+from .sudo import SudoError
 from .targets import ConnectOptions, SshTarget
 
 
@@ -37,30 +39,47 @@ def ensure_open_files(hosts: int) -> None:
 
 
 class ConnectionPool:
-    """Thread-safe map target -> Connection. Each process (each xdist worker) has its own."""
+    """Thread-safe map target -> Connection. Each process (each xdist worker) has its own.
+
+    ssh_config is read once per pool; nodes behind the same jump host share one connection to it.
+    """
 
     def __init__(self, options: ConnectOptions | None = None) -> None:
         self.options = options or ConnectOptions()
         self._connections: dict[SshTarget, Connection] = {}
+        self._jumps = JumpConnections(self.options)
+        self._resolver: Resolver | None = None
         self._lock = threading.Lock()
         self._pid = os.getpid()
 
     def get(self, target: SshTarget) -> Connection:
+        """The connection to `target` (not opened yet); raises UnreachableError for an
+        ssh_config that cannot be used."""
         with self._lock:
             if os.getpid() != self._pid:
                 # A forked child must not share the parent's sockets: start afresh.
                 self._connections = {}
+                self._jumps.forget()
                 self._pid = os.getpid()
             conn = self._connections.get(target)
             if conn is None:
-                conn = self._connections[target] = Connection(target, self.options)
+                if self._resolver is None:
+                    self._resolver = Resolver(self.options)
+                resolved = self._resolver.resolve(target)
+                conn = self._connections[target] = Connection(
+                    target, self.options, resolved=resolved, jumps=self._jumps)
             return conn
+
+    @property
+    def jump_connections(self) -> JumpConnections:
+        return self._jumps
 
     def close_all(self) -> None:
         with self._lock:
             connections, self._connections = list(self._connections.values()), {}
         for conn in connections:
             conn.close()
+        self._jumps.close_all()
 
     def __enter__(self) -> ConnectionPool:
         return self
@@ -70,12 +89,16 @@ class ConnectionPool:
 
 
 def probe(pool: ConnectionPool, target: SshTarget) -> UnreachableError | None:
-    """Open (or reuse) the pool's connection to `target` and run `true`: None, or why not."""
+    """Open (or reuse) the pool's connection to `target` and run `true` (through sudo when the
+    target uses sudo, so a sudo that cannot be used is one clear error per node): None, or why not."""
     try:
         conn = pool.get(target)
-        conn.run("true", timeout=pool.options.connect_timeout, sudo=False)
+        limit = max(conn.resolved.connect_timeout, 5.0)
+        conn.run("true", timeout=limit, sudo=conn.resolved.sudo)
     except UnreachableError as exc:
         return exc
+    except SudoError as exc:
+        return UnreachableError(str(exc))
     except RemoteError as exc:
         return UnreachableError(f"{target.name} connected, but `true` did not run: {exc}")
     return None

@@ -34,15 +34,19 @@ def to_shell(command: str | Sequence[str]) -> str:
     return shlex.join(words)
 
 
-def wrap_command(command: str, *, timeout: float, sudo: bool) -> str:
-    """The line the remote login shell runs: `[sudo -n --] timeout --signal=KILL T sh -c CMD`.
+def wrap_command(command: str, *, timeout: float, sudo: bool, sudo_user: str | None = None) -> str:
+    """The line the remote login shell runs: `[sudo -n [-u USER] --] timeout --signal=KILL T sh -c CMD`.
 
     `timeout` makes itself a process-group leader and kills the whole group, so children of
-    the command die with it. sudo goes outside so the killer runs as root and may kill it all.
+    the command die with it. sudo goes outside so the killer runs as the sudo user and may
+    kill it all. `sudo -n` never prompts: a sudo that wants a password fails at once.
     """
     if timeout <= 0:
         raise ValueError(f"timeout must be positive, not {timeout}")
     # Fixed-point: `timeout` does not read exponents, and 0 would mean "no limit".
     seconds = f"{max(timeout, 0.001):.3f}"
     line = f"timeout --signal=KILL {seconds} sh -c {shlex.quote(command)}"
-    return f"sudo -n -- {line}" if sudo else line
+    if not sudo:
+        return line
+    as_user = f"-u {shlex.quote(sudo_user)} " if sudo_user and sudo_user != "root" else ""
+    return f"sudo -n {as_user}-- {line}"

@@ -221,8 +221,13 @@ def test_connection_refused_is_quick_and_clear(sshd: LoopbackSshd, options) -> N
 
 def test_wrong_key_is_an_authentication_failure(sshd: LoopbackSshd, options, tmp_path) -> None:
     stranger = keygen(tmp_path / "stranger")
-    with pytest.raises(UnreachableError, match="authentication failed for user root"):
+    with pytest.raises(UnreachableError) as e:
         Connection(sshd.target(identity_file=stranger), options).run("true")
+    message = str(e.value)
+    assert message.startswith(
+        f"loopback ({LOOPBACK}:{sshd.port}) unreachable: authentication failed for root@{LOOPBACK} "
+        f"with keys: {stranger} (ssh-ed25519 {openssh_fingerprint(stranger)})")
+    assert "~root/.ssh/authorized_keys on loopback" in message
 
 
 class BlackHole:
@@ -298,12 +303,17 @@ def test_timeout_kills_a_command_running_under_sudo(sshd, options, sudo_user: st
 
 
 def test_sudo_that_wants_a_password_is_explained(sshd, options, plain_user: str) -> None:
-    with (
-        Connection(sshd.target("rpi1", user=plain_user), options) as c,
-        pytest.raises(RemoteError) as e,
-    ):
-        c.run("true", sudo=True)
-    assert str(e.value).startswith(f"sudo on rpi1 needs a password: give user {plain_user} passwordless sudo")
+    # As on Debian before a NOPASSWD line: group sudo, whose rule asks for the password.
+    subprocess.run(["usermod", "-aG", "sudo", plain_user], check=True)
+    try:
+        with (
+            Connection(sshd.target("rpi1", user=plain_user), options) as c,
+            pytest.raises(RemoteError) as e,
+        ):
+            c.run("true", sudo=True)
+    finally:
+        subprocess.run(["gpasswd", "-d", plain_user, "sudo"], check=True, capture_output=True)
+    assert str(e.value).startswith(f"sudo on rpi1 needs a password: user {plain_user} is in group sudo")
 
 
 def test_root_login_needs_no_sudo(conn: Connection) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
 
 from glustercheck.remote import CommandResult, ConnectionPool, SshTarget
 
@@ -20,6 +21,8 @@ class FakeConnection:
     def __init__(self, target: SshTarget) -> None:
         self.target = target
         self.name = target.name
+        # what the probe reads of a real connection's resolved target
+        self.resolved = SimpleNamespace(connect_timeout=5.0, sudo=bool(target.sudo), user="pi")
 
     def _log(self, kind: str) -> None:
         log = os.environ.get("FAKE_CLUSTER_LOG")

@@ -22,7 +22,7 @@ TARGET = ResolvedTarget(
     hostname="10.0.1.2",
     user="pi",
     port=22,
-    identity_file=Path("/home/me/.ssh/id_ed25519"),
+    identity_files=(Path("/home/me/.ssh/id_ed25519"),),
     sudo=True,
     known_hosts=(Path("/nonexistent/known_hosts"),),
 )
@@ -42,8 +42,8 @@ def refused() -> OSError:
         (OSError(errno.EHOSTUNREACH, "No route to host"), "no route to host"),
         (
             paramiko.AuthenticationException("Authentication failed."),
-            r"authentication failed "
-            r"for user pi with /home/me/.ssh/id_ed25519 - is its public key in ~pi/.ssh",
+            r"authentication failed for pi@10\.0\.1\.2 with keys: /home/me/.ssh/id_ed25519 - "
+            r"is one of their public keys in ~pi/.ssh/authorized_keys on rpi2\?",
         ),
         (paramiko.SSHException("Error reading SSH protocol banner"), "handshake did not complete within 5 s"),
         (paramiko.SSHException("No existing session"), "handshake did not complete within 5 s"),

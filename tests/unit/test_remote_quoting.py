@@ -95,6 +95,13 @@ def test_wrapper_puts_sudo_outside_the_killer() -> None:
     assert line == "sudo -n -- timeout --signal=KILL 30.000 sh -c 'gluster peer status'"
 
 
+def test_wrapper_sudo_user_is_one_quoted_word() -> None:
+    line = wrap_command("id -un", timeout=5, sudo=True, sudo_user="gluster admin")
+    assert line == "sudo -n -u 'gluster admin' -- timeout --signal=KILL 5.000 sh -c 'id -un'"
+    # root is sudo's default: no -u for it.
+    assert wrap_command("id", timeout=5, sudo=True, sudo_user="root").startswith("sudo -n -- ")
+
+
 @pytest.mark.parametrize("bad", [0, -1])
 def test_wrapper_refuses_non_positive_timeouts(bad: float) -> None:
     with pytest.raises(ValueError, match="positive"):
