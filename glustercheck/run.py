@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import ipaddress
 import json
 import threading
 from collections.abc import Iterable, Sequence
@@ -30,12 +31,17 @@ from glustercheck.remote import (
     ensure_open_files,
     probe,
 )
+from glustercheck.remote.resolver import Resolver
 from glustercheck.spec import ClusterSpec, Node
 
 
 def ssh_target(node: Node, spec: ClusterSpec) -> SshTarget:
-    return SshTarget(name=node.name, hostname=node.address, user=node.user, port=node.port,
-                     identity_file=spec.connection.identity_file, sudo=node.sudo)
+    """The node as the SSH layer takes it: what the spec or command line says, None elsewhere
+    (ssh_config, then defaults, decide: see glustercheck.remote.targets)."""
+    return SshTarget(name=node.name, hostname=node.ssh_host or node.address, user=node.user,
+                     port=node.port, identity_file=node.identity_file or spec.connection.identity_file,
+                     sudo=node.sudo, sudo_user=node.sudo_user, connect_timeout=node.connect_timeout,
+                     proxy_jump=node.proxy_jump)
 
 
 def connect_options(spec: ClusterSpec, *, strict_host_keys: bool | None = None) -> ConnectOptions:
@@ -44,7 +50,32 @@ def connect_options(spec: ClusterSpec, *, strict_host_keys: bool | None = None) 
         ssh_config=c.ssh_config, known_hosts=c.known_hosts,
         strict_host_keys=c.strict_host_keys if strict_host_keys is None else strict_host_keys,
         connect_timeout=c.connect_timeout, command_timeout=c.command_timeout,
+        sudo_when_not_root=True,
     )
+
+
+def with_ssh_addresses(spec: ClusterSpec, options: ConnectOptions) -> ClusterSpec:
+    """Nodes without a spec address take the one ssh_config's HostName gives (when it is an IP
+    address): the cluster address of a node is where ssh reaches it. Names that ssh resolves
+    through DNS stay without one (the hosts file step then says it cannot manage the file)."""
+    if all(n.address for n in spec.nodes):
+        return spec
+    resolver = Resolver(options)
+    taken = {ipaddress.ip_address(n.address) for n in spec.nodes if n.address}
+    nodes = []
+    for node in spec.nodes:
+        address = node.address
+        if address is None:
+            host = resolver.resolve(ssh_target(node, spec)).hostname
+            try:
+                found = ipaddress.ip_address(host)
+            except ValueError:
+                found = None
+            if found is not None and not (found.is_loopback or found.is_unspecified or found in taken):
+                address = str(found)
+                taken.add(found)
+        nodes.append(dataclasses.replace(node, address=address))
+    return dataclasses.replace(spec, nodes=tuple(nodes))
 
 
 @dataclass

@@ -2,25 +2,27 @@
 
 Schema (every table and key optional unless marked; unknown keys are errors):
 
-    [connection]
-    ssh_config = "ssh_config"        # paths: `~` expanded, relative to the spec file's directory
-    identity_file = "~/.ssh/id_ed25519"
-    known_hosts = "known_hosts"
-    strict_host_keys = true          # refuse unknown host keys (testinfra only warns by default)
-    connect_timeout = 5              # seconds, > 0
+    [connection]                     # what is left out comes from ssh_config, as `ssh` reads it
+    ssh_config = "ssh_config"        # default: ~/.ssh/config then /etc/ssh/ssh_config; paths: `~`
+                                     # expanded, relative to the spec file's directory
+    identity_file = "~/.ssh/id_ed25519"  # besides ssh-agent's keys and ssh_config's IdentityFile
+    known_hosts = "known_hosts"      # default: ssh_config's UserKnownHostsFile, ~/.ssh/known_hosts
+    strict_host_keys = true          # default: ssh_config's StrictHostKeyChecking, else refuse
+    connect_timeout = 5              # seconds, > 0; default: ssh_config's ConnectTimeout, else 5
     command_timeout = 60             # seconds, > 0
 
     [defaults]                       # applied to every node that does not set the key itself
-    user = "pi"
-    sudo = true                      # default false
-    port = 22
+    user = "pi"                      # default: ssh_config's User, else the local user
+    sudo = true                      # default: sudo -n when the login user is not root
+    sudo_user = "root"               # run what needs root as this user (sudo -n -u USER)
+    port = 22                        # default: ssh_config's Port, else 22
+    proxy_jump = "rpi0"              # default: ssh_config's ProxyJump (e.g. a bastion Pi)
 
     [[nodes]]                        # in cluster order
     name = "rpi0"                    # required; an RFC 1123 host name, unique (case-insensitive)
-    address = "10.0.1.0"             # an IPv4/IPv6 address, unique, not loopback; omit to resolve
-    user = "pi"
-    sudo = true
-    port = 22
+    address = "10.0.1.0"             # an IPv4/IPv6 address, unique, not loopback; omit to take
+                                     # ssh_config's HostName (when it is an address)
+    user = "pi"                      # and sudo, sudo_user, port, proxy_jump as in [defaults]
 
     [[volumes]]
     name = "gv"                      # [A-Za-z0-9_-], not starting with '-', <= 256 characters
@@ -50,11 +52,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from glustercheck.brick import BrickRef, BrickSyntaxError, parse_brick
 from glustercheck.errors import SpecError
-from glustercheck.hostrange import host_of
+from glustercheck.remote.hostspec import HostSpec, HostSpecError, parse_hostspec
 
 _HOST_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 _VOLUME_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,255}$")
@@ -64,11 +65,18 @@ _Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 @dataclass(frozen=True)
 class Node:
+    """One node. None means "not given": ssh_config, then defaults, decide (see remote.targets)."""
+
     name: str
-    address: str | None
-    user: str | None
-    sudo: bool
-    port: int = 22
+    address: str | None  # its cluster address (the hosts file maps `name` to it)
+    user: str | None = None
+    sudo: bool | None = None  # None: sudo -n when the login user is not root
+    port: int | None = None
+    sudo_user: str | None = None
+    proxy_jump: str | None = None
+    identity_file: Path | None = None  # from --hosts (ssh_identity_file=) or an inventory
+    ssh_host: str | None = None  # what to connect to when that is not `address` (an inventory's name)
+    connect_timeout: float | None = None  # from --hosts (timeout=)
 
 
 @dataclass(frozen=True)
@@ -76,8 +84,10 @@ class NodeDefaults:
     """The `[defaults]` table: what a node gets for a key it does not set."""
 
     user: str | None = None
-    sudo: bool = False
-    port: int = 22
+    sudo: bool | None = None
+    port: int | None = None
+    sudo_user: str | None = None
+    proxy_jump: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,8 +116,8 @@ class ConnectionSpec:
     ssh_config: Path | None = None
     identity_file: Path | None = None
     known_hosts: Path | None = None
-    strict_host_keys: bool = True
-    connect_timeout: float = 5.0
+    strict_host_keys: bool | None = None
+    connect_timeout: float | None = None
     command_timeout: float = 60.0
 
 
@@ -224,32 +234,41 @@ def _check_address(reader: _Reader, key: str, text: str) -> _Address:
 def _read_connection(r: _Reader, data: Any) -> ConnectionSpec:
     keys = [f.name for f in ConnectionSpec.__dataclass_fields__.values()]
     data = r.table(data, "connection", keys)
-    timeouts = {}
-    for name in ("connect_timeout", "command_timeout"):
+    def seconds(name: str) -> float | None:
         value = r.get(data, "connection", name, (int, float), getattr(ConnectionSpec, name))
-        if not (math.isfinite(value) and value > 0):
+        if value is not None and not (math.isfinite(value) and value > 0):
             raise r.fail(f"connection.{name}", f"must be a positive number of seconds, got {value}")
-        timeouts[name] = float(value)
+        return None if value is None else float(value)
+
+    command_timeout = seconds("command_timeout")
     return ConnectionSpec(
         ssh_config=r.path(data, "connection", "ssh_config"),
         identity_file=r.path(data, "connection", "identity_file"),
         known_hosts=r.path(data, "connection", "known_hosts"),
-        strict_host_keys=r.get(data, "connection", "strict_host_keys", (bool,), True),
-        **timeouts,
+        strict_host_keys=r.get(data, "connection", "strict_host_keys", (bool,), None),
+        connect_timeout=seconds("connect_timeout"),
+        command_timeout=ConnectionSpec.command_timeout if command_timeout is None else command_timeout,
     )
 
 
 _Table = dict[str, Any]
 
 
+_NODE_FIELDS = ["user", "sudo", "sudo_user", "port", "proxy_jump"]
+
+
 def _read_node_fields(r: _Reader, data: _Table, key: str, dflt: NodeDefaults) -> NodeDefaults:
-    user = r.get(data, key, "user", (str,), dflt.user)
-    if user is not None and not user.strip():
-        raise r.fail(_join(key, "user"), "empty user name")
+    names = {}
+    for name in ("user", "sudo_user", "proxy_jump"):
+        value = r.get(data, key, name, (str,), getattr(dflt, name))
+        if value is not None and (not value.strip() or any(c.isspace() for c in value)):
+            raise r.fail(_join(key, name), f"{value!r} is empty or contains whitespace")
+        names[name] = value
     port = r.get(data, key, "port", (int,), dflt.port)
-    if not 0 < port < 65536:
+    if port is not None and not 0 < port < 65536:
         raise r.fail(_join(key, "port"), f"{port} is not a TCP port (1-65535)")
-    return NodeDefaults(user, r.get(data, key, "sudo", (bool,), dflt.sudo), port)
+    return NodeDefaults(names["user"], r.get(data, key, "sudo", (bool,), dflt.sudo), port,
+                        names["sudo_user"], names["proxy_jump"])
 
 
 def _read_nodes(r: _Reader, data: Any, defaults: NodeDefaults) -> tuple[Node, ...]:
@@ -260,7 +279,7 @@ def _read_nodes(r: _Reader, data: Any, defaults: NodeDefaults) -> tuple[Node, ..
     addresses: dict[Any, str] = {}
     for i, raw in enumerate(data):
         key = f"nodes[{i}]"
-        item = r.table(raw, key, ["name", "address", "user", "sudo", "port"])
+        item = r.table(raw, key, ["name", "address", *_NODE_FIELDS])
         if "name" not in item:
             raise r.fail(f"{key}.name", "missing (every node needs a name)")
         name = r.get(item, key, "name", (str,), None)
@@ -275,7 +294,8 @@ def _read_nodes(r: _Reader, data: Any, defaults: NodeDefaults) -> tuple[Node, ..
                 raise r.fail(f"{key}.address", f"{address!r} is already {addresses[parsed]}")
             addresses[parsed] = f"{key}.address"
         own = _read_node_fields(r, item, key, defaults)
-        nodes.append(Node(name, address, own.user, own.sudo, own.port))
+        nodes.append(Node(name, address, own.user, own.sudo, own.port, own.sudo_user,
+                          own.proxy_jump))
     return tuple(nodes)
 
 
@@ -355,7 +375,7 @@ def loads_spec(text: str, source: Path | None = None) -> ClusterSpec:
         raise SpecError(f"{label}: TOML syntax error: {err}") from None
     r.table(data, "", ["connection", "defaults", "nodes", "volumes"])
     connection = _read_connection(r, data.get("connection", {}))
-    raw_defaults = r.table(data.get("defaults", {}), "defaults", ["user", "sudo", "port"])
+    raw_defaults = r.table(data.get("defaults", {}), "defaults", _NODE_FIELDS)
     defaults = _read_node_fields(r, raw_defaults, "defaults", NodeDefaults())
     nodes = _read_nodes(r, data.get("nodes", []), defaults)
     raw_volumes = data.get("volumes", [])
@@ -386,31 +406,45 @@ def load_spec(path: str | os.PathLike[str]) -> ClusterSpec:
 # --- --hosts -------------------------------------------------------------------------------
 
 
-def _node_from_hostspec(hostspec: str, defaults: NodeDefaults, known: Node | None) -> Node:
-    """A node for one `--hosts` entry; user, port and `sudo=` given there win over the spec."""
-    parts = urlsplit(hostspec if "://" in hostspec else f"paramiko://{hostspec}")
-    host = host_of(hostspec)
-    reader = _Reader("--hosts", Path.cwd())
-    try:
-        port = parts.port
-    except ValueError:
-        raise reader.fail(hostspec, "port is not a number in 1-65535") from None
-    sudo_values = parse_qs(parts.query).get("sudo")
-    sudo = sudo_values[-1].lower() in ("true", "1", "yes") if sudo_values else None
+def node_from_hostspec(host: HostSpec, defaults: NodeDefaults, known: Node | None,
+                       where: str) -> Node:
+    """A node for one parsed `--hosts` entry: what the entry gives wins over the spec's node."""
+    if host.options.ssh_config is not None:
+        raise SpecError(f"--hosts {where!r}: a per-host ssh_config is not supported; give one "
+                        "for the whole run with --ssh-config")
     if known is None:
         try:
-            address: str | None = str(ipaddress.ip_address(host))
+            address: str | None = str(ipaddress.ip_address(host.host))
         except ValueError:
             address = None
-            _check_host_name(reader, hostspec, host)
-        known = Node(host, address, defaults.user, defaults.sudo, defaults.port)
-    return Node(
-        known.name,
-        known.address,
-        parts.username or known.user,
-        known.sudo if sudo is None else sudo,
-        port or known.port,
-    )
+            _check_host_name(_Reader("--hosts", Path.cwd()), where, host.host)
+        known = Node(host.host, address, defaults.user, defaults.sudo, defaults.port,
+                     defaults.sudo_user, defaults.proxy_jump)
+    o = host.options
+    given: dict[str, Any] = {"user": host.user, "port": host.port, "sudo": o.sudo,
+                             "sudo_user": o.sudo_user, "identity_file": o.ssh_identity_file,
+                             "connect_timeout": o.timeout}
+    return replace(known, **{k: v for k, v in given.items() if v is not None})
+
+
+def with_login(spec: ClusterSpec, *, user: str | None = None, sudo: bool | None = None,
+               sudo_user: str | None = None, identity_file: Path | None = None,
+               ssh_config: Path | None = None) -> ClusterSpec:
+    """The spec with run-wide command-line login settings (testinfra's --sudo, --sudo-user,
+    --ssh-identity-file, --ssh-config) over what the file says; None leaves a value alone."""
+    node_fields: dict[str, Any] = {k: v for k, v in (("user", user), ("sudo", sudo),
+                                                     ("sudo_user", sudo_user)) if v is not None}
+    per_node: dict[str, Any] = dict(node_fields)
+    if identity_file is not None:
+        per_node["identity_file"] = identity_file
+    nodes = tuple(replace(n, **per_node) for n in spec.nodes)
+    connection = spec.connection
+    if ssh_config is not None:
+        connection = replace(connection, ssh_config=ssh_config)
+    if identity_file is not None:
+        connection = replace(connection, identity_file=identity_file)
+    return replace(spec, nodes=nodes, defaults=replace(spec.defaults, **node_fields),
+                   connection=connection)
 
 
 def with_hosts(spec: ClusterSpec, hosts: Sequence[str]) -> ClusterSpec:
@@ -424,11 +458,15 @@ def with_hosts(spec: ClusterSpec, hosts: Sequence[str]) -> ClusterSpec:
     if not hosts:
         return spec
     nodes: list[Node] = []
-    for hostspec in hosts:
-        known = _find_node(spec.nodes, host_of(hostspec))
-        node = _node_from_hostspec(hostspec, spec.defaults, known)
-        if any(n.name == node.name for n in nodes):
-            raise SpecError(f"--hosts: {hostspec!r} names node {node.name!r} a second time")
+    for text in hosts:
+        try:
+            parsed = parse_hostspec(text)
+        except HostSpecError as exc:
+            raise SpecError(f"--hosts: {exc}") from None
+        known = _find_node(spec.nodes, parsed.host)
+        node = node_from_hostspec(parsed, spec.defaults, known, text)
+        if any(n.name.casefold() == node.name.casefold() for n in nodes):
+            raise SpecError(f"--hosts: {text!r} names node {node.name!r} a second time")
         nodes.append(node)
     for i, volume in enumerate(spec.volumes):
         for brick in volume.bricks or ():
@@ -443,6 +481,21 @@ def with_hosts(spec: ClusterSpec, hosts: Sequence[str]) -> ClusterSpec:
 def default_spec(hosts: Sequence[str]) -> ClusterSpec:
     """The how-to's cluster on `hosts`: volume `gv`, replica 2, /mnt/usb/gv on every node."""
     return with_hosts(ClusterSpec((), (VolumeSpec(),)), hosts)
+
+
+def with_nodes(spec: ClusterSpec, nodes: Sequence[Node]) -> ClusterSpec:
+    """The spec on `nodes` (e.g. an Ansible group): a spec node of the same name keeps what the
+    spec file says where the new node says nothing."""
+    merged = []
+    for node in nodes:
+        known = _find_node(spec.nodes, node.name)
+        if known is None:
+            d = spec.defaults
+            known = Node(node.name, None, d.user, d.sudo, d.port, d.sudo_user, d.proxy_jump)
+        given: dict[str, Any] = {f: getattr(node, f) for f in Node.__dataclass_fields__
+                                 if getattr(node, f) is not None}
+        merged.append(replace(known, **given))
+    return with_hosts(replace(spec, nodes=tuple(merged)), [n.name for n in merged])
 
 
 # --- writing -------------------------------------------------------------------------------

@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 
-from glustercheck.errors import HostRangeError, RemoteError, SpecError
+from glustercheck.errors import HostRangeError, RemoteError, SpecError, UnreachableError
 from glustercheck.hostrange import expand_hosts
-from glustercheck.run import GlusterRun, connect_options
-from glustercheck.spec import ClusterSpec, default_spec, load_spec, with_hosts
+from glustercheck.inventory import InventoryError, load_inventory
+from glustercheck.run import GlusterRun, connect_options, with_ssh_addresses
+from glustercheck.spec import ClusterSpec, VolumeSpec, load_spec, with_hosts, with_login, with_nodes
 
 PLUGIN_NAME = "glustercheck-session"
 WORKER_INPUT = "glustercheck"
@@ -32,17 +33,60 @@ def is_xdist_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
 
+SSH_CONNECTIONS = (None, "paramiko", "ssh")
+
+
 def spec_from_options(config: pytest.Config) -> ClusterSpec:
-    """The cluster from --spec and/or --hosts; a bad value is a usage error naming it."""
+    """The cluster from --spec, --hosts (ranges, testinfra host specs), an Ansible inventory and
+    testinfra's login options; a bad value is a usage error naming it.
+
+    Precedence: a --hosts entry's own user/port/?sudo= > run-wide command-line options (--sudo,
+    --sudo-user, --ssh-identity-file, --ssh-config) > the spec file > ssh_config > defaults.
+    """
+    option = config.option
+    connection = getattr(option, "connection", None)
+    if connection not in SSH_CONNECTIONS:
+        raise pytest.UsageError(
+            f"--connection={connection}: gluster-verify reaches nodes over SSH only "
+            "(--connection=paramiko or ssh, or leave it out)")
     try:
-        hosts = expand_hosts(config.option.hosts) if getattr(config.option, "hosts", None) else []
-        spec = (with_hosts(load_spec(config.option.spec), hosts) if config.option.spec
-                else default_spec(hosts))
-    except (SpecError, HostRangeError) as exc:
+        hosts = expand_hosts(option.hosts) if getattr(option, "hosts", None) else []
+        spec = load_spec(option.spec) if option.spec else ClusterSpec((), (VolumeSpec(),))
+        spec = with_login(spec, sudo=True if getattr(option, "sudo", False) else None,
+                          sudo_user=getattr(option, "sudo_user", None),
+                          identity_file=_path(getattr(option, "ssh_identity_file", None)),
+                          ssh_config=_path(getattr(option, "ssh_config", None)))
+        inventory_file = getattr(option, "ansible_inventory", None)
+        if inventory_file:
+            spec = _from_inventory(spec, Path(inventory_file), hosts)
+        else:
+            _refuse_inventory_patterns(hosts)
+            spec = with_hosts(spec, hosts)
+        if not spec.nodes:
+            raise pytest.UsageError(NO_CLUSTER)
+        return with_ssh_addresses(spec, connect_options(spec))
+    except (SpecError, HostRangeError, InventoryError, UnreachableError) as exc:
         raise pytest.UsageError(str(exc)) from None
-    if not spec.nodes:
-        raise pytest.UsageError(NO_CLUSTER)
-    return spec
+
+
+def _path(text: str | None) -> Path | None:
+    return Path(text).expanduser() if text else None
+
+
+def _from_inventory(spec: ClusterSpec, inventory_file: Path, hosts: list[str]) -> ClusterSpec:
+    """--hosts=ansible://GROUP (or a bare group or host name) expands through the inventory."""
+    inventory = load_inventory(inventory_file)
+    patterns = [h.removeprefix("ansible://") for h in hosts] or ["all"]
+    nodes = [node for pattern in patterns for node in inventory.nodes(pattern)]
+    if not nodes:
+        raise InventoryError(f"--ansible-inventory {inventory_file}: {', '.join(patterns)} has no hosts")
+    return with_nodes(spec, nodes)
+
+
+def _refuse_inventory_patterns(hosts: list[str]) -> None:
+    for host in hosts:
+        if host.startswith("ansible://"):
+            raise pytest.UsageError(f"--hosts {host}: an Ansible group needs --ansible-inventory FILE")
 
 
 class GlusterSession:

@@ -70,7 +70,8 @@ class Resolver:
             user=user,
             port=port,
             identity_files=identities,
-            sudo=bool(target.sudo),
+            sudo=target.sudo if target.sudo is not None
+            else bool(self.options.sudo_when_not_root and user != "root"),
             known_hosts=self._user_known_hosts(found, tokens),
             global_known_hosts=self._files(found.global_known_hosts_files or DEFAULT_GLOBAL_KNOWN_HOSTS,
                                            tokens, "GlobalKnownHostsFile"),

@@ -67,6 +67,9 @@ class ConnectOptions:
     command_timeout: float = 60.0
     allow_agent: bool = True
     system_ssh_config: Path | None = Path("/etc/ssh/ssh_config")
+    # For targets that do not say (sudo None): run through `sudo -n` when the login is not root,
+    # as the how-to types `sudo gluster ...` on a Pi where root may not log in.
+    sudo_when_not_root: bool = False
 
     @property
     def host_key_checking(self) -> HostKeyChecking | None:

@@ -42,7 +42,8 @@ class FakeConnection:
             kind, out = "heal", (VECTORS / "heal.txt").read_text()
         else:
             kind, out = "other", f"{self.name}\n"  # e.g. a user's `hostname`
-        self._log(f"{kind}\t{text if kind == 'other' else ''}")
+        who = f"user={self.target.user} sudo={self.target.sudo} sudo_user={self.target.sudo_user}"
+        self._log(f"{kind}\t{text if kind == 'other' else ''}\t{who}")
         return CommandResult(self.name, text, 0, out, "", 0.001)
 
     def close(self) -> None:

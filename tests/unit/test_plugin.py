@@ -146,5 +146,46 @@ def test_nightly_mode_reports_healthy_with_exit_zero(suite, pytester) -> None:  
     assert "first nightly run: nothing to compare with" in result.stdout.str()
 
 
+@pytest.mark.parametrize(("args", "named"), [
+    (["--hosts=docker://c1"], "host 'docker://c1': the docker:// connection is not supported"),
+    (["--hosts=local://"], "the local:// connection is not supported"),
+    (["--hosts=winrm://w1"], "the winrm:// connection is not supported"),
+    (["--hosts=rpi0", "--connection=docker"], "--connection=docker: gluster-verify reaches nodes over SSH"),
+    (["--hosts=ansible://gluster"], "--hosts ansible://gluster: an Ansible group needs --ansible-inventory"),
+    (["--hosts=rpi0?sudo=maybe"], "rpi0?sudo=maybe"),
+])
+def test_what_cannot_be_served_over_ssh_is_a_usage_error(suite, args, named) -> None:  # type: ignore[no-untyped-def]
+    result = suite(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert named in result.stderr.str(), result.stderr.str()
+    assert "Traceback" not in result.stderr.str()
+
+
+def test_sudo_user_and_host_spec_logins_reach_the_connections(suite, pytester) -> None:  # type: ignore[no-untyped-def]
+    pytester.makepyfile(test_mine="def test_mine(host):\n    host.run('id')\n")
+    result = suite("--hosts=ssh://admin@rpi0:2222,rpi1", "--sudo-user=gluster", "test_mine.py")
+    result.assert_outcomes(passed=2)
+    lines = [line.split("\t") for line in suite.log.read_text().splitlines() if "\tid\t" in line]
+    assert sorted((node, who) for node, _kind, _cmd, who in lines) == [
+        ("rpi0", "user=admin sudo=None sudo_user=gluster"),
+        ("rpi1", "user=None sudo=None sudo_user=gluster")]
+
+
+def test_an_ansible_group_gives_the_nodes_and_their_logins(suite, pytester) -> None:  # type: ignore[no-untyped-def]
+    (pytester.path / "hosts.ini").write_text(
+        "[gluster]\nrpi0 ansible_host=10.0.1.0 ansible_user=pi\nrpi1 ansible_host=10.0.1.1 "
+        "ansible_user=pi ansible_become=true\n")
+    pytester.makepyfile(test_mine="def test_mine(host):\n    host.run('id')\n")
+    result = suite("--ansible-inventory=hosts.ini", "--hosts=ansible://gluster", "test_mine.py", "-v")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*test_mine[[]rpi0[]] PASSED*", "*test_mine[[]rpi1[]] PASSED*"])
+    lines = sorted(line.split("\t")[3] for line in suite.log.read_text().splitlines()
+                   if "\tid\t" in line)
+    assert lines == ["user=pi sudo=None sudo_user=None", "user=pi sudo=True sudo_user=None"]
+    unknown = suite("--ansible-inventory=hosts.ini", "--hosts=ansible://nope")
+    assert unknown.ret == pytest.ExitCode.USAGE_ERROR
+    assert "no group or host 'nope' (groups: gluster)" in unknown.stderr.str()
+
+
 def test_python_is_the_one_running_the_suite() -> None:
     assert sys.version_info >= (3, 11)
