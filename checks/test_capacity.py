@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from glustercheck.diagnose import Diagnosis
 from glustercheck.facts import NodeFacts
 from pytest_glustercheck.messages import fail
 
 
-def test_brick_filesystems_have_room(node: str, facts: NodeFacts,
+def test_brick_filesystems_have_room(node: str, facts: NodeFacts, diagnosis: Diagnosis,
                                      request: pytest.FixtureRequest) -> None:
     if not facts.disks:
         pytest.skip(f"no brick of a declared volume on {node}")
@@ -23,5 +24,6 @@ def test_brick_filesystems_have_room(node: str, facts: NodeFacts,
                 warnings.append(f"{text} (warning: {warn:g} %)")
     for text in warnings:
         request.node.warn(pytest.PytestWarning(f"{node}: {text}"))
-    fail(node, problems, fix="free space on the brick filesystem or add bricks "
-                             "(gluster volume add-brick), then rebalance")
+    fail(node, problems, causes=diagnosis.disks(node),
+         fix="free space on the brick filesystem or add bricks (gluster volume add-brick), then "
+             "rebalance")

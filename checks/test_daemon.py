@@ -5,24 +5,30 @@ from __future__ import annotations
 import pytest
 
 from glustercheck.actions import SetupReport
+from glustercheck.diagnose import Diagnosis
 from glustercheck.facts import NodeFacts
 from pytest_glustercheck.messages import fail
 
 
-def test_glusterfs_server_installed(node: str, facts: NodeFacts, converged: SetupReport) -> None:
+def test_glusterfs_server_installed(node: str, facts: NodeFacts, converged: SetupReport,
+                                    diagnosis: Diagnosis) -> None:
     fail(node, [] if facts.package else ["package glusterfs-server is not installed"],
-         fix="apt-get install glusterfs-server (or `pytest --apply`)", report=converged, keys=[node])
+         causes=[diagnosis.node(node)],
+         fix="apt-get install glusterfs-server (or `pytest --apply`)", report=converged, keys=[node],
+         steps=("package",))
 
 
-def test_glusterd_running_and_enabled(node: str, facts: NodeFacts, converged: SetupReport) -> None:
+def test_glusterd_running_and_enabled(node: str, facts: NodeFacts, converged: SetupReport,
+                                      diagnosis: Diagnosis) -> None:
     problems = []
     if not facts.glusterd_running:
         problems.append("glusterd is not running")
     if not facts.glusterd_enabled:
         problems.append("glusterd is not enabled at boot")
-    fix = ("systemctl enable --now glusterd" if facts.systemd else
-           "start /usr/sbin/glusterd and enable it at boot (`pytest --apply`)")
-    fail(node, problems, fix=fix, report=converged, keys=[node])
+    fix = ("sudo systemctl enable glusterd" if facts.systemd else
+           "enable glusterd at boot (`pytest --apply` links its unit into multi-user.target.wants)")
+    fail(node, problems, causes=[diagnosis.node(node)] if not facts.glusterd_running else [],
+         fix=fix, report=converged, keys=[node], steps=("package", "daemon"))
 
 
 @pytest.mark.cluster

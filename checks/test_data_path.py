@@ -1,19 +1,26 @@
 """Data path: files written through a mount on one node read back identically on another, and each
-file sits on every brick of exactly one replica set. Leaves nothing behind (files, mounts)."""
+file sits on every brick of exactly one replica set. Leaves nothing behind (files, mounts).
+
+Check-only means read-only for gluster too: files written through a degraded replica set must be
+healed later (the next run would then report the heal this one caused), so nothing is written
+unless the volume is started, every brick is online, every node's glusterd is up and nothing waits
+to be healed. Otherwise the check says why it did not write, and names the cause.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from glustercheck.diagnose import Cause, Diagnosis
 from glustercheck.errors import GlusterCheckError
 from glustercheck.facts import ClusterFacts
 from glustercheck.remote import quote
 from glustercheck.run import GlusterRun
+from glustercheck.spec import ClusterSpec
 from pytest_glustercheck.messages import fail
 
 FILES = 8
@@ -31,7 +38,8 @@ class Mount:
         if result.rc != 0:
             run.run(node, f"rmdir {q}")
             fail(node, [f"cannot mount volume {volume}: {result.stderr.strip()}"],
-                 fix="install glusterfs-client and check the volume is started")
+                 fix="install glusterfs-client on this node (mount.glusterfs), then read "
+                     f"/var/log/glusterfs/{self.path.strip('/').replace('/', '-')}.log there")
 
     def sh(self, command: str) -> str:
         result = self.run.run(self.node, f"cd {quote(self.path)} && {command}", timeout=120)
@@ -43,24 +51,57 @@ class Mount:
         self.run.run(self.node, f"umount {quote(self.path)} && rmdir {quote(self.path)}", timeout=60)
 
 
-def _refuse_degraded(run: GlusterRun, cluster: ClusterFacts, volume: str) -> None:
-    """No test writes while a brick's server is unreachable: a client would wait for it (gluster
-    waits up to 10 s per mount), and every file written would then need healing onto it."""
+def _why_not_write(run: GlusterRun, cluster: ClusterFacts, spec: ClusterSpec, volume: str,
+                   diagnosis: Diagnosis) -> tuple[list[str], list[Cause | None]]:
+    """What stops a write that would leave nothing for gluster to repair (empty: write)."""
     found = cluster.volumes.get(volume)
-    bricks = [b for b in found.bricks if run.is_unreachable_host(b.host)] if found else []
-    fail(f"volume {volume}", [
-        f"data path not tested while brick {b.name}'s server is unreachable: test files written "
-        "now would have to be healed onto it when it returns" for b in bricks],
-        fix=f"bring {', '.join(sorted({b.host for b in bricks}))} back; its own checks say what is wrong")
+    if found is None or found.status != "Started":
+        state = "does not exist" if found is None else f"is {found.status}"
+        return [f"data path not tested: volume {volume} {state}"], [diagnosis.volume(volume)]
+    reasons: list[str] = []
+    causes: list[Cause | None] = []
+    for brick in found.bricks:
+        if run.is_unreachable_host(brick.host):
+            owner = spec.node_for_host(brick.host)
+            reasons.append(f"data path not tested while brick {brick.name}'s server is unreachable: "
+                           "test files written now would have to be healed onto it when it returns")
+            causes.append(diagnosis.node(owner.name if owner else brick.host))
+    status = cluster.status.get(volume)
+    online = {(b.host, b.path) for b in status.bricks if b.online} if status else set()
+    for brick in found.bricks:
+        if (brick.host, brick.path) not in online and not run.is_unreachable_host(brick.host):
+            owner = spec.node_for_host(brick.host)
+            reasons.append(f"data path not tested: brick {brick.name} is offline, so its replica set "
+                           "would need healing afterwards")
+            where = owner.name if owner else brick.host
+            causes.append(diagnosis.brick(volume, brick.host, brick.path, where))
+    for node in spec.nodes:
+        cause = diagnosis.node(node.name)
+        if cause is not None and cause.key.startswith(("glusterd-down:", "package-missing:")):
+            reasons.append(f"data path not tested: glusterd is not running on {node.name}")
+            causes.append(cause)
+    heal = cluster.heal.get(volume)
+    if not reasons and heal is not None and heal.applicable and heal.pending_entries:
+        reasons.append(f"data path not tested: {heal.pending_entries} entries of {volume} wait to be "
+                       "healed; a write now would mix the test with that heal")
+        causes.append(diagnosis.heal(volume))
+    return reasons, causes
 
 
 @pytest.fixture
-def mounts(run: GlusterRun, volume: str, converged: object) -> Iterator[tuple[Mount, Mount]]:
+def mounts(run: GlusterRun, volume: str, spec: ClusterSpec, diagnosis: Diagnosis,
+           converged: object) -> Iterator[tuple[Mount, Mount]]:
     nodes = run.reachable()
     if len(nodes) < 2:
         pytest.fail("the data path check needs two reachable nodes", pytrace=False)
-    with contextlib.suppress(GlusterCheckError):  # no volume state: the mount will say why
-        _refuse_degraded(run, run.cluster_facts(), volume)
+    try:
+        cluster = run.cluster_facts()
+    except GlusterCheckError as exc:
+        fail(f"volume {volume}", [f"data path not tested: no node reports the volume state ({exc})"],
+             causes=[diagnosis.node(n) for n in run.names])
+        return
+    reasons, causes = _why_not_write(run, cluster, spec, volume, diagnosis)
+    fail(f"volume {volume}", reasons, causes=causes)
     # Mount on both nodes at once (each mount takes a moment to connect to every brick).
     with ThreadPoolExecutor(max_workers=2) as pool:
         pending = [pool.submit(Mount, run, node, volume) for node in nodes[:2]]
@@ -68,7 +109,7 @@ def mounts(run: GlusterRun, volume: str, converged: object) -> Iterator[tuple[Mo
     if len(done) < 2:
         for future in done:
             future.result().close()
-        raise next(f.exception() for f in pending if f.exception() is not None)
+        raise next(e for f in pending if (e := f.exception()) is not None)
     writer, reader = (f.result() for f in pending)
     yield writer, reader
     reader.close()
@@ -96,7 +137,7 @@ def test_written_on_one_node_reads_back_on_another(volume: str, mounts: tuple[Mo
     finally:
         writer.sh(f"rm -f {tag}-*")
     fail(f"volume {volume}", problems,
-         fix="check `gluster volume heal {volume} info` and the brick logs in /var/log/glusterfs/bricks")
+         fix=f"check `gluster volume heal {volume} info` and the brick logs in /var/log/glusterfs/bricks")
 
 
 def _placement_problems(run: GlusterRun, cluster: ClusterFacts, volume: str,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from glustercheck.actions import SetupReport
+from glustercheck.diagnose import Cause, Diagnosis
 from glustercheck.facts import NodeFacts
 from glustercheck.parsers import Peer
 from glustercheck.spec import ClusterSpec
@@ -24,10 +25,13 @@ def _whose(peer: Peer, spec: ClusterSpec, all_facts: dict[str, NodeFacts]) -> st
 
 def test_peers_in_cluster_and_connected(node: str, facts: NodeFacts, spec: ClusterSpec,
                                         all_facts: dict[str, NodeFacts],
-                                        converged: SetupReport) -> None:
+                                        converged: SetupReport, diagnosis: Diagnosis) -> None:
     if facts.peers is None:
-        fail(node, [f"cannot read peer status: {facts.peers_error}"], report=converged, keys=[node])
-    problems = []
+        fail(node, [f"cannot read peer status: {facts.peers_error}"], causes=[diagnosis.node(node)],
+             report=converged, keys=[node], steps=("daemon",))
+        return
+    problems: list[str] = []
+    causes: list[Cause | None] = []
     expected = len(spec.nodes) - 1
     if len(facts.peers) != expected:
         problems.append(f"{len(facts.peers)} peers, expected {expected}")
@@ -38,19 +42,23 @@ def test_peers_in_cluster_and_connected(node: str, facts: NodeFacts, spec: Clust
         if peer.state != "Peer in Cluster" or not peer.connected:
             state = f"{peer.state} ({'Connected' if peer.connected else 'Disconnected'})"
             problems.append(f"peer {who} is '{state}', expected 'Peer in Cluster (Connected)'")
+            causes += [diagnosis.node(who), diagnosis.peer(who)]
     for missing in sorted({n.name for n in spec.nodes} - seen - {node}):
         problems.append(f"{missing} is not a peer")
-    fail(node, problems, report=converged, keys=[node, "cluster"],
+        causes += [diagnosis.node(missing), diagnosis.peer(missing)]
+    fail(node, problems, causes=causes, report=converged, keys=[node, "cluster"], steps=("peers",),
          fix=f"from {spec.nodes[0].name}: gluster peer probe <missing node>; for Disconnected "
              "peers check that glusterd runs there and 24007/tcp is reachable")
 
 
 def test_peers_known_by_hostname(node: str, facts: NodeFacts, spec: ClusterSpec,
-                                 all_facts: dict[str, NodeFacts],
+                                 all_facts: dict[str, NodeFacts], diagnosis: Diagnosis,
                                  request: pytest.FixtureRequest) -> None:
     if facts.peers is None:
-        fail(node, [f"cannot read peer status: {facts.peers_error}"])
+        fail(node, [f"cannot read peer status: {facts.peers_error}"], causes=[diagnosis.node(node)])
+        return
     problems, how = [], []
+    causes: list[Cause | None] = []
     for peer in facts.peers:
         who = _whose(peer, spec, all_facts)
         if who is None:
@@ -62,9 +70,10 @@ def test_peers_known_by_hostname(node: str, facts: NodeFacts, spec: ClusterSpec,
         else:
             problems.append(f"knows {who} only as {', '.join(peer.names)}, not by its hostname; "
                             f"probe back: on {node} run `gluster peer probe {who}`")
+            causes.append(diagnosis.naming(node, who))
     # A JUnit property in every junit_family (record_property warns outside xunit1).
     request.node.user_properties.append(("peer_names", "; ".join(how)))
-    fail(node, problems)
+    fail(node, problems, causes=causes)
 
 
 @pytest.mark.cluster

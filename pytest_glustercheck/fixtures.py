@@ -9,10 +9,12 @@ import filelock
 import pytest
 
 from glustercheck.actions import SetupReport
+from glustercheck.diagnose import Diagnosis, diagnose, unreachable_cause
 from glustercheck.errors import GlusterCheckError
 from glustercheck.facts import ClusterFacts, NodeFacts
 from glustercheck.run import GlusterRun
 from glustercheck.spec import ClusterSpec, VolumeSpec
+from pytest_glustercheck.messages import ClusterFailure
 from pytest_glustercheck.session import gluster_session
 
 SETUP_REPORT = "glustercheck-setup.json"
@@ -68,8 +70,22 @@ def reachable(run: GlusterRun, node: str) -> str:
     """Fail at once, with the probe's message, when the node could not be reached."""
     error = run.probe().get(node)
     if error is not None:
-        pytest.fail(f"{node} unreachable: {error}", pytrace=False)
+        # One line, the probe's own message, which names the reason and what to check.
+        raise ClusterFailure(f"{node} unreachable: {error}", [unreachable_cause(node, str(error))])
     return node
+
+
+@pytest.fixture
+def diagnosis(run: GlusterRun, converged: SetupReport, request: pytest.FixtureRequest) -> Diagnosis:
+    """Root causes from everything gathered (it gathers what is missing, each node once)."""
+    nodes = run.all_node_facts()
+    unreachable = {name: str(error) for name, error in run.probe().items()}
+    try:
+        cluster: ClusterFacts | None = run.cluster_facts()
+    except GlusterCheckError:
+        cluster = None
+    return diagnose(run.spec, nodes, unreachable, cluster,
+                    capacity_critical=request.config.option.capacity_critical)
 
 
 @pytest.fixture

@@ -50,6 +50,20 @@ def _message(report: pytest.TestReport) -> str:
     return rpt.first_line(report.longreprtext)
 
 
+def causes_of(report: pytest.TestReport) -> list[dict[str, Any]]:
+    """The root causes a failing phase carried (see messages.ClusterFailure)."""
+    found: list[dict[str, Any]] = []
+    for name, value in report.user_properties:
+        if name == "causes":
+            found += json.loads(str(value))
+    return found
+
+
+def _fix(report: pytest.TestReport) -> str:
+    return next((line.removeprefix("fix: ") for line in report.longreprtext.splitlines()
+                 if line.startswith("fix: ")), "")
+
+
 def combine(nodeid: str, phases: dict[str, pytest.TestReport]) -> rpt.CheckResult:
     """One check's result from its phases; its id is the canonical check id (the same wherever
     the checks are installed), its anchor the pytest node id of the HTML report's row."""
@@ -66,7 +80,8 @@ def combine(nodeid: str, phases: dict[str, pytest.TestReport]) -> rpt.CheckResul
         if r.skipped:
             return rpt.CheckResult(check, where, "skipped", _message(r), duration, anchor)
         outcome = "failed" if when == "call" else "error"
-        return rpt.CheckResult(check, where, outcome, _message(r), duration, anchor)
+        causes = tuple(c["key"] for c in causes_of(r))
+        return rpt.CheckResult(check, where, outcome, _message(r), duration, anchor, causes, _fix(r))
     return rpt.CheckResult(check, where, "passed", "", duration, nodeid)
 
 
@@ -191,12 +206,14 @@ class ReportCollector:
         problems = list(self.problems)
         if session.shouldstop:
             problems.append(str(session.shouldstop))
+        known = {c["key"]: c for phases in self.phases.values() for r in phases.values()
+                 for c in causes_of(r)}
         summary = rpt.build_summary(
             results=results, started=self.started, finished=time.time(),
             spec=facts["spec"] or _spec_plain(self.gluster.run), nodes=facts["nodes"],
             node_errors=facts["node_errors"], cluster=facts["cluster"],
             setup=setup.to_json() if setup else None, problem="; ".join(problems) or None,
-            nightly=config.option.nightly)
+            nightly=config.option.nightly, causes=known)
         directory = report_dir(config)
         if config.option.nightly:
             history = directory / "history"
@@ -234,6 +251,8 @@ class ReportCollector:
         terminalreporter.write_line(f"{s['verdict'].upper()}: {s['reason']}",
                                     bold=True, red=s["verdict"] != rpt.HEALTHY,
                                     green=s["verdict"] == rpt.HEALTHY)
+        for line in rpt.cause_lines(s):
+            terminalreporter.write_line(line)
         if "trend" in s:
             for line in rpt.trend_lines(s["trend"]):
                 terminalreporter.write_line(line)

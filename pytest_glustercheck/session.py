@@ -8,10 +8,12 @@ xdist's `workerinput`; nothing travels through environment variables.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
 import time
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +136,18 @@ class GlusterSession:
         """xdist controller: hand every worker the shared directory and the deadline."""
         node.workerinput[WORKER_INPUT] = {"shared_dir": str(self.shared_dir),
                                           "deadline": self.deadline}
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item,
+                                  call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport,
+                                                                            pytest.TestReport]:
+        """A failure's root causes travel with its report (to the xdist controller too)."""
+        report = yield
+        causes = getattr(call.excinfo.value if call.excinfo else None, "causes", ())
+        if causes:
+            encoded = json.dumps([c.as_dict() for c in causes])
+            report.user_properties = [*report.user_properties, ("causes", encoded)]
+        return report
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         if self.deadline is not None and time.time() > self.deadline:

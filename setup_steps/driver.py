@@ -41,16 +41,16 @@ def converge(run: GlusterRun, *, apply: bool, replace_hosts_conflicts: bool = Fa
     executor = Executor(run, report, *([progress] if progress else [])) if apply else None
     ctx = StepContext(run.spec, replace_hosts_conflicts=apply and replace_hosts_conflicts)
     for name, error in run.probe().items():
-        report.add_error(name, f"unreachable, not set up: {error}")
+        report.add_error(name, f"unreachable, not set up: {error}", "probe")
     nodes = run.reachable()
     with ThreadPoolExecutor(max_workers=max(1, min(16, len(nodes)))) as pool:
         fine = all(list(pool.map(lambda n: _converge_node(run, n, ctx, report, executor), nodes)))
     if fine and len(nodes) == len(run.names) and not report.missing:
         for step in CLUSTER_STEPS:
             try:
-                _settle(partial(_plan_cluster, run, step, ctx), report, executor)
+                _settle(partial(_plan_cluster, run, step, ctx), report, executor, step.NAME)
             except GlusterCheckError as exc:
-                report.add_error(CLUSTER, f"{step.NAME}: {exc}")
+                report.add_error(CLUSTER, f"{step.NAME}: {exc}", step.NAME)
                 break
     elif apply or not fine:
         report.add_error(CLUSTER, "peers and volumes not set up: some node is unreachable or its "
@@ -65,9 +65,9 @@ def _converge_node(run: GlusterRun, node: str, ctx: StepContext, report: SetupRe
                    executor: Executor | None) -> bool:
     for step in NODE_STEPS:
         try:
-            _settle(partial(_plan_node, run, node, step, ctx), report, executor)
+            _settle(partial(_plan_node, run, node, step, ctx), report, executor, step.NAME)
         except GlusterCheckError as exc:
-            report.add_error(node, f"{step.NAME}: {exc}")
+            report.add_error(node, f"{step.NAME}: {exc}", step.NAME)
             return False
     return True
 
@@ -81,19 +81,20 @@ def _plan_cluster(run: GlusterRun, step: Step, ctx: StepContext) -> Plan:
     return step.plan(observed, ctx)
 
 
-def _settle(plan_now: Callable[[], Plan], report: SetupReport, executor: Executor | None) -> None:
+def _settle(plan_now: Callable[[], Plan], report: SetupReport, executor: Executor | None,
+            step: str) -> None:
     """Plan, act, plan again until nothing is left; record the last plan's notes."""
     done: set[Action] = set()
     for _ in range(MAX_ROUNDS):
         plan = plan_now()
         if executor is None or plan.settled:
-            _record_notes(report, plan)
+            _record_notes(report, plan, step)
             if executor is None:
-                record_missing(report, plan.actions)
+                record_missing(report, plan.actions, step)
             return
         again = [a for a in plan.actions if a in done]
         if again:
-            _record_notes(report, plan)
+            _record_notes(report, plan, step)
             raise SetupError("did not take effect, so it was not run again: "
                              + "; ".join(a.command().shown.splitlines()[0] for a in again))
         done.update(plan.actions)
@@ -101,10 +102,10 @@ def _settle(plan_now: Callable[[], Plan], report: SetupReport, executor: Executo
     raise SetupError(f"still had work left after {MAX_ROUNDS} rounds of planning and acting")
 
 
-def _record_notes(report: SetupReport, plan: Plan) -> None:
+def _record_notes(report: SetupReport, plan: Plan, step: str) -> None:
     for key, text in plan.inspected:
         report.add_inspected(key, text)
     for key, text in plan.problems:
-        report.add_problem(key, text)
+        report.add_problem(key, text, step)
     for key, text in plan.errors:
-        report.add_error(key, text)
+        report.add_error(key, text, step)

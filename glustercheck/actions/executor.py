@@ -67,9 +67,9 @@ class Executor:
         self.run.forget_facts(cluster=True)  # the state moved while we waited
 
 
-def record_missing(report: SetupReport, actions: Sequence[Action]) -> None:
+def record_missing(report: SetupReport, actions: Sequence[Action], step: str | None = None) -> None:
     """Check-only mode: what would have been done, as "not configured" notes; nothing runs."""
     for action in actions:
         text = action.missing()
         if text is not None:
-            report.add_missing(action.missing_key, text)
+            report.add_missing(action.missing_key, text, step)

@@ -34,6 +34,9 @@ class SetupReport:
     errors: dict[str, list[str]] = field(default_factory=dict)
     inspected: dict[str, list[str]] = field(default_factory=dict)
     seconds: float = 0.0
+    # step -> key -> the missing/problem/error notes it made: a check shows only the notes of
+    # the steps that set up what it checks (no hosts-file note under a glusterd failure).
+    by_step: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -53,8 +56,11 @@ class SetupReport:
     def change_count(self) -> int:
         return sum(len(v) for v in self.changed.values())
 
-    def about(self, key: str) -> list[str]:
-        """Everything missing or wrong for a node/volume, for the checks' failure messages."""
+    def about(self, key: str, steps: tuple[str, ...] | None = None) -> list[str]:
+        """What is missing or wrong for a node/volume (only from `steps` when given), for the
+        checks' failure messages."""
+        if steps is not None:
+            return [text for step in steps for text in self.by_step.get(step, {}).get(key, [])]
         return self.missing.get(key, []) + self.problems.get(key, []) + self.errors.get(key, [])
 
     def summary_lines(self) -> list[str]:
@@ -68,8 +74,10 @@ class SetupReport:
 
     # ----- recording ----------------------------------------------------------------------------
 
-    def _add(self, table: dict[str, list[str]], key: str, text: str) -> None:
+    def _add(self, table: dict[str, list[str]], key: str, text: str, step: str | None = None) -> None:
         table.setdefault(key, []).append(text)
+        if step is not None:
+            self.by_step.setdefault(step, {}).setdefault(key, []).append(text)
 
     def add_inspected(self, key: str, text: str) -> None:
         self._add(self.inspected, key, text)
@@ -77,11 +85,11 @@ class SetupReport:
     def add_changed(self, key: str, text: str) -> None:
         self._add(self.changed, key, text)
 
-    def add_missing(self, key: str, text: str) -> None:
-        self._add(self.missing, key, f"not configured: {text}; run with --apply")
+    def add_missing(self, key: str, text: str, step: str | None = None) -> None:
+        self._add(self.missing, key, f"not configured: {text}; run with --apply", step)
 
-    def add_problem(self, key: str, text: str) -> None:
-        self._add(self.problems, key, text)
+    def add_problem(self, key: str, text: str, step: str | None = None) -> None:
+        self._add(self.problems, key, text, step)
 
-    def add_error(self, key: str, text: str) -> None:
-        self._add(self.errors, key, text)
+    def add_error(self, key: str, text: str, step: str | None = None) -> None:
+        self._add(self.errors, key, text, step)

@@ -11,6 +11,8 @@ from glustercheck.report.model import (
     HEALTHY,
     CheckResult,
     build_summary,
+    cause_line,
+    cause_lines,
     cluster_facts_plain,
     first_line,
     node_facts_plain,
@@ -21,6 +23,7 @@ from glustercheck.report.svg import topology_svg
 
 __all__ = [
     "CANNOT_CHECK", "DEGRADED", "EXIT_STATUS", "HEALTHY", "CheckResult", "build_summary",
+    "cause_line", "cause_lines",
     "cluster_facts_plain", "first_line", "load_history", "nagios", "node_facts_plain", "prometheus",
     "results_of", "save_history", "summary_html", "topology_svg", "trend", "trend_lines", "verdict",
     "write_atomic",

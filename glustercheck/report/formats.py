@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from glustercheck.report.model import BAD_OUTCOMES, CANNOT_CHECK, HEALTHY, PASSED, SKIPPED
+from glustercheck.report.model import BAD_OUTCOMES, CANNOT_CHECK, HEALTHY, PASSED, SKIPPED, cause_line
 
 NAGIOS_STATUS = {HEALTHY: (0, "OK"), "degraded": (2, "CRITICAL"), CANNOT_CHECK: (3, "UNKNOWN")}
 
@@ -21,10 +21,17 @@ def nagios(summary: Mapping[str, Any], *, limit: int = 3) -> tuple[int, str]:
         text = f"cannot check: {summary.get('reason', '')}"
     else:
         bad = [c for c in checks if c["outcome"] in BAD_OUTCOMES]
-        names = [c["id"].split("::")[-1] for c in bad]
-        shown = ", ".join(names[:limit]) + (f", ... (+{len(names) - limit})" if len(names) > limit
-                                             else "")
-        text = f"{len(bad)} of {len(checks)} checks failed: {shown}"
+        causes = summary.get("causes") or []
+        if causes:  # the root causes first: the line an operator reads at 3 a.m.
+            lead = "; ".join(cause_line(c) for c in causes[:limit])
+            more = f" (+{len(causes) - limit} more)" if len(causes) > limit else ""
+            fix = f"; fix: {causes[0]['fix']}" if causes[0].get("fix") else ""
+            text = f"{lead}{more}{fix}; {len(bad)} of {len(checks)} checks failed"
+        else:
+            names = [c["id"].split("::")[-1] for c in bad]
+            shown = ", ".join(names[:limit]) + (f", ... (+{len(names) - limit})"
+                                                 if len(names) > limit else "")
+            text = f"{len(bad)} of {len(checks)} checks failed: {shown}"
     return code, f"GLUSTER {word} - {' '.join(text.split())}"
 
 

@@ -8,7 +8,7 @@ from html import escape
 from typing import Any
 
 from glustercheck.report.history import describe_age
-from glustercheck.report.model import BAD_OUTCOMES, CANNOT_CHECK, DEGRADED, HEALTHY
+from glustercheck.report.model import BAD_OUTCOMES, CANNOT_CHECK, DEGRADED, HEALTHY, cause_line
 from glustercheck.report.svg import topology_svg
 
 STYLE = """
@@ -54,6 +54,17 @@ def verdict_html(summary: Mapping[str, Any]) -> str:
            f'{c["error"]} errors, {c["skipped"]} not applicable &middot; run at '
            f'{_e(_when(summary["started"]))}, {summary["duration"]:.0f} s</small></div>']
     bad = [ch for ch in summary.get("checks", []) if ch["outcome"] in BAD_OUTCOMES]
+    causes = summary.get("causes") or []
+    if bad and causes:
+        anchors = {ch["id"]: ch["anchor"] for ch in bad}
+        out.append('<h3 id="gc-causes">Root causes</h3><ol class="gc-cause-list">')
+        for cause in causes:
+            links = ", ".join(f'<a href="#{_e(anchors.get(c, ""))}">{_e(c.split("::")[-1])}</a>'
+                              for c in cause["checks"])
+            out.append(f'<li><b>{_e(cause_line(cause))}</b>'
+                       + (f'<br>fix: <code>{_e(cause["fix"])}</code>' if cause.get("fix") else "")
+                       + f'<br><span class="gc-muted">explains: {links}</span></li>')
+        out.append("</ol>")
     if bad:
         out.append('<h3>What failed</h3><ul class="gc-fail-list">')
         out += [f'<li><a href="#{_e(ch["anchor"])}">{_e(ch["id"].split("::")[-1])}</a> '

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-SCHEMA = 1
+SCHEMA = 2  # 2: root causes ("causes", and per check "causes" and "fix")
 
 HEALTHY = "healthy"
 DEGRADED = "degraded"
@@ -35,6 +35,8 @@ class CheckResult:
     message: str  # first line of the failure / skip reason ("" when passed)
     duration: float
     anchor: str  # id of the row in the pytest-html table (node id, plus ::setup for setup errors)
+    causes: tuple[str, ...] = ()  # keys of the root causes that explain this failure
+    fix: str = ""  # the failure's own "fix:" line (used when no cause explains it)
 
     @property
     def check(self) -> str:
@@ -110,18 +112,63 @@ def verdict(results: list[CheckResult], *, node_names: Iterable[str] = (),
     return HEALTHY, f"{counts(results)[PASSED]} checks passed"
 
 
+def root_causes(results: list[CheckResult], known: Mapping[str, Mapping[str, Any]]
+                ) -> list[dict[str, Any]]:
+    """The root causes of the failed checks, most fundamental first, each with the checks it
+    explains; a failure no cause explains is its own root cause (key `check:<id>`)."""
+    found: dict[str, dict[str, Any]] = {}
+    for r in results:
+        if r.outcome not in BAD_OUTCOMES:
+            continue
+        for key in r.causes or (f"check:{r.id}",):
+            entry = found.get(key)
+            if entry is None:
+                base = known.get(key) or {"key": key, "summary": r.message, "fix": r.fix,
+                                          "rank": 99}
+                entry = found[key] = {**base, "checks": []}
+            entry["checks"].append(r.id)
+    return sorted(found.values(), key=lambda c: (c.get("rank", 99), -len(c["checks"]), c["key"]))
+
+
+def cause_lines(summary: Mapping[str, Any]) -> list[str]:
+    """The root causes under the verdict line: each with its fix and what it explains."""
+    causes = summary.get("causes") or []
+    if summary.get("verdict") != DEGRADED or not causes:
+        return []
+    lines = []
+    for number, cause in enumerate(causes, 1):
+        lines.append(f"  root cause {number}: {cause_line(cause)}")
+        if cause.get("fix"):
+            lines.append(f"    fix: {cause['fix']}")
+        lines.append(f"    explains {len(cause['checks'])} failed check(s)")
+    return lines
+
+
+def cause_line(cause: Mapping[str, Any]) -> str:
+    """`glusterd is not running on rpi2 [glusterd-down:rpi2]` (a failed check: its message)."""
+    key = str(cause["key"])
+    return cause["summary"] if key.startswith("check:") else f"{cause['summary']} [{key}]"
+
+
 def build_summary(*, results: list[CheckResult], started: float, finished: float,
                   spec: Mapping[str, Any] | None, nodes: Mapping[str, Any],
                   node_errors: Mapping[str, str], cluster: Mapping[str, Any] | None,
                   setup: Mapping[str, Any] | None, problem: str | None = None,
-                  nightly: bool = False) -> dict[str, Any]:
-    """The summary dict; `started`/`finished` are epoch seconds."""
+                  nightly: bool = False,
+                  causes: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """The summary dict; `started`/`finished` are epoch seconds; `causes` by key (as the checks
+    reported them: summary, fix, rank)."""
     node_names = [n["name"] for n in (spec or {}).get("nodes", [])]
     unreachable = [n for n, e in node_errors.items() if e.startswith("unreachable")]
     cluster_results = [r for r in results if r.node is not None] or results
     verdict_, reason = verdict(cluster_results, node_names=node_names, unreachable=unreachable,
                                problem=problem)
+    roots = root_causes(cluster_results, causes or {})
+    if verdict_ == DEGRADED and roots:
+        more = f" (+{len(roots) - 1} more root causes)" if len(roots) > 1 else ""
+        reason = f"{cause_line(roots[0])}{more}; {reason}"
     return {
+        "causes": roots,
         "schema": SCHEMA,
         "started": started,
         "finished": finished,

@@ -81,10 +81,22 @@ def test_history_keeps_last_n(tmp_path) -> None:
 def test_nagios_lines() -> None:
     ok = summary([result("test_a", n) for n in NODES])
     assert nagios(ok) == (0, "GLUSTER OK - 4 checks passed")
-    bad = summary([result("test_a", n, "failed" if n != "rpi0" else "passed") for n in NODES])
+    bad = summary([result("test_a", n, "failed" if n != "rpi0" else "passed", f"{n}: broken")
+                   for n in NODES])
     code, line = nagios(bad)
     assert code == 2
-    assert line == "GLUSTER CRITICAL - 3 of 4 checks failed: test_a[rpi1], test_a[rpi2], test_a[rpi3]"
+    # No known cause: each failure is its own root cause, its message leads.
+    assert line == "GLUSTER CRITICAL - rpi1: broken; rpi2: broken; rpi3: broken; 3 of 4 checks failed"
+    down = CheckResult("checks/test_x.py::test_b[rpi0]", "rpi0", "failed", "rpi0: peer rpi2 down",
+                       0.1, "b", ("glusterd-down:rpi2",))
+    cause = {"key": "glusterd-down:rpi2", "summary": "glusterd is not running on rpi2",
+             "fix": "on rpi2: sudo systemctl start glusterd", "rank": 2}
+    explained = summary([result("test_a", "rpi1"), down], causes={cause["key"]: cause})
+    assert nagios(explained)[1] == (
+        "GLUSTER CRITICAL - glusterd is not running on rpi2 [glusterd-down:rpi2]; fix: on rpi2: sudo "
+        "systemctl start glusterd; 1 of 2 checks failed")
+    assert explained["reason"].startswith("glusterd is not running on rpi2 [glusterd-down:rpi2]; ")
+    assert explained["causes"][0]["checks"] == ["checks/test_x.py::test_b[rpi0]"]
     assert nagios(summary([]))[0] == 3
     assert nagios(summary([]))[1].startswith("GLUSTER UNKNOWN - cannot check:")
 

@@ -1,0 +1,258 @@
+"""Root causes from the facts: what is wrong at the bottom, on which node, and the fix for it.
+
+One dead glusterd shows up in the daemon check, three peer checks, reachability, bricks, heal and
+the data path. The checks ask the diagnosis which cause explains what they found: a symptom then
+says "because glusterd is not running on rpi2" and carries that cause's fix, not a guess of its
+own, and the verdict leads with the causes (as alert inhibition does in Alertmanager).
+
+Pure: built from gathered facts; every fix is derived from what was observed (systemd or not,
+the hosts-file line, the declared layout) and quotes every value.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import shlex
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from glustercheck.declared import create_request
+from glustercheck.facts import ClusterFacts, NodeFacts
+from glustercheck.hosts_file import HostsFileError, update_hosts
+from glustercheck.layout import render_command
+from glustercheck.spec import ClusterSpec
+
+# Ranks: the lower, the more fundamental; the verdict lists causes in this order.
+UNREACHABLE, PACKAGE, GLUSTERD, NAMES, PEERS, VOLUME, BRICK, HEAL, NAMING = range(9)
+
+
+@dataclass(frozen=True)
+class Cause:
+    key: str  # kind:subject, e.g. glusterd-down:rpi2, volume-stopped:gv
+    summary: str  # one line for the operator: what is wrong, where
+    fix: str  # what to do, as given (commands quoted)
+    rank: int
+
+    def as_dict(self) -> dict[str, str | int]:
+        return {"key": self.key, "summary": self.summary, "fix": self.fix, "rank": self.rank}
+
+
+def _q(text: str) -> str:
+    return shlex.quote(text)
+
+
+@dataclass
+class Diagnosis:
+    causes: dict[str, Cause] = field(default_factory=dict)
+    _node: dict[str, Cause] = field(default_factory=dict)
+    _names: dict[str, dict[str, Cause]] = field(default_factory=dict)  # node -> name -> cause
+    _volume: dict[str, Cause] = field(default_factory=dict)
+    _brick: dict[tuple[str, str], Cause] = field(default_factory=dict)  # (host, path)
+    _peer: dict[str, Cause] = field(default_factory=dict)  # node missing or rejected
+    _naming: dict[tuple[str, str], Cause] = field(default_factory=dict)  # (who, whom)
+    _heal: dict[str, Cause] = field(default_factory=dict)
+    _disk: dict[str, list[Cause]] = field(default_factory=dict)
+
+    def _add(self, cause: Cause) -> Cause:
+        return self.causes.setdefault(cause.key, cause)
+
+    # ----- lookups the checks use -------------------------------------------------------------
+
+    def node(self, name: str) -> Cause | None:
+        """What makes node `name` unusable: unreachable, gluster not installed, glusterd down."""
+        return self._node.get(name)
+
+    def names(self, name: str, about: str | None = None) -> list[Cause]:
+        """Name-resolution causes on node `name` (only the one about name `about` when given)."""
+        found = self._names.get(name, {})
+        return list(found.values()) if about is None else [c for n, c in found.items() if n == about]
+
+    def peer(self, name: str) -> Cause | None:
+        return self._peer.get(name)
+
+    def naming(self, who: str, whom: str) -> Cause | None:
+        return self._naming.get((who, whom))
+
+    def volume(self, name: str) -> Cause | None:
+        return self._volume.get(name)
+
+    def brick(self, volume: str, host: str, path: str, owner: str) -> Cause | None:
+        """Why a brick is not online: its node, its volume, or the brick process itself."""
+        return self.node(owner) or self.volume(volume) or self._brick.get((host, path))
+
+    def disks(self, node: str) -> list[Cause]:
+        return self._disk.get(node, [])
+
+    def heal(self, volume: str) -> Cause | None:
+        return self._heal.get(volume)
+
+    def ordered(self, keys: Iterable[str]) -> list[Cause]:
+        """The causes named by `keys`, most fundamental first."""
+        found = {k: self.causes[k] for k in keys if k in self.causes}
+        return sorted(found.values(), key=lambda c: (c.rank, c.key))
+
+
+def diagnose(spec: ClusterSpec, nodes: Mapping[str, NodeFacts], unreachable: Mapping[str, str],
+             cluster: ClusterFacts | None, *, capacity_critical: float = 90.0) -> Diagnosis:
+    out = Diagnosis()
+    for node in spec.nodes:
+        if node.name in unreachable:
+            out._node[node.name] = out._add(unreachable_cause(node.name, unreachable[node.name]))
+        elif node.name in nodes:
+            _node_causes(out, nodes[node.name])
+    for facts in nodes.values():
+        _name_causes(out, spec, facts)
+        for disk in facts.disks.values():
+            if max(disk.percent, disk.inode_percent) >= capacity_critical:
+                cause = out._add(Cause(
+                    f"disk-full:{facts.node}:{disk.mount}",
+                    f"the brick filesystem {disk.mount} on {facts.node} is {disk.percent:.0f} % full "
+                    f"({disk.inode_percent:.0f} % of inodes)",
+                    f"on {facts.node}: free space on {_q(disk.mount)} (or add bricks: gluster volume "
+                    "add-brick, then rebalance)", BRICK))
+                out._disk.setdefault(facts.node, []).append(cause)
+    _peer_causes(out, spec, nodes)
+    if cluster is not None:
+        _volume_causes(out, spec, cluster)
+    return out
+
+
+def unreachable_cause(name: str, error: str) -> Cause:
+    """The probe's message holds the reason and, after " - ", what to check."""
+    text = error.split(" unreachable: ", 1)[-1]
+    reason, _, hint = text.partition(" - ")
+    fix = hint or (f"check that {name} is powered on and on the network, and that "
+                   f"`ssh {name} true` works from here")
+    return Cause(f"node-unreachable:{name}", f"{name} is unreachable: {reason}", fix, UNREACHABLE)
+
+
+def _node_causes(out: Diagnosis, facts: NodeFacts) -> None:
+    n = facts.node
+    if facts.package is None:
+        out._node[n] = out._add(Cause(
+            f"package-missing:{n}", f"glusterfs-server is not installed on {n}",
+            f"on {n}: sudo apt-get install glusterfs-server (or `pytest --apply`)", PACKAGE))
+    elif not facts.glusterd_running:
+        if facts.systemd:
+            start = ("sudo systemctl start glusterd" if facts.glusterd_enabled
+                     else "sudo systemctl enable --now glusterd")
+        else:
+            start = ("sudo /usr/sbin/glusterd" + ("" if facts.glusterd_enabled else
+                     " (and enable it at boot: `pytest --apply` does both)"))
+        out._node[n] = out._add(Cause(
+            f"glusterd-down:{n}", f"glusterd is not running on {n}", f"on {n}: {start}", GLUSTERD))
+
+
+def _name_causes(out: Diagnosis, spec: ClusterSpec, facts: NodeFacts) -> None:
+    """Cluster names that resolve wrong on this node, with the hosts-file line to blame."""
+    entries = [(n.name, n.address) for n in spec.nodes if n.address]
+    if len(entries) < len(spec.nodes):
+        return
+    try:
+        conflicts = {c.name: c for c in update_hosts(facts.hosts_file, entries).conflicts}
+    except (HostsFileError, ValueError):
+        conflicts = {}
+    for name, address in entries:
+        found = facts.resolved.get(name, ())
+        if found and set(found) == {address}:
+            continue
+        n = facts.node
+        if not found:
+            cause = Cause(f"name-missing:{n}:{name}", f"{name} does not resolve on {n}",
+                          f"`pytest --apply` writes the cluster's names into /etc/hosts on {n} (or add "
+                          f"the line `{address} {name}` there)", NAMES)
+        else:
+            line = conflicts.get(name)
+            where = f"line {line.line_number} `{line.line}` of /etc/hosts" if line else "its resolver"
+            shown = ", ".join(found)
+            loopback = all(ipaddress.ip_address(a).is_loopback for a in found)
+            key = f"name-conflict:{n}:{shown}" if loopback and name == n else f"name-conflict:{n}:{name}"
+            fix = (f"on {n}: comment out {where} (`pytest --apply --replace-hosts-conflicts` does it)"
+                   if line else f"on {n}: make {name} resolve to {address} (check /etc/hosts and "
+                                "/etc/nsswitch.conf)")
+            cause = Cause(key, f"{n} resolves {name} to {shown} ({where}), the spec says {address}",
+                          fix, NAMES)
+        out._names.setdefault(n, {})[name] = out._add(cause)
+
+
+def _peer_causes(out: Diagnosis, spec: ClusterSpec, nodes: Mapping[str, NodeFacts]) -> None:
+    first = spec.nodes[0].name
+    uuids = {f.uuid: n for n, f in nodes.items() if f.uuid}
+    for name, facts in nodes.items():
+        for peer in facts.peers or ():
+            whom = uuids.get(peer.uuid) or next(
+                (n.name for n in spec.nodes if n.name in peer.names or n.address in peer.names), None)
+            if whom is None:
+                continue
+            if peer.state == "Peer Rejected":
+                out._peer[whom] = out._add(Cause(
+                    f"peer-rejected:{whom}", f"{name} rejects {whom} as a peer (Peer Rejected: their "
+                    "cluster configuration disagrees)",
+                    f"by hand, on {whom}: stop glusterd, remove everything in /var/lib/glusterd except "
+                    f"glusterd.info, start glusterd, run `sudo gluster peer probe {first}`, restart "
+                    "glusterd (gluster's documented procedure; its volumes are then synced from the "
+                    "others)", PEERS))
+            elif whom not in peer.names:
+                out._naming[(name, whom)] = out._add(Cause(
+                    f"peer-by-address:{name}:{whom}", f"{name} knows {whom} only as "
+                    f"{', '.join(peer.names)}, not by name",
+                    f"on {name}: sudo gluster peer probe {whom}", NAMING))
+    first_facts = nodes.get(first)
+    if first_facts is None or first_facts.peers is None:
+        return
+    known = {n for p in first_facts.peers for n in (*p.names, uuids.get(p.uuid, ""))}
+    for node in spec.nodes[1:]:
+        if node.name in known or (node.address and node.address in known):
+            continue
+        if node.name in out._node:
+            continue  # its own cause comes first
+        out._peer[node.name] = out._add(Cause(
+            f"peer-missing:{node.name}", f"{node.name} is not in the trusted pool of {first}",
+            f"from {first}: sudo gluster peer probe {node.name} (or `pytest --apply`)", PEERS))
+
+
+def _volume_causes(out: Diagnosis, spec: ClusterSpec, cluster: ClusterFacts) -> None:
+    if "volume info" in cluster.errors:
+        return
+    for volume in spec.volumes:
+        found = cluster.volumes.get(volume.name)
+        v = volume.name
+        if found is None:
+            command = render_command(create_request(volume, volume.brick_list(spec.nodes)))
+            out._volume[v] = out._add(Cause(
+                f"volume-missing:{v}", f"volume {v} does not exist",
+                f"`pytest --apply` creates and starts it as declared; by hand: {command}, then "
+                f"sudo gluster volume start {_q(v)}", VOLUME))
+            continue
+        if found.status != "Started":
+            out._volume[v] = out._add(Cause(
+                f"volume-stopped:{v}", f"volume {v} is {found.status}, not Started",
+                f"sudo gluster volume start {_q(v)}", VOLUME))
+            continue
+        if found.options.get("cluster.self-heal-daemon") == "off":
+            out._heal[v] = out._add(Cause(
+                f"self-heal-off:{v}", f"the self-heal daemons of {v} are turned off "
+                "(cluster.self-heal-daemon off): nothing heals by itself",
+                f"sudo gluster volume set {_q(v)} cluster.self-heal-daemon on", HEAL))
+        status = cluster.status.get(v)
+        online = {(b.host, b.path) for b in status.bricks if b.online} if status else set()
+        for brick in found.bricks:
+            owner = spec.node_for_host(brick.host)
+            if (brick.host, brick.path) in online or status is None:
+                continue
+            if owner is not None and owner.name in out._node:
+                continue  # the node's own cause explains it
+            where = owner.name if owner else brick.host
+            log = brick.path.strip("/").replace("/", "-")
+            out._brick[(brick.host, brick.path)] = out._add(Cause(
+                f"brick-offline:{where}:{brick.path}", f"the brick process of {brick.name} is not running",
+                f"sudo gluster volume start {_q(v)} force (starts only the brick processes that are "
+                f"not running; nothing else); if it stays offline read "
+                f"/var/log/glusterfs/bricks/{log}.log on {where}", BRICK))
+        heal = cluster.heal.get(v)
+        if (v not in out._heal and heal is not None and heal.applicable and heal.pending_entries
+                and not any(k[0] in {b.host for b in found.bricks} for k in out._brick)):
+            out._heal[v] = out._add(Cause(
+                f"heal-pending:{v}", f"{heal.pending_entries} entries of {v} wait to be healed",
+                f"the self-heal daemons heal them within minutes; to start now: sudo gluster volume "
+                f"heal {_q(v)}; to see them: sudo gluster volume heal {_q(v)} info", HEAL))
