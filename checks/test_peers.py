@@ -42,7 +42,7 @@ def test_peers_in_cluster_and_connected(node: str, facts: NodeFacts, spec: Clust
         if peer.state != "Peer in Cluster" or not peer.connected:
             state = f"{peer.state} ({'Connected' if peer.connected else 'Disconnected'})"
             problems.append(f"peer {who} is '{state}', expected 'Peer in Cluster (Connected)'")
-            causes += [diagnosis.node(who), diagnosis.peer(who)]
+            causes += [diagnosis.node(who), diagnosis.peer(who), diagnosis.peer(node)]
     for missing in sorted({n.name for n in spec.nodes} - seen - {node}):
         problems.append(f"{missing} is not a peer")
         causes += [diagnosis.node(missing), diagnosis.peer(missing)]

@@ -95,7 +95,8 @@ def test_self_heal_daemons_online(volume: str, cluster: ClusterFacts, spec: Clus
     missing = sorted(hosts - online)
     fail(f"volume {volume}", [f"self-heal daemon on {h} is not online" for h in missing],
          causes=[diagnosis.volume(volume), diagnosis.heal(volume),
-                 *(diagnosis.node(_owner(spec, h)) for h in missing)])
+                 *(c for h in missing for c in (diagnosis.node(_owner(spec, h)),
+                                                diagnosis.peer(_owner(spec, h))))])
 
 
 def _heal_is_off(diagnosis: Diagnosis, volume: str) -> bool:

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import ipaddress
 import shlex
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from glustercheck.declared import create_request
 from glustercheck.facts import ClusterFacts, NodeFacts
-from glustercheck.hosts_file import HostsFileError, update_hosts
+from glustercheck.hosts_file import first_mapping
 from glustercheck.layout import render_command
 from glustercheck.spec import ClusterSpec
 
@@ -77,8 +78,9 @@ class Diagnosis:
         return self._volume.get(name)
 
     def brick(self, volume: str, host: str, path: str, owner: str) -> Cause | None:
-        """Why a brick is not online: its node, its volume, or the brick process itself."""
-        return self.node(owner) or self.volume(volume) or self._brick.get((host, path))
+        """Why a brick is not online: its node, its peer state, its volume, or the brick itself."""
+        return (self.node(owner) or self.peer(owner) or self.volume(volume)
+                or self._brick.get((host, path)))
 
     def disks(self, node: str) -> list[Cause]:
         return self._disk.get(node, [])
@@ -148,10 +150,6 @@ def _name_causes(out: Diagnosis, spec: ClusterSpec, facts: NodeFacts) -> None:
     entries = [(n.name, n.address) for n in spec.nodes if n.address]
     if len(entries) < len(spec.nodes):
         return
-    try:
-        conflicts = {c.name: c for c in update_hosts(facts.hosts_file, entries).conflicts}
-    except (HostsFileError, ValueError):
-        conflicts = {}
     for name, address in entries:
         found = facts.resolved.get(name, ())
         if found and set(found) == {address}:
@@ -162,22 +160,35 @@ def _name_causes(out: Diagnosis, spec: ClusterSpec, facts: NodeFacts) -> None:
                           f"`pytest --apply` writes the cluster's names into /etc/hosts on {n} (or add "
                           f"the line `{address} {name}` there)", NAMES)
         else:
-            line = conflicts.get(name)
-            where = f"line {line.line_number} `{line.line}` of /etc/hosts" if line else "its resolver"
-            shown = ", ".join(found)
-            loopback = all(ipaddress.ip_address(a).is_loopback for a in found)
-            key = f"name-conflict:{n}:{shown}" if loopback and name == n else f"name-conflict:{n}:{name}"
-            fix = (f"on {n}: comment out {where} (`pytest --apply --replace-hosts-conflicts` does it)"
-                   if line else f"on {n}: make {name} resolve to {address} (check /etc/hosts and "
-                                "/etc/nsswitch.conf)")
-            cause = Cause(key, f"{n} resolves {name} to {shown} ({where}), the spec says {address}",
-                          fix, NAMES)
+            cause = _wrong_name(facts, name, address, found)
         out._names.setdefault(n, {})[name] = out._add(cause)
+
+
+def _wrong_name(facts: NodeFacts, name: str, address: str, found: tuple[str, ...]) -> Cause:
+    n, shown = facts.node, ", ".join(found)
+    line = first_mapping(facts.hosts_file, name, ipaddress.ip_address(address).version)
+    loopback = [a for a in found if ipaddress.ip_address(a).is_loopback]
+    # Debian's `127.0.1.1 <own name>`: keyed by the address, as every Debian node has it.
+    key = (f"name-conflict:{n}:{','.join(loopback)}" if loopback and name == n
+           else f"name-conflict:{n}:{name}")
+    if line is None:
+        where, fix = "its resolver", (f"on {n}: make {name} resolve to {address} (check /etc/hosts "
+                                      "and /etc/nsswitch.conf)")
+    elif line.in_block:
+        where = f"line {line.line_number} `{line.line}` of /etc/hosts, in the managed block"
+        fix = f"`pytest --apply` rewrites the managed block on {n} with the spec's addresses"
+    else:
+        where = f"line {line.line_number} `{line.line}` of /etc/hosts"
+        fix = (f"on {n}: comment out or correct {where} (`pytest --apply "
+               "--replace-hosts-conflicts` comments it out)")
+    return Cause(key, f"{n} resolves {name} to {shown} ({where}), the spec says {address}", fix, NAMES)
 
 
 def _peer_causes(out: Diagnosis, spec: ClusterSpec, nodes: Mapping[str, NodeFacts]) -> None:
     first = spec.nodes[0].name
     uuids = {f.uuid: n for n, f in nodes.items() if f.uuid}
+    rejects: dict[str, set[str]] = {}  # node -> the peers it marks Peer Rejected
+    by_address: dict[str, dict[str, str]] = {}  # peer -> {node that knows it by address: as}
     for name, facts in nodes.items():
         for peer in facts.peers or ():
             whom = uuids.get(peer.uuid) or next(
@@ -185,18 +196,20 @@ def _peer_causes(out: Diagnosis, spec: ClusterSpec, nodes: Mapping[str, NodeFact
             if whom is None:
                 continue
             if peer.state == "Peer Rejected":
-                out._peer[whom] = out._add(Cause(
-                    f"peer-rejected:{whom}", f"{name} rejects {whom} as a peer (Peer Rejected: their "
-                    "cluster configuration disagrees)",
-                    f"by hand, on {whom}: stop glusterd, remove everything in /var/lib/glusterd except "
-                    f"glusterd.info, start glusterd, run `sudo gluster peer probe {first}`, restart "
-                    "glusterd (gluster's documented procedure; its volumes are then synced from the "
-                    "others)", PEERS))
+                rejects.setdefault(name, set()).add(whom)
             elif whom not in peer.names:
-                out._naming[(name, whom)] = out._add(Cause(
-                    f"peer-by-address:{name}:{whom}", f"{name} knows {whom} only as "
-                    f"{', '.join(peer.names)}, not by name",
-                    f"on {name}: sudo gluster peer probe {whom}", NAMING))
+                by_address.setdefault(whom, {})[name] = ", ".join(peer.names)
+    for whom, knowers in by_address.items():
+        who = sorted(knowers)
+        seen_as = sorted(set(knowers.values()))
+        cause = out._add(Cause(
+            f"peer-by-address:{whom}", f"{', '.join(who)} know{'s' if len(who) == 1 else ''} {whom} "
+            f"only as {' / '.join(seen_as)}, not by name",
+            f"on {who[0]}: sudo gluster peer probe {whom} (one probe back by name is enough: "
+            "glusterd passes the name on to the other peers)", NAMING))
+        for name in who:
+            out._naming[(name, whom)] = cause
+    _rejected(out, first, rejects)
     first_facts = nodes.get(first)
     if first_facts is None or first_facts.peers is None:
         return
@@ -209,6 +222,23 @@ def _peer_causes(out: Diagnosis, spec: ClusterSpec, nodes: Mapping[str, NodeFact
         out._peer[node.name] = out._add(Cause(
             f"peer-missing:{node.name}", f"{node.name} is not in the trusted pool of {first}",
             f"from {first}: sudo gluster peer probe {node.name} (or `pytest --apply`)", PEERS))
+
+
+def _rejected(out: Diagnosis, first: str, rejects: Mapping[str, set[str]]) -> None:
+    """A node whose configuration disagrees with the pool's rejects its peers and is rejected by
+    those that see it: the node in most rejections is the odd one out (then the next, if any)."""
+    pairs = {(a, b) for a, rejected in rejects.items() for b in rejected}
+    while pairs:
+        count = Counter(n for pair in pairs for n in pair)
+        odd = max(sorted(count), key=count.__getitem__)
+        helper = first if odd != first else next(n for n in sorted(count) if n != odd)
+        out._peer[odd] = out._add(Cause(
+            f"peer-rejected:{odd}", f"{odd} is rejected by its peers (Peer Rejected: its copy of the "
+            "cluster configuration disagrees with theirs)",
+            f"by hand, on {odd}: stop glusterd, remove everything in /var/lib/glusterd except "
+            f"glusterd.info, start glusterd, run `sudo gluster peer probe {helper}`, then restart "
+            "glusterd (gluster's documented procedure; the volumes are synced from the others)", PEERS))
+        pairs = {p for p in pairs if odd not in p}
 
 
 def _volume_causes(out: Diagnosis, spec: ClusterSpec, cluster: ClusterFacts) -> None:

@@ -134,6 +134,38 @@ def _mapped_right(lines: Sequence[str], wanted: dict[str, tuple[str, _Address]])
     return right
 
 
+@dataclass(frozen=True)
+class Mapping:
+    """The line a resolver reading the file top down uses for a name."""
+
+    line_number: int
+    line: str
+    address: str
+    in_block: bool  # inside the glustercheck managed block
+
+
+def first_mapping(text: str, name: str, version: int = 4) -> Mapping | None:
+    """The first line of `text` that maps `name` (any case) in the IP `version` family, as glibc's
+    files backend finds it; None when no line does."""
+    lines = _split_lines(text)
+    try:
+        span = _find_block(lines)
+    except HostsFileError:
+        span = None
+    for number, line in enumerate(lines, 1):
+        fields = _fields(line)
+        if len(fields) < 2 or name.lower() not in (f[0].lower() for f in fields[1:]):
+            continue
+        try:
+            address = ipaddress.ip_address(fields[0][0])
+        except ValueError:
+            continue
+        if address.version == version:
+            inside = span is not None and span[0] <= number <= span[1]
+            return Mapping(number, _content(line), fields[0][0], inside)
+    return None
+
+
 def _check_entries(entries: Sequence[tuple[str, str]]) -> None:
     seen: set[str] = set()
     for name, address in entries:

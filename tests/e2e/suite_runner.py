@@ -7,6 +7,7 @@ the suite's own --apply), with a snapshot of its state, a health wait and a rest
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -15,6 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import defusedxml.ElementTree as ET
 import pytest
@@ -52,6 +54,7 @@ class SuiteRun:
     stderr: str
     seconds: float
     results: dict[str, Outcome] = field(default_factory=dict)
+    report_dir: str = ""
 
     def ids(self, status: str) -> set[str]:
         return {t for t, o in self.results.items() if o.status == status}
@@ -79,6 +82,18 @@ class SuiteRun:
         """The "setup steps" section of the terminal output."""
         match = re.search(r"=+ setup steps =+\n(.*?)(?:\n=+ |\Z)", self.stdout, re.S)
         return match.group(1) if match else ""
+
+    @property
+    def verdict_line(self) -> str:
+        """The first line under the terminal's "cluster verdict" header."""
+        match = re.search(r"=+ cluster verdict =+\n(.*)", self.stdout)
+        return match.group(1) if match else ""
+
+    @property
+    def summary_json(self) -> dict[str, Any]:
+        """This run's summary.json (each run writes its own report directory)."""
+        data: dict[str, Any] = json.loads((Path(self.report_dir) / "summary.json").read_text())
+        return data
 
     def describe(self) -> str:
         """For assertion messages: what ran, how it ended, the end of its output."""
@@ -110,6 +125,8 @@ def run_suite(workdir: Path, *args: str, spec: Path = SPEC, hosts: str | None = 
     junit = workdir / f"run-{number}.xml"
     argv = [str(ROOT / "checks"), f"--spec={spec}", "-p", "no:cacheprovider", f"--junitxml={junit}",
             f"--basetemp={base}", "-o", "junit_family=legacy", "-rfE"]
+    if not any(a.startswith("--report-dir") for a in args):
+        argv.append(f"--report-dir={base}-reports")
     if hosts is not None:
         argv.append(f"--hosts={hosts}")
     argv += list(args)
@@ -124,7 +141,8 @@ def run_suite(workdir: Path, *args: str, spec: Path = SPEC, hosts: str | None = 
         pytest.fail(f"`pytest {' '.join(argv)}` did not finish within {timeout:g} s; output so far:\n"
                     f"{(exc.stdout or b'')[-4000:]!r}")
     seconds = time.monotonic() - started
-    run = SuiteRun(argv, proc.returncode, proc.stdout, proc.stderr, seconds)
+    reports = next((a.split("=", 1)[1] for a in argv if a.startswith("--report-dir=")), "")
+    run = SuiteRun(argv, proc.returncode, proc.stdout, proc.stderr, seconds, report_dir=reports)
     if not junit.exists():
         pytest.fail(f"the suite wrote no JUnit XML\n{run.describe()}")
     run.results = _parse_junit(junit)
