@@ -406,9 +406,11 @@ class SimCluster:
         pid = self.init_pid(name)
         if pid is None:
             raise SimClusterError(f"node {name} is powered off: `simcluster start {name}` first")
-        # -r: the node's own root (after its pivot_root); env -i: none of the host's variables.
-        args = ["nsenter", "-t", str(pid), "-n", "-m", "-u", "-i", "-p", "-r", "--wd=/root", "--",
-                "env", "-i", NODE_PATH, "HOME=/root", "USER=root", "LOGNAME=root", *command]
+        # -r -w: the node's own root and directory (after its pivot_root; a path given to --wd would
+        # be the host's); env -i: none of the host's variables.
+        args = ["nsenter", "-t", str(pid), "-n", "-m", "-u", "-i", "-p", "-r", "-w", "--",
+                "env", "-i", "--chdir=/root", NODE_PATH, "HOME=/root", "USER=root", "LOGNAME=root",
+                *command]
         try:
             return run(args, timeout=timeout, check=check, input_text=input_text)
         except HostCommandError as exc:
