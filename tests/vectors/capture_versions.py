@@ -50,7 +50,7 @@ def main() -> None:
         sh(node, ENABLE)
     for node in names:
         wait(lambda n=node: "Connected" in gluster(n, "pool", "list"), f"glusterd on {node}")
-    for index, name in enumerate(names[1:], start=1):  # as the how-to: by IP, then by name
+    for index in range(1, len(names)):  # as the how-to: by IP, then by name
         gluster(names[0], "peer", "probe", cluster.config.address(index))
     for name in names[1:]:
         gluster(names[0], "peer", "probe", name)
