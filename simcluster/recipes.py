@@ -17,9 +17,12 @@ from dataclasses import dataclass
 IMAGE_BUILD_VERSION = 1
 
 # A Raspberry Pi OS Lite-like minimal system: what the suite runs on nodes (getent, ping, pgrep,
-# getfattr, df, sudo, bash's /dev/tcp) and what the simulated cluster needs (sshd, ip, mount).
-BASE_PACKAGES = ("openssh-server", "sudo", "iproute2", "iputils-ping", "procps", "psmisc", "attr",
-                 "mount", "python3-minimal")
+# getfattr, df, sudo, bash's /dev/tcp, apt-get) and what the simulated cluster needs (sshd, ip,
+# mount). apt is named although minbase has it: a fresh image is built from the local repository,
+# whose priorities come from the .debs, where apt is "important", not "required" as in Debian's
+# archive; without it the bookworm fresh image had no apt-get.
+BASE_PACKAGES = ("apt", "openssh-server", "sudo", "iproute2", "iputils-ping", "procps", "psmisc",
+                 "attr", "mount", "python3-minimal")
 GLUSTER_PACKAGES = ("glusterfs-server", "glusterfs-client", "fuse3")
 USB_MOUNT_POINT = "/mnt/usb"
 

@@ -33,7 +33,7 @@ def start(state_dir: Path, repos: dict[str, Path]) -> int:
         link = served / suite
         link.unlink(missing_ok=True)
         link.symlink_to(path)
-    log = (state_dir / "repo-server.log").open("ab")
+    log = (state_dir / "repo-server.log").open("wb")  # this cluster's downloads only
     proc = subprocess.Popen(
         [sys.executable, "-m", "http.server", str(REPO_PORT), "--bind", str(BRIDGE_ADDRESS),
          "--directory", str(served)],
