@@ -95,7 +95,7 @@ def _build(recipe: ImageRecipe, cache_dir: Path, progress: Progress, mirror: str
     say = _timed(progress, recipe, started)
     final = image_root(cache_dir, recipe).parent
     partial = final.with_name(final.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
+    _remove_tree(partial)
     partial.mkdir(parents=True)
     repo = repo_dir(cache_dir, recipe)
     if recipe.variant == "full":
@@ -103,7 +103,7 @@ def _build(recipe: ImageRecipe, cache_dir: Path, progress: Progress, mirror: str
         check_mirror(mirror, recipe.suite)
         source = mirror
         repo_partial = repo.with_name(repo.name + ".partial")
-        shutil.rmtree(repo_partial, ignore_errors=True)
+        _remove_tree(repo_partial)
         repo_partial.mkdir(parents=True)
         # Keep every .deb (also the essential ones) as the suite's local package repository.
         hooks = ["--skip=essential/unlink",
@@ -133,6 +133,19 @@ def _build(recipe: ImageRecipe, cache_dir: Path, progress: Progress, mirror: str
     partial.rename(final)
     _prune_older(cache_dir, recipe)
     say(f"done: {info['megabytes']} MB, glusterfs-server {info['glusterfs'] or 'not installed'}")
+
+
+def _remove_tree(path: Path) -> None:
+    """rm -rf a build directory, first unmounting what an interrupted mmdebstrap may have left
+    mounted inside it (its chroot's /proc, /sys, /dev): rm -rf must never reach the host's /dev."""
+    prefix = str(path) + "/"
+    mounts = [line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines()]
+    for target in sorted((m for m in mounts if m.startswith(prefix)), reverse=True):
+        subprocess.run(["umount", "-l", target], check=False, timeout=30)
+    mounts = [line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines()]
+    if any(m.startswith(prefix) for m in mounts):
+        raise ImageBuildError(f"{path} still has mounts inside it; unmount them, then retry")
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _timed(progress: Progress, recipe: ImageRecipe, started: float) -> Progress:

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 
 MIXED = "rpi0=bookworm,rpi1=trixie,rpi2=bookworm,rpi3=trixie"
 GLUSTER_OF = {"bookworm": ("12", "10.3"), "trixie": ("13", "11.1")}
-ENABLE_AND_START = ("mkdir -p /etc/systemd/system/multi-user.target.wants && ln -sf "
+ENABLE = ("mkdir -p /etc/systemd/system/multi-user.target.wants && ln -sf "
                     "/lib/systemd/system/glusterd.service "
                     "/etc/systemd/system/multi-user.target.wants/glusterd.service")
 
@@ -42,7 +42,7 @@ def test_mixed_cluster_runs_each_suites_gluster_and_serves_a_replicated_volume(o
         assert sh(cluster, node, ". /etc/os-release; echo $VERSION_ID") == f"{debian}\n", node
         assert sh(cluster, node, "gluster --version | head -1") == f"glusterfs {version}\n", node
         sh(cluster, node, "echo '10.0.1.0 rpi0\n10.0.1.1 rpi1\n10.0.1.2 rpi2\n10.0.1.3 rpi3' "
-                          f">> /etc/hosts && {ENABLE_AND_START}")
+                          f">> /etc/hosts && {ENABLE}")
         start_glusterd(cluster, node)
     for node in ("rpi1", "rpi2", "rpi3"):
         wait_for(lambda n=node: gluster(cluster, "peer", "probe", n, check=False).returncode == 0,
@@ -91,7 +91,7 @@ def test_fresh_nodes_install_glusterfs_from_the_local_repository_only(other_node
                      and f"glusterfs-server_{version}" in line]
         assert downloads, log.read_text()[-2000:]
         assert '" 200 ' in downloads[-1], downloads
-        sh(cluster, node, ENABLE_AND_START)
+        sh(cluster, node, ENABLE)
         start_glusterd(cluster, node)  # as on a full node: the package's postinst left it startable
         wait_for(lambda n=node: "localhost" in sh(cluster, n, "gluster pool list", check=False),
                  30, f"glusterd answers on {node}")
@@ -141,3 +141,10 @@ def test_down_after_a_crash_with_sticks_attached_leaves_nothing_behind(sim) -> N
     assert_no_traces(except_zombies=True)
     sim.down()
     assert_no_traces()
+
+
+@pytest.mark.timeout(120)
+def test_xfs_stick(other_nodes) -> None:
+    cluster = other_nodes.replace(SimConfig(count=1, fs="xfs"))
+    assert sh(cluster, "rpi0", "findmnt -n -o SOURCE,FSTYPE /mnt/usb").split() == ["/dev/sda1", "xfs"]
+    assert sh(cluster, "rpi0", "grep /mnt/usb /etc/fstab").split()[:3] == ["/dev/sda1", "/mnt/usb", "xfs"]
