@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         return _dispatch(args)
-    except (SimClusterError, ValueError) as exc:
+    except (RuntimeError, ValueError) as exc:  # SimClusterError and host command errors: say why
         print(f"simcluster: {exc}", file=sys.stderr)
         return 1
 

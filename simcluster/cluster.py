@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -19,9 +18,9 @@ from simcluster import network, provision, repo_server, usb
 from simcluster.config import SimConfig
 from simcluster.host import HostCommandError, run
 from simcluster.images import ImageBuildError, Progress, ensure_image, repo_dir
+from simcluster.processes import NODE_INIT, all_node_inits, has_text, is_node_init, kill_and_wait
 from simcluster.recipes import ImageRecipe
 
-NODE_INIT = Path(__file__).with_name("node_init.py")
 # On the host. The nodes bring their own sshd, glusterd, sudo... from their images.
 REQUIRED_TOOLS = ("ip", "unshare", "nsenter", "mount", "pivot_root", "chroot", "ssh-keygen",
                   "losetup", "mkfs.ext4")
@@ -57,28 +56,6 @@ class NodeState:
                  "glusterd running" if self.glusterd_running else "glusterd stopped",
                  f"USB stick {self.usb}"]
         return ", ".join(parts)
-
-
-def _is_node_init(pid: int, node_dir: Path) -> bool:
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return False
-    return str(NODE_INIT).encode() in cmdline and str(node_dir).encode() in cmdline
-
-
-def _all_node_inits(state_dir: Path) -> list[int]:
-    pids = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                cmdline = (proc / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if str(NODE_INIT).encode() in cmdline and str(state_dir).encode() in cmdline \
-                    and b"unshare" not in cmdline.split(b"\0")[0]:
-                pids.append(int(proc.name))
-    return pids
 
 
 def _tcp_open(address: str, port: int, timeout: float = 0.3) -> bool:
@@ -138,7 +115,7 @@ class SimCluster:
 
     def init_pid(self, name: str) -> int | None:
         pid = self._state().get(name)
-        return pid if pid and _is_node_init(pid, self.config.node_dir(name)) else None
+        return pid if pid and is_node_init(pid, self.config.node_dir(name)) else None
 
     # ----- lifecycle -------------------------------------------------------------------------
     def _check_prerequisites(self) -> None:
@@ -260,10 +237,10 @@ class SimCluster:
         deadline = time.monotonic() + BOOT_TIMEOUT
         address = self.config.address(self.index(name))
         while time.monotonic() < deadline:
-            if _has_text(node_dir / "boot-failed") or launcher.poll() is not None:
+            if has_text(node_dir / "boot-failed") or launcher.poll() is not None:
                 console = (node_dir / "console.log").read_text(errors="replace")[-2000:]
                 raise SimClusterError(f"node {name} failed to boot:\n{console}")
-            if _has_text(node_dir / "booted") and _tcp_open(address, 22):
+            if has_text(node_dir / "booted") and _tcp_open(address, 22):
                 children = Path(f"/proc/{launcher.pid}/task/{launcher.pid}/children").read_text()
                 return int(children.split()[0])
             time.sleep(0.05)
@@ -272,9 +249,9 @@ class SimCluster:
 
     def down(self) -> None:
         """Power every node off and remove every trace. Safe at any time, also after a crash."""
-        pids = _all_node_inits(self.config.state_dir)
+        pids = all_node_inits(self.config.state_dir)
         for pid in pids:
-            _kill(pid)
+            kill_and_wait(pid)
         self._reap_launchers()
         repo_server.stop(self.config.state_dir)
         network.remove_all()
@@ -313,7 +290,7 @@ class SimCluster:
             found.append("network namespaces " + " ".join(network.leftover_netns()))
         if network.leftover_links():
             found.append("links " + " ".join(network.leftover_links()))
-        if inits := _all_node_inits(self.config.state_dir):
+        if inits := all_node_inits(self.config.state_dir):
             found.append(f"{len(inits)} node processes")
         prefix = str(self.config.state_dir) + "/"
         mounts = [line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines()]
@@ -340,7 +317,7 @@ class SimCluster:
         self.index(name)
         pid = self.init_pid(name)
         if pid:
-            _kill(pid)
+            kill_and_wait(pid)
         launcher = self._launchers.pop(name, None)
         if launcher:
             launcher.wait(timeout=10)
@@ -428,25 +405,3 @@ class SimCluster:
                                     powered and link and _tcp_open(address, 22), glusterd,
                                     self.config.suites[name], self.usb_state(name)))
         return states
-
-
-def _has_text(path: Path) -> bool:
-    try:
-        return path.stat().st_size > 0
-    except FileNotFoundError:
-        return False
-
-
-def _kill(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + 10
-    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-        try:
-            if Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z":
-                break
-        except OSError:
-            break
-        time.sleep(0.02)
