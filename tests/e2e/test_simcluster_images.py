@@ -12,6 +12,7 @@ import pytest
 
 from simcluster import SimCluster, SimConfig
 from tests.e2e.live_gluster import gluster, start_glusterd, wait_for
+from tests.e2e.test_simcluster import assert_no_traces
 
 pytestmark = pytest.mark.e2e
 
@@ -131,8 +132,6 @@ def test_usb_unplug_and_reboot_leaves_mnt_usb_unmounted_until_plugged_again(clus
 
 @pytest.mark.timeout(120)
 def test_down_after_a_crash_with_sticks_attached_leaves_nothing_behind(sim) -> None:
-    from tests.e2e.test_simcluster import assert_no_traces
-
     cluster = sim.ensure_up()
     cluster.usb_unplug("rpi3")  # an unplugged stick of a running node stays attached until reboot
     cluster.config.state_file.unlink()  # as if the controlling process died
