@@ -1,10 +1,18 @@
 """`simcluster`: bring a simulated GlusterFS cluster up and down, break it on purpose, look inside.
 
-    simcluster up [--nodes 4] [--prefix rpi]   four fresh "Raspberry Pis" rpi0..rpi3
+    simcluster up [--nodes 4] [--prefix rpi]   four "Raspberry Pis" rpi0..rpi3 (Debian 12, gluster 10.3)
+    simcluster up --os trixie                  Debian 13 nodes, gluster 11.1
+    simcluster up --os rpi0=bookworm,rpi1=trixie   a mixed cluster (unlisted nodes: bookworm)
+    simcluster up --fresh                      nodes without gluster: `apt-get install glusterfs-server`
+                                               installs it from the cluster's local package repository
+    simcluster up --fs xfs                     the USB sticks' filesystem (default ext4)
     simcluster status                          one line per node
     simcluster stop rpi2 / start rpi2          power a node off / on (its disk survives)
     simcluster partition rpi2 / unpartition    cut / restore its network
     simcluster kill-glusterd rpi2 [--bricks]   kill only its glusterd (and brick processes)
+    simcluster usb-unplug rpi2 / usb-plug rpi2 pull / plug its USB stick (/mnt/usb unmounted after
+                                               the next boot: stop + start); then e.g.
+    simcluster exec rpi2 -- mkdir -p /mnt/usb/gv   the brick directory on the root filesystem
     simcluster exec rpi2 -- gluster peer status
     simcluster ssh-config                      print the ssh_config path (use: ssh -F PATH rpi0)
     simcluster down                            remove everything; safe at any time
@@ -19,7 +27,8 @@ import time
 from pathlib import Path
 
 from simcluster.cluster import SimCluster, SimClusterError
-from simcluster.config import DEFAULT_STATE_DIR, SimConfig
+from simcluster.config import DEFAULT_STATE_DIR, FILESYSTEMS, VARIANTS, SimConfig
+from simcluster.os_choice import describe
 
 EX_USAGE = 64
 
@@ -34,14 +43,27 @@ def _parser() -> argparse.ArgumentParser:
     up = sub.add_parser("up", help="bring the cluster up from nothing")
     up.add_argument("--nodes", type=int, default=4, help="number of nodes (default 4)")
     up.add_argument("--prefix", default="rpi", help="node name prefix (default rpi)")
-    up.add_argument("--disk-mb", type=int, default=128, help="brick disk size per node")
+    up.add_argument("--disk-mb", type=int, default=None,
+                    help="USB stick size per node in MB (sparse; default 128, xfs at least 300)")
+    up.add_argument("--os", default="bookworm",
+                    help="bookworm (gluster 10.3) or trixie (11.1), or per node: "
+                         "rpi0=bookworm,rpi1=trixie (unlisted nodes: bookworm; a bare suite in "
+                         "the list sets that default)")
+    up.add_argument("--variant", choices=VARIANTS, default="full",
+                    help="full: glusterfs-server installed; fresh: not (as a Pi after first boot)")
+    up.add_argument("--fresh", action="store_const", const="fresh", dest="variant",
+                    help="same as --variant fresh")
+    up.add_argument("--fs", choices=tuple(FILESYSTEMS), default="ext4",
+                    help="the USB sticks' filesystem (default ext4)")
     sub.add_parser("down", help="power everything off and remove every trace")
     sub.add_parser("status", help="one line per node")
     sub.add_parser("ssh-config", help="print the path of the generated ssh_config")
     sub.add_parser("spec", help="print the path of the generated cluster spec")
     for name, text in (("stop", "power a node off"), ("start", "power a node on"),
                        ("partition", "cut a node's network"),
-                       ("unpartition", "restore a node's network")):
+                       ("unpartition", "restore a node's network"),
+                       ("usb-unplug", "pull a node's USB stick (unmounted from its next boot)"),
+                       ("usb-plug", "plug a node's USB stick back in")):
         sub.add_parser(name, help=text).add_argument("node")
     kill = sub.add_parser("kill-glusterd", help="kill a node's glusterd with SIGKILL")
     kill.add_argument("node")
@@ -66,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         return _dispatch(args)
-    except (SimClusterError, ValueError) as exc:
+    except (RuntimeError, ValueError) as exc:  # SimClusterError and host command errors: say why
         print(f"simcluster: {exc}", file=sys.stderr)
         return 1
 
@@ -74,12 +96,14 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "up":
         cluster = SimCluster(SimConfig(prefix=args.prefix, count=args.nodes,
-                                       state_dir=args.state_dir, disk_size_mb=args.disk_mb))
+                                       state_dir=args.state_dir, disk_size_mb=args.disk_mb,
+                                       os=args.os, variant=args.variant, fs=args.fs))
         started = time.monotonic()
         for note in cluster.up():
             print(note)
         print(f"{args.nodes} nodes up in {time.monotonic() - started:.1f} s: "
-              f"{', '.join(cluster.config.names)}")
+              f"{', '.join(cluster.config.names)}; {describe(cluster.config.suites)}, "
+              f"{args.variant} image, USB sticks {cluster.config.fs}")
         print(f"ssh:  ssh -F {cluster.config.ssh_config} {cluster.config.names[0]}")
         print(f"spec: {cluster.config.spec_file}")
         return 0
@@ -107,6 +131,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         cluster.partition(args.node)
     elif args.command == "unpartition":
         cluster.unpartition(args.node)
+    elif args.command == "usb-unplug":
+        cluster.usb_unplug(args.node)
+        print(f"{args.node}: USB stick pulled; after its next boot (simcluster stop {args.node}; "
+              f"simcluster start {args.node}) /mnt/usb is not mounted")
+    elif args.command == "usb-plug":
+        cluster.usb_plug(args.node)
+        print(f"{args.node}: USB stick plugged in (/dev/sda1); mounted at /mnt/usb from its next boot")
     elif args.command == "kill-glusterd":
         cluster.kill_glusterd(args.node, bricks=args.bricks)
     elif args.command == "exec":

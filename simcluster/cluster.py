@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -15,18 +14,26 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from simcluster import network, provision
+from simcluster import network, provision, repo_server, usb
 from simcluster.config import SimConfig
 from simcluster.host import HostCommandError, run
+from simcluster.images import ImageBuildError, Progress, ensure_image, repo_dir
+from simcluster.processes import NODE_INIT, all_node_inits, has_text, is_node_init, kill_and_wait
+from simcluster.recipes import ImageRecipe
 
-NODE_INIT = Path(__file__).with_name("node_init.py")
-REQUIRED_TOOLS = ("ip", "unshare", "nsenter", "mount", "ssh-keygen", "/usr/sbin/sshd",
-                  "/usr/sbin/glusterd", "sudo", "ping")
+# On the host. The nodes bring their own sshd, glusterd, sudo... from their images.
+REQUIRED_TOOLS = ("ip", "unshare", "nsenter", "mount", "pivot_root", "chroot", "ssh-keygen",
+                  "losetup", "mkfs.ext4")
 BOOT_TIMEOUT = 30.0
+NODE_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 class SimClusterError(RuntimeError):
     """Anything that stops the simulated cluster from doing what was asked; says what to do."""
+
+
+def _print_progress(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)
@@ -37,37 +44,18 @@ class NodeState:
     link_up: bool
     ssh_open: bool
     glusterd_running: bool
+    suite: str = ""
+    usb: str = ""  # "mounted", "plugged, not mounted", "unplugged"
 
     @property
     def summary(self) -> str:
         if not self.powered:
             return "powered off"
-        parts = ["up", "link up" if self.link_up else "NETWORK CUT",
+        parts = [f"up ({self.suite})", "link up" if self.link_up else "NETWORK CUT",
                  "sshd ok" if self.ssh_open else "sshd NOT answering",
-                 "glusterd running" if self.glusterd_running else "glusterd stopped"]
+                 "glusterd running" if self.glusterd_running else "glusterd stopped",
+                 f"USB stick {self.usb}"]
         return ", ".join(parts)
-
-
-def _is_node_init(pid: int, node_dir: Path) -> bool:
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return False
-    return str(NODE_INIT).encode() in cmdline and str(node_dir).encode() in cmdline
-
-
-def _all_node_inits(state_dir: Path) -> list[int]:
-    pids = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                cmdline = (proc / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if str(NODE_INIT).encode() in cmdline and str(state_dir).encode() in cmdline \
-                    and b"unshare" not in cmdline.split(b"\0")[0]:
-                pids.append(int(proc.name))
-    return pids
 
 
 def _tcp_open(address: str, port: int, timeout: float = 0.3) -> bool:
@@ -81,8 +69,9 @@ def _tcp_open(address: str, port: int, timeout: float = 0.3) -> bool:
 class SimCluster:
     """A cluster of `config.count` simulated nodes. Every method is safe to call in any state."""
 
-    def __init__(self, config: SimConfig | None = None) -> None:
+    def __init__(self, config: SimConfig | None = None, progress: Progress | None = None) -> None:
         self.config = config or SimConfig()
+        self.progress = progress or _print_progress  # image builds report here
         self._launchers: dict[str, subprocess.Popen[bytes]] = {}
 
     # ----- discovery -------------------------------------------------------------------------
@@ -98,7 +87,9 @@ class SimCluster:
             ) from None
         return cls(SimConfig(prefix=saved["prefix"], count=saved["count"],
                              state_dir=probe.state_dir, disk_size_mb=saved["disk_size_mb"],
-                             login_user=saved["login_user"]))
+                             login_user=saved["login_user"], os=saved.get("os", "bookworm"),
+                             variant=saved.get("variant", "full"), fs=saved.get("fs", "ext4"),
+                             cache_dir=Path(saved.get("cache_dir", probe.cache_dir))))
 
     def _state(self) -> dict[str, int]:
         try:
@@ -110,7 +101,8 @@ class SimCluster:
         c = self.config
         c.state_file.write_text(json.dumps({
             "prefix": c.prefix, "count": c.count, "disk_size_mb": c.disk_size_mb,
-            "login_user": c.login_user, "pids": pids,
+            "login_user": c.login_user, "os": c.os, "variant": c.variant, "fs": c.fs,
+            "cache_dir": str(c.cache_dir), "pids": pids,
         }, indent=2))
 
     def index(self, name: str) -> int:
@@ -123,18 +115,31 @@ class SimCluster:
 
     def init_pid(self, name: str) -> int | None:
         pid = self._state().get(name)
-        return pid if pid and _is_node_init(pid, self.config.node_dir(name)) else None
+        return pid if pid and is_node_init(pid, self.config.node_dir(name)) else None
 
     # ----- lifecycle -------------------------------------------------------------------------
     def _check_prerequisites(self) -> None:
         if os.geteuid() != 0:
             raise SimClusterError("the simulated cluster needs root (namespaces, links, mounts)")
-        missing = [tool for tool in REQUIRED_TOOLS if shutil.which(tool) is None]
+        tools = (*REQUIRED_TOOLS, "mkfs.xfs") if self.config.fs == "xfs" else REQUIRED_TOOLS
+        missing = [tool for tool in tools if shutil.which(tool) is None]
         if missing:
             raise SimClusterError(
                 "missing on this machine: " + ", ".join(missing) + ". Install the Debian packages "
-                "with `bin/bootstrap` (glusterfs-server openssh-server iproute2 sudo iputils-ping ...)"
+                "with `bin/bootstrap` (iproute2 util-linux openssh-client e2fsprogs xfsprogs ...)"
             )
+
+    def _ensure_images(self) -> dict[str, Path]:
+        """Suite -> the root filesystem its nodes boot (built and cached on first use)."""
+        c = self.config
+        images = {}
+        for suite in sorted(set(c.suites.values())):
+            recipe = ImageRecipe(suite, c.variant, user=c.login_user)
+            try:
+                images[suite] = ensure_image(recipe, c.cache_dir, self.progress)
+            except ImageBuildError as exc:
+                raise SimClusterError(str(exc)) from None
+        return images
 
     def up(self) -> list[str]:
         """Bring every node up from nothing. Returns notes on leftovers cleaned on the way."""
@@ -155,14 +160,17 @@ class SimCluster:
                 "this machine (" + "; ".join(in_use) + "). Free it, or run on another machine."
             )
         c = self.config
+        images = self._ensure_images()
         c.state_dir.mkdir(parents=True, exist_ok=True)
         c.state_dir.chmod(0o755)
         pubkey = provision.ensure_client_key(c)
-        uid = provision.free_uid(Path("/etc/passwd").read_text())
         try:
+            network.size_neighbour_table(c.count, self._neighbour_saved)
             network.create_bridge(c)
+            repo_server.start(c.state_dir, {suite: repo_dir(c.cache_dir, ImageRecipe(suite, c.variant))
+                                            for suite in images})
             with ThreadPoolExecutor(max_workers=8) as pool:
-                list(pool.map(lambda i: self._create_node(i, pubkey, uid), range(c.count)))
+                list(pool.map(lambda i: self._create_node(i, pubkey, images), range(c.count)))
             provision.write_client_files(c)
             provision.write_spec(c)
             self._save_state({})
@@ -172,9 +180,35 @@ class SimCluster:
             raise
         return notes
 
-    def _create_node(self, index: int, pubkey: str, uid: int) -> None:
+    @property
+    def _neighbour_saved(self) -> Path:
+        return self.config.state_dir / "neighbour-table.json"
+
+    def _create_node(self, index: int, pubkey: str, images: dict[str, Path]) -> None:
+        name = self.config.names[index]
         network.create_node_network(self.config, index)
-        provision.provision_node(self.config, index, pubkey, uid)
+        provision.provision_node(self.config, index, pubkey, images[self.config.suites[name]])
+
+    def _usb_image(self, name: str) -> Path:
+        return self.config.node_dir(name) / "usb.img"
+
+    def _usb_unplugged_marker(self, name: str) -> Path:
+        return self.config.node_dir(name) / "usb-unplugged"
+
+    def _write_boot_settings(self, name: str) -> None:
+        """boot.json for the node init: name, image, and the USB stick's loop device if plugged."""
+        node_dir = self.config.node_dir(name)
+        stick = self._usb_image(name)
+        if self._usb_unplugged_marker(name).exists():
+            usb.detach(stick)  # powered off, so nothing holds it
+            device = None
+        else:
+            device = usb.attach(stick)
+        node = json.loads((node_dir / "node.json").read_text())
+        (node_dir / "boot.json").write_text(json.dumps({
+            "name": name, "rootfs": node["rootfs"], "usb_device": device,
+            "host_uts": os.readlink("/proc/self/ns/uts"),
+        }) + "\n")
 
     def _boot(self, names: Sequence[str]) -> None:
         for name in names:
@@ -182,11 +216,13 @@ class SimCluster:
             node_dir = self.config.node_dir(name)
             for marker in ("booted", "boot-failed"):
                 (node_dir / marker).unlink(missing_ok=True)
+            self._write_boot_settings(name)
             log = (node_dir / "console.log").open("ab")
+            # --uts before anything sets a hostname: in the host's UTS namespace it renames the host.
             self._launchers[name] = subprocess.Popen(
                 ["ip", "netns", "exec", self.config.netns(name), "unshare", "--mount", "--uts",
                  "--ipc", "--pid", "--fork", "--mount-proc", "--propagation", "private",
-                 sys.executable, str(NODE_INIT), name, str(node_dir)],
+                 sys.executable, str(NODE_INIT), str(node_dir)],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
             )
             log.close()
@@ -201,10 +237,10 @@ class SimCluster:
         deadline = time.monotonic() + BOOT_TIMEOUT
         address = self.config.address(self.index(name))
         while time.monotonic() < deadline:
-            if (node_dir / "boot-failed").exists() or launcher.poll() is not None:
+            if has_text(node_dir / "boot-failed") or launcher.poll() is not None:
                 console = (node_dir / "console.log").read_text(errors="replace")[-2000:]
                 raise SimClusterError(f"node {name} failed to boot:\n{console}")
-            if (node_dir / "booted").exists() and _tcp_open(address, 22):
+            if has_text(node_dir / "booted") and _tcp_open(address, 22):
                 children = Path(f"/proc/{launcher.pid}/task/{launcher.pid}/children").read_text()
                 return int(children.split()[0])
             time.sleep(0.05)
@@ -213,14 +249,22 @@ class SimCluster:
 
     def down(self) -> None:
         """Power every node off and remove every trace. Safe at any time, also after a crash."""
-        pids = _all_node_inits(self.config.state_dir)
+        pids = all_node_inits(self.config.state_dir)
         for pid in pids:
-            _kill(pid)
+            kill_and_wait(pid)
         self._reap_launchers()
+        repo_server.stop(self.config.state_dir)
         network.remove_all()
         self._unmount_all()
-        if self.config.nodes_dir.exists():
-            shutil.rmtree(self.config.nodes_dir)
+        for _device, image in usb.leftover_devices(self.config.nodes_dir):
+            try:
+                usb.detach(Path(image))
+            except RuntimeError as exc:
+                raise SimClusterError(f"{exc}; run `simcluster down` again in a moment") from None
+        network.restore_neighbour_table(self._neighbour_saved)
+        for directory in (self.config.nodes_dir, self.config.state_dir / "repo"):
+            if directory.exists():
+                shutil.rmtree(directory)
         for path in (self.config.state_file, self.config.spec_file,
                      self.config.ssh_config, self.config.known_hosts):
             path.unlink(missing_ok=True)
@@ -246,12 +290,18 @@ class SimCluster:
             found.append("network namespaces " + " ".join(network.leftover_netns()))
         if network.leftover_links():
             found.append("links " + " ".join(network.leftover_links()))
-        if inits := _all_node_inits(self.config.state_dir):
+        if inits := all_node_inits(self.config.state_dir):
             found.append(f"{len(inits)} node processes")
         prefix = str(self.config.state_dir) + "/"
         mounts = [line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines()]
         if any(m.startswith(prefix) for m in mounts):
             found.append("mounts under " + str(self.config.state_dir))
+        if sticks := usb.leftover_devices(self.config.nodes_dir):
+            found.append("loop devices " + " ".join(device for device, _ in sticks))
+        if repo_server.server_pids(self.config.state_dir):
+            found.append("the local package repository server")
+        if self._neighbour_saved.exists():
+            found.append("raised neighbour-table thresholds")
         if self.config.state_file.exists():
             found.append("state file " + str(self.config.state_file))
         return found
@@ -267,7 +317,7 @@ class SimCluster:
         self.index(name)
         pid = self.init_pid(name)
         if pid:
-            _kill(pid)
+            kill_and_wait(pid)
         launcher = self._launchers.pop(name, None)
         if launcher:
             launcher.wait(timeout=10)
@@ -289,6 +339,35 @@ class SimCluster:
     def unpartition(self, name: str) -> None:
         network.set_link(self.config, self.index(name), up=True)
 
+    def usb_unplug(self, name: str) -> None:
+        """Pull the node's USB stick: its /dev/sda1 disappears now; a mounted /mnt/usb stays until
+        the node's next boot, which then finds no stick (/mnt/usb a plain directory on the root
+        filesystem). `stop_node` + `start_node` is that reboot."""
+        self.index(name)
+        self._usb_unplugged_marker(name).touch()
+        if self.init_pid(name):
+            self.exec(name, ["rm", "-f", "/dev/sda1"])
+        else:
+            usb.detach(self._usb_image(name))
+
+    def usb_plug(self, name: str) -> None:
+        """Plug the stick back in: /dev/sda1 is there at once (`mount /mnt/usb` mounts it, as on a
+        Pi) and the next boot mounts it through /etc/fstab."""
+        self.index(name)
+        self._usb_unplugged_marker(name).unlink(missing_ok=True)
+        if self.init_pid(name):
+            rdev = os.stat(usb.attach(self._usb_image(name))).st_rdev
+            self.exec(name, ["sh", "-c", "[ -e /dev/sda1 ] || mknod -m 660 /dev/sda1 b "
+                             f"{os.major(rdev)} {os.minor(rdev)}"])
+
+    def usb_state(self, name: str) -> str:
+        if self._usb_unplugged_marker(name).exists():
+            return "unplugged"
+        if self.init_pid(name) and self.exec(name, ["mountpoint", "-q", "/mnt/usb"],
+                                             check=False).returncode == 0:
+            return "mounted"
+        return "plugged, not mounted"
+
     def kill_glusterd(self, name: str, *, bricks: bool = False) -> None:
         """Kill only the node's glusterd (and, with `bricks`, its brick processes) with SIGKILL."""
         names = "glusterd|glusterfsd" if bricks else "glusterd"
@@ -304,7 +383,10 @@ class SimCluster:
         pid = self.init_pid(name)
         if pid is None:
             raise SimClusterError(f"node {name} is powered off: `simcluster start {name}` first")
-        args = ["nsenter", "-t", str(pid), "-n", "-m", "-u", "-i", "-p", "--wd=/root", "--",
+        # -r -w: the node's own root and directory (after its pivot_root; a path given to --wd would
+        # be the host's); env -i: none of the host's variables.
+        args = ["nsenter", "-t", str(pid), "-n", "-m", "-u", "-i", "-p", "-r", "-w", "--",
+                "env", "-i", "--chdir=/root", NODE_PATH, "HOME=/root", "USER=root", "LOGNAME=root",
                 *command]
         try:
             return run(args, timeout=timeout, check=check, input_text=input_text)
@@ -320,20 +402,6 @@ class SimCluster:
             glusterd = powered and self.exec(
                 name, ["pgrep", "-x", "glusterd"], check=False).returncode == 0
             states.append(NodeState(name, address, powered, link,
-                                    powered and link and _tcp_open(address, 22), glusterd))
+                                    powered and link and _tcp_open(address, 22), glusterd,
+                                    self.config.suites[name], self.usb_state(name)))
         return states
-
-
-def _kill(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + 10
-    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-        try:
-            if Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z":
-                break
-        except OSError:
-            break
-        time.sleep(0.02)

@@ -8,13 +8,21 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from simcluster.os_choice import parse_os_choice
+
 DEFAULT_STATE_DIR = Path(os.environ.get("SIMCLUSTER_STATE_DIR", "/var/lib/simcluster"))
+# Node images and the local package repository, built once and kept across clusters.
+DEFAULT_CACHE_DIR = Path(os.environ.get("SIMCLUSTER_CACHE_DIR", "/var/cache/simcluster"))
 MAX_NODES = 254
+VARIANTS = ("full", "fresh")  # full: glusterfs-server installed; fresh: as a Pi after first boot
+FILESYSTEMS = {"ext4": 16, "xfs": 300}  # the USB stick's filesystem -> its smallest size in MB
+DEFAULT_DISK_MB = 128  # sparse: costs only what is written
 
 # The whole /16 belongs to the simulated cluster: nodes are 10.0.1.N (as in the how-to, so 10.0.1.0
 # is a valid host address), the host side of the bridge is 10.0.255.254. Nothing routes out of it.
 SUBNET = ipaddress.IPv4Network("10.0.0.0/16")
 BRIDGE_ADDRESS = ipaddress.IPv4Address("10.0.255.254")
+REPO_PORT = 8642  # the local package repository, served on BRIDGE_ADDRESS only
 
 
 @dataclass(frozen=True)
@@ -22,8 +30,12 @@ class SimConfig:
     prefix: str = "rpi"
     count: int = 4
     state_dir: Path = field(default=DEFAULT_STATE_DIR)
-    disk_size_mb: int = 128
+    disk_size_mb: int | None = None  # None: DEFAULT_DISK_MB, or the filesystem's minimum if larger
     login_user: str = "pi"
+    os: str = "bookworm"  # the --os syntax: `trixie`, `rpi0=bookworm,rpi1=trixie`
+    variant: str = "full"
+    fs: str = "ext4"
+    cache_dir: Path = field(default=DEFAULT_CACHE_DIR)
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z][a-z0-9-]{0,10}", self.prefix):
@@ -33,8 +45,25 @@ class SimConfig:
             )
         if not 1 <= self.count <= MAX_NODES:
             raise ValueError(f"node count {self.count} must be between 1 and {MAX_NODES}")
-        if self.disk_size_mb < 16:
-            raise ValueError(f"brick disk size {self.disk_size_mb} MB is too small (min 16 MB)")
+        if self.variant not in VARIANTS:
+            raise ValueError(f"image variant {self.variant!r} must be one of {', '.join(VARIANTS)}")
+        if self.fs not in FILESYSTEMS:
+            raise ValueError(f"USB stick filesystem {self.fs!r} must be one of {', '.join(FILESYSTEMS)}")
+        if self.disk_size_mb is not None and self.disk_size_mb < FILESYSTEMS[self.fs]:
+            raise ValueError(f"USB stick size {self.disk_size_mb} MB is too small for {self.fs} "
+                             f"(min {FILESYSTEMS[self.fs]} MB)")
+        self.suites  # noqa: B018  (parse --os now: a bad value is an error before anything starts)
+
+    @property
+    def disk_mb(self) -> int:
+        if self.disk_size_mb is not None:
+            return self.disk_size_mb
+        return max(DEFAULT_DISK_MB, FILESYSTEMS[self.fs])
+
+    @property
+    def suites(self) -> dict[str, str]:
+        """Node name -> the Debian suite it boots (bookworm, trixie)."""
+        return parse_os_choice(self.os, self.names)
 
     @property
     def names(self) -> list[str]:

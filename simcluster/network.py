@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import time
 from pathlib import Path
 
 from simcluster.config import BRIDGE_ADDRESS, SUBNET, SimConfig
@@ -55,9 +56,28 @@ def create_bridge(config: SimConfig) -> None:
     run(["ip", "link", "set", config.bridge, "up"])
 
 
+STALE_LINK_TIMEOUT = 10.0
+
+
+def clear_stale_link(name: str) -> None:
+    """Delete a host link left by an earlier cluster. Measured: after `down` of 64 nodes the host
+    ends of veth pairs lingered ~2 min (their namespaces wait for TIME_WAIT sockets) and creating
+    them again failed with `RTNETLINK answers: File exists`."""
+    path = Path(f"/sys/class/net/{name}")
+    deadline = time.monotonic() + STALE_LINK_TIMEOUT
+    while path.exists():
+        run(["ip", "link", "delete", name], check=False)
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the host link {name} of an earlier simulated cluster cannot be "
+                               f"deleted (tried for {STALE_LINK_TIMEOUT:g} s); wait a few minutes "
+                               f"or delete it with `ip link delete {name}`, then run `up` again")
+        time.sleep(0.1)
+
+
 def create_node_network(config: SimConfig, index: int) -> None:
     name = config.names[index]
     ns, veth = config.netns(name), config.host_veth(index)
+    clear_stale_link(veth)
     run(["ip", "netns", "add", ns])
     run(["ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns])
     Path(f"/proc/sys/net/ipv6/conf/{veth}/disable_ipv6").write_text("1")
@@ -98,3 +118,38 @@ def remove_all() -> None:
         run(["ip", "netns", "delete", ns], check=False)
     for link in leftover_links():  # veth host ends vanish with their netns; the bridge does not
         run(["ip", "link", "delete", link], check=False)
+
+
+# The kernel's neighbour (ARP) table is shared by every network namespace. Measured: a full mesh of
+# 64 nodes overflowed the default gc_thresh3 of 1024 (`neighbor table overflow`, ssh timeouts).
+NEIGHBOUR_SYSCTLS = Path("/proc/sys/net/ipv4/neigh/default")
+GC_THRESHOLDS = ("gc_thresh1", "gc_thresh2", "gc_thresh3")
+
+
+def neighbour_thresholds(count: int, current: dict[str, int]) -> dict[str, int]:
+    """Thresholds that fit `count` nodes each knowing every other and the bridge, never lower than
+    the current ones: gc_thresh1 (no garbage collection below) = the entries a full mesh needs."""
+    entries = count * (count + 1)
+    wanted = {"gc_thresh1": entries, "gc_thresh2": 2 * entries, "gc_thresh3": 4 * entries}
+    return {key: max(current[key], wanted[key]) for key in GC_THRESHOLDS}
+
+
+def size_neighbour_table(count: int, saved: Path) -> None:
+    """Raise the thresholds for `count` nodes, keeping the old values in `saved` for `down`."""
+    current = {key: int((NEIGHBOUR_SYSCTLS / key).read_text()) for key in GC_THRESHOLDS}
+    wanted = neighbour_thresholds(count, current)
+    if wanted == current:
+        return
+    if not saved.exists():  # a crashed run's file holds the machine's real values: keep those
+        saved.write_text(json.dumps(current) + "\n")
+    for key in ("gc_thresh3", "gc_thresh2", "gc_thresh1"):  # largest first: they must stay ordered
+        (NEIGHBOUR_SYSCTLS / key).write_text(f"{wanted[key]}\n")
+
+
+def restore_neighbour_table(saved: Path) -> None:
+    if not saved.exists():
+        return
+    values = json.loads(saved.read_text())
+    for key in GC_THRESHOLDS:  # smallest first
+        (NEIGHBOUR_SYSCTLS / key).write_text(f"{values[key]}\n")
+    saved.unlink()

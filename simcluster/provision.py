@@ -1,4 +1,5 @@
-"""Files that make a fresh node: its /etc (hosts, users, sudo), SSH keys, glusterd state, brick disk.
+"""Files that make a fresh node: the per-node layer over its image (hostname, hosts, fstab,
+sshd_config and host key, apt sources, authorized_keys), the USB stick, and the client files.
 
 Each node starts like a Raspberry Pi after first boot: /etc/hosts knows only localhost and its own
 name (on 127.0.1.1, as Debian writes it), glusterd has no UUID yet and is not enabled, and the
@@ -7,42 +8,16 @@ login user `pi` has passwordless sudo. Adding the peers is the suite's job, not 
 
 from __future__ import annotations
 
+import json
 import os
-import shutil
 from pathlib import Path
 
 from glustercheck.spec import ClusterSpec, ConnectionSpec, Node, NodeDefaults, VolumeSpec, dump_spec
+from simcluster import node_files, usb
 from simcluster.config import SimConfig
 from simcluster.host import run
 
-GLUSTERD_TEMPLATE = Path("/var/lib/glusterd")
-GLUSTERD_ENABLED_LINK = "systemd/system/multi-user.target.wants/glusterd.service"
-
-SSHD_CONFIG = """\
-# sshd of simulated node {name}: key-only logins as root or {user}, on the node address only.
-ListenAddress {address}
-Port 22
-HostKey {host_key}
-PidFile /run/sshd.pid
-UsePAM no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PubkeyAuthentication yes
-PermitRootLogin prohibit-password
-AuthorizedKeysFile .ssh/authorized_keys
-PrintMotd no
-MaxStartups 200:30:400
-MaxSessions 100
-Subsystem sftp /usr/lib/openssh/sftp-server
-"""
-
-
-def free_uid(passwd_text: str, wanted: int = 1000) -> int:
-    used = {int(line.split(":")[2]) for line in passwd_text.splitlines() if line.count(":") >= 6}
-    uid = wanted
-    while uid in used:
-        uid += 1
-    return uid
+HOST_KEY = node_files.HOST_KEY.lstrip("/")
 
 
 def ensure_client_key(config: SimConfig) -> str:
@@ -54,74 +29,79 @@ def ensure_client_key(config: SimConfig) -> str:
     return config.client_key.with_suffix(".pub").read_text()
 
 
-def _write(path: Path, text: str, mode: int = 0o644, uid: int = 0) -> None:
+def user_ids(rootfs: Path, user: str) -> tuple[int, int]:
+    for line in (rootfs / "etc/passwd").read_text().splitlines():
+        fields = line.split(":")
+        if fields[0] == user:
+            return int(fields[2]), int(fields[3])
+    raise RuntimeError(f"the node image {rootfs} has no user {user!r}: rebuild it "
+                       f"(remove {rootfs.parent} and run `simcluster up` again)")
+
+
+def _mkdirs_like(upper: Path, lower: Path, rel: Path) -> None:
+    """Create upper/rel's missing parents with the owner and mode of the image's directories: an
+    overlay shows an upper directory's own attributes, so /root must stay 0700 and so on."""
+    for part in reversed(rel.parents[:-1]):
+        target = upper / part
+        if target.exists():
+            continue
+        target.mkdir()
+        source = lower / part
+        if source.is_dir():
+            st = source.stat()
+            os.chown(target, st.st_uid, st.st_gid)
+            target.chmod(st.st_mode & 0o7777)
+
+
+def _write(upper: Path, lower: Path, rel: str, text: str, mode: int = 0o644, *,
+           owner: tuple[int, int] = (0, 0)) -> None:
+    _mkdirs_like(upper, lower, Path(rel))
+    path = upper / rel
+    path.write_text(text)
+    os.chown(path, *owner)
+    path.chmod(mode)
+
+
+def provision_node(config: SimConfig, index: int, client_pubkey: str, rootfs: Path) -> None:
+    """The node's directory: its overlay layer over `rootfs`, its USB stick, its boot settings."""
+    name = config.names[index]
+    node = config.node_dir(name)
+    upper = node / "upper"
+    for sub in ("upper", "work", "rootfs"):
+        (node / sub).mkdir(parents=True, exist_ok=True)
+    node.chmod(0o755)
+    user = config.login_user
+    uid, gid = user_ids(rootfs, user)
+    suite = config.suites[name]
+    files = {
+        "etc/hostname": (f"{name}\n", 0o644),
+        "etc/hosts": (node_files.hosts(name), 0o644),
+        "etc/fstab": (node_files.fstab(config.fs), 0o644),
+        "etc/ssh/sshd_config": (node_files.sshd_config(name, user, config.address(index)), 0o644),
+        "etc/apt/sources.list.d/simcluster.list": (node_files.apt_sources(suite), 0o644),
+        "root/.ssh/authorized_keys": (client_pubkey, 0o600),
+    }
+    for rel, (text, mode) in files.items():
+        _write(upper, rootfs, rel, text, mode)
+    (upper / "root/.ssh").chmod(0o700)
+    _write(upper, rootfs, f"home/{user}/.ssh/authorized_keys", client_pubkey, 0o600, owner=(uid, gid))
+    os.chown(upper / f"home/{user}/.ssh", uid, gid)
+    (upper / f"home/{user}/.ssh").chmod(0o700)
+    host_key = upper / HOST_KEY
+    run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"root@{name}", "-f", str(host_key)])
+    usb.create(node / "usb.img", config.disk_mb, config.fs)
+    (node / "node.json").write_text(json.dumps({"name": name, "suite": suite,
+                                                "rootfs": str(rootfs)}) + "\n")
+
+
+def _write_host_file(path: Path, text: str, mode: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     path.chmod(mode)
-    os.chown(path, uid, uid)
-
-
-def _etc_files(name: str, user: str, uid: int) -> dict[str, tuple[str, int]]:
-    passwd = Path("/etc/passwd").read_text()
-    shadow = Path("/etc/shadow").read_text()
-    group = Path("/etc/group").read_text()
-    gshadow = Path("/etc/gshadow").read_text() if Path("/etc/gshadow").exists() else ""
-    # '*' (no password, not locked): sshd without PAM refuses key logins to locked ('!') accounts.
-    shadow = "".join(
-        ("root:*:" + line.split(":", 2)[2]) if line.startswith("root:") else line
-        for line in shadow.splitlines(keepends=True)
-    )
-    group = "".join(
-        (line.rstrip("\n") + ("," if not line.rstrip("\n").endswith(":") else "") + user + "\n")
-        if line.startswith("sudo:") else line
-        for line in group.splitlines(keepends=True)
-    )
-    return {
-        "hostname": (f"{name}\n", 0o644),
-        "hosts": (f"127.0.0.1\tlocalhost\n127.0.1.1\t{name}\n", 0o644),
-        "resolv.conf": ("", 0o644),
-        "passwd": (passwd + f"{user}:x:{uid}:{uid}:,,,:/home/{user}:/bin/bash\n", 0o644),
-        "shadow": (shadow + f"{user}:*:20000:0:99999:7:::\n", 0o640),
-        "group": (group + f"{user}:x:{uid}:\n", 0o644),
-        "gshadow": (gshadow + f"{user}:!::\n", 0o640),
-        "sudoers.d/010_pi-nopasswd": (f"{user} ALL=(ALL) NOPASSWD: ALL\n", 0o440),
-    }
-
-
-def provision_node(config: SimConfig, index: int, client_pubkey: str, uid: int) -> None:
-    name = config.names[index]
-    node = config.node_dir(name)
-    for sub in ("etc-upper", "etc-work", "glusterd", "log", "root", "mnt/usb", "disk", "ssh"):
-        (node / sub).mkdir(parents=True, exist_ok=True)
-    node.chmod(0o755)
-    (node / "root").chmod(0o700)
-    user = config.login_user
-    for rel, (text, mode) in _etc_files(name, user, uid).items():
-        _write(node / "etc-upper" / rel, text, mode)
-    if (Path("/etc") / GLUSTERD_ENABLED_LINK).exists():  # hide the host's enablement
-        whiteout = node / "etc-upper" / GLUSTERD_ENABLED_LINK
-        whiteout.parent.mkdir(parents=True, exist_ok=True)
-        os.mknod(whiteout, 0o600 | 0o020000, os.makedev(0, 0))
-    for sub in ("groups", "hooks"):  # the package's template, without glusterd.info (no UUID)
-        if (GLUSTERD_TEMPLATE / sub).exists():
-            shutil.copytree(GLUSTERD_TEMPLATE / sub, node / "glusterd" / sub)
-    _write(node / "root/.ssh/authorized_keys", client_pubkey, 0o600)
-    (node / "root/.ssh").chmod(0o700)
-    home = node / "home" / user
-    _write(home / ".ssh/authorized_keys", client_pubkey, 0o600, uid)
-    for directory in (home / ".ssh", home):
-        os.chown(directory, uid, uid)
-    (home / ".ssh").chmod(0o700)
-    host_key = node / "ssh" / "ssh_host_ed25519_key"
-    run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"root@{name}", "-f", str(host_key)])
-    _write(node / "sshd_config", SSHD_CONFIG.format(
-        name=name, user=user, address=config.address(index), host_key=host_key))
-    run(["mount", "-t", "tmpfs", "-o", f"size={config.disk_size_mb}m,mode=755",
-         f"gvsim-{name}-disk", str(node / "disk")])
 
 
 def host_public_key(config: SimConfig, name: str) -> str:
-    key = config.node_dir(name) / "ssh" / "ssh_host_ed25519_key.pub"
+    key = config.node_dir(name) / "upper" / (HOST_KEY + ".pub")
     kind, blob = key.read_text().split()[:2]
     return f"{kind} {blob}"
 
@@ -138,8 +118,8 @@ def write_client_files(config: SimConfig) -> None:
             f"  ConnectTimeout 5\n"
         )
         known.append(f"{name},{address} {host_public_key(config, name)}\n")
-    _write(config.ssh_config, "\n".join(blocks), 0o600)
-    _write(config.known_hosts, "".join(known), 0o600)
+    _write_host_file(config.ssh_config, "\n".join(blocks), 0o600)
+    _write_host_file(config.known_hosts, "".join(known), 0o600)
 
 
 def write_spec(config: SimConfig) -> None:
@@ -154,4 +134,4 @@ def write_spec(config: SimConfig) -> None:
     )
     header = (f"# Written by `simcluster up` for the simulated nodes {config.names[0]}.."
               f"{config.names[-1]}; overwritten by the next `up`.\n")
-    _write(config.spec_file, header + dump_spec(spec), 0o644)
+    _write_host_file(config.spec_file, header + dump_spec(spec), 0o644)

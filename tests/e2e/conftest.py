@@ -29,6 +29,20 @@ class SimClusterManager:
         self.cluster.up()
         return self.cluster
 
+    def replace(self, config: SimConfig) -> SimCluster:
+        """Nodes of another kind (suite, image variant, stick filesystem, count) in place of the
+        session's cluster; `reset()` goes back to the default nodes."""
+        self.cluster.down()
+        self.cluster = SimCluster(config)
+        self.cluster.up()
+        return self.cluster
+
+    def reset(self) -> None:
+        """Back to the default nodes (bookworm, full image): taken down if others are up."""
+        if self.cluster.config != SimConfig():
+            self.cluster.down()
+            self.cluster = SimCluster(SimConfig())
+
     def down(self) -> None:
         self.cluster.down()
 
