@@ -5,7 +5,8 @@ Shared by the setup steps (refuse to touch a volume that differs) and the checks
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import shlex
+from collections.abc import Iterable, Sequence
 
 from glustercheck.brick import BrickRef
 from glustercheck.layout import CreateRequest, validate
@@ -37,3 +38,28 @@ def layout_difference(volume: VolumeSpec, bricks: Sequence[BrickRef], found: Vol
         diffs.append(f"bricks {' '.join(b.name for b in found.bricks)}, "
                      f"declared {' '.join(map(str, bricks))}")
     return diffs
+
+
+def volume_owning(volume_id_hex: str, volumes: Iterable[Volume]) -> str | None:
+    """The live volume whose ID a brick's trusted.glusterfs.volume-id (0x + 32 hex digits) holds."""
+    wanted = volume_id_hex.lower().removeprefix("0x")
+    for volume in volumes:
+        if volume.volume_id.replace("-", "").lower() == wanted:
+            return volume.name
+    return None
+
+
+def brick_in_use(brick: BrickRef, node: str, volume_id_hex: str, owner: str | None) -> str:
+    """Why a brick directory must not be used for a new volume, and the only safe way out. The
+    xattr is never advised away while a volume of the pool still owns that ID."""
+    if owner is not None:
+        return (f"brick {brick} already belongs to a volume: the live volume {owner} (its volume ID "
+                f"{volume_id_hex} is on the directory). Nothing was changed and its data is untouched. "
+                "Declare another brick path; never clear that xattr while the volume exists")
+    q = shlex.quote(brick.path)
+    return (f"brick {brick} already belongs to a volume (trusted.glusterfs.volume-id={volume_id_hex}; "
+            "no volume of the pool owns that ID: it held a volume before, maybe a deleted one). "
+            "Nothing was changed and its data is untouched. Declare another brick path, or, only if "
+            f"its data is no longer needed, clear it by hand on {node}: setfattr -x "
+            f"trusted.glusterfs.volume-id {q}; setfattr -x trusted.gfid {q}; "
+            f"rm -rf {shlex.quote(brick.path + '/.glusterfs')}")

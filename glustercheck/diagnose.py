@@ -17,11 +17,11 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from glustercheck.declared import create_request
+from glustercheck.declared import brick_in_use, create_request, volume_owning
 from glustercheck.facts import ClusterFacts, NodeFacts
 from glustercheck.hosts_file import first_mapping
 from glustercheck.layout import render_command
-from glustercheck.spec import ClusterSpec
+from glustercheck.spec import ClusterSpec, VolumeSpec
 
 # Ranks: the lower, the more fundamental; the verdict lists causes in this order.
 UNREACHABLE, PACKAGE, GLUSTERD, NAMES, PEERS, VOLUME, BRICK, HEAL, NAMING = range(9)
@@ -115,7 +115,7 @@ def diagnose(spec: ClusterSpec, nodes: Mapping[str, NodeFacts], unreachable: Map
                 out._disk.setdefault(facts.node, []).append(cause)
     _peer_causes(out, spec, nodes)
     if cluster is not None:
-        _volume_causes(out, spec, cluster)
+        _volume_causes(out, spec, nodes, cluster)
     return out
 
 
@@ -241,13 +241,33 @@ def _rejected(out: Diagnosis, first: str, rejects: Mapping[str, set[str]]) -> No
         pairs = {p for p in pairs if odd not in p}
 
 
-def _volume_causes(out: Diagnosis, spec: ClusterSpec, cluster: ClusterFacts) -> None:
+def _brick_in_use(spec: ClusterSpec, nodes: Mapping[str, NodeFacts], cluster: ClusterFacts,
+                  volume: VolumeSpec) -> Cause | None:
+    """A declared volume that cannot be created: one of its brick directories carries a volume ID."""
+    for brick in volume.brick_list(spec.nodes):
+        owner = spec.owner(brick)
+        found = nodes[owner].brick_dirs.get(brick.path) if owner in nodes else None
+        if found is not None and found.volume_id:
+            live = volume_owning(found.volume_id, cluster.volumes.values())
+            text = brick_in_use(brick, owner, found.volume_id, live)
+            reason, _, fix = text.partition(". Nothing was changed and its data is untouched. ")
+            return Cause(f"brick-in-use:{owner}:{brick.path}",
+                         f"{reason}, so volume {volume.name} cannot be created", fix, VOLUME)
+    return None
+
+
+def _volume_causes(out: Diagnosis, spec: ClusterSpec, nodes: Mapping[str, NodeFacts],
+                   cluster: ClusterFacts) -> None:
     if "volume info" in cluster.errors:
         return
     for volume in spec.volumes:
         found = cluster.volumes.get(volume.name)
         v = volume.name
         if found is None:
+            used = _brick_in_use(spec, nodes, cluster, volume)
+            if used is not None:
+                out._volume[v] = out._add(used)
+                continue
             command = render_command(create_request(volume, volume.brick_list(spec.nodes)))
             out._volume[v] = out._add(Cause(
                 f"volume-missing:{v}", f"volume {v} does not exist",

@@ -58,6 +58,7 @@ class HostsEdit:
     conflicts: tuple[Conflict, ...]  # reported and left alone
     replaced: tuple[Conflict, ...]  # names removed (or lines commented out) by replace_conflicts
     missing: tuple[tuple[str, str], ...] = ()  # (name, address) no line outside the block maps right
+    differences: tuple[str, ...] = ()  # what the file gets wrong, in words ("does not map rpi2 to ...")
 
 
 def managed_block(entries: Sequence[tuple[str, str]]) -> str:
@@ -104,13 +105,47 @@ def update_hosts(
 
     new = "".join(out)
     done = tuple(conflicts)
+    old_block = _block_entries(lines[span[0]:span[1] - 1]) if span else None
     return HostsEdit(
         text=new,
         changed=new != text,
         conflicts=() if replace_conflicts else done,
         replaced=done if replace_conflicts else (),
         missing=missing,
+        differences=_differences(old_block, missing),
     )
+
+
+def _block_entries(lines: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """name (lowercase) -> (name, address) as a managed block lists them."""
+    found: dict[str, tuple[str, str]] = {}
+    for line in lines:
+        fields = _fields(line)
+        for field in fields[1:]:
+            found.setdefault(field[0].lower(), (field[0], fields[0][0]))
+    return found
+
+
+def _differences(old: dict[str, tuple[str, str]] | None,
+                 missing: Sequence[tuple[str, str]]) -> tuple[str, ...]:
+    """What the file gets wrong, in words: names it does not map, managed-block lines that map
+    a name elsewhere, block lines no longer needed."""
+    if old is None:
+        return (("does not map " + ", ".join(f"{n} to {a}" for n, a in missing),) if missing else ())
+    out = []
+    absent = [(n, a) for n, a in missing if n.lower() not in old]
+    if absent:
+        out.append("does not map " + ", ".join(f"{n} to {a}" for n, a in absent))
+    for name, address in missing:
+        was = old.get(name.lower())
+        if was is not None and ipaddress.ip_address(was[1]) != ipaddress.ip_address(address):
+            out.append(f"maps {name} to {was[1]} in the managed block, the spec says {address}")
+    needed = {n.lower() for n, _ in missing}
+    extra = [n for key, (n, _) in old.items() if key not in needed]
+    if extra:
+        out.append(f"lists {', '.join(extra)} in the managed block, already mapped right elsewhere "
+                   "or no longer in the spec")
+    return tuple(out)
 
 
 _BLOCK_HERE = "\0glustercheck block\0"  # where an existing block stood (no line can equal it)

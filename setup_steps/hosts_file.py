@@ -26,5 +26,5 @@ def plan(facts: NodeFacts, ctx: StepContext) -> Plan:
                           "(--apply --replace-hosts-conflicts comments it out)")
     if edit.changed:
         out.add(WriteHostsFile(node, edit.text, edit.missing,
-                               tuple(c.describe() for c in edit.replaced)))
+                               tuple(c.describe() for c in edit.replaced), edit.differences))
     return out

@@ -3,7 +3,6 @@ it, never recreated or reshaped), has its options, and is started with every bri
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Sequence
 
 from glustercheck.actions import (
@@ -16,7 +15,7 @@ from glustercheck.actions import (
     volume_key,
 )
 from glustercheck.brick import BrickRef
-from glustercheck.declared import create_request, layout_difference
+from glustercheck.declared import brick_in_use, create_request, layout_difference, volume_owning
 from glustercheck.facts import ClusterFacts, volume_online
 from glustercheck.layout import validate
 from glustercheck.parsers import Volume
@@ -95,13 +94,8 @@ def _brick_refusal(observed: Observed, ctx: StepContext, bricks: Sequence[BrickR
                     "volume; install it: apt-get install attr")
         found = facts.brick_dirs.get(brick.path)
         if found is not None and found.volume_id:
-            q = shlex.quote(brick.path)
-            return (f"brick {brick} already belongs to a volume (trusted.glusterfs.volume-id="
-                    f"{found.volume_id}; it held a volume before, maybe a deleted one). Nothing was "
-                    "changed and its data is untouched. Declare another brick path, or, only if its "
-                    f"data is no longer needed, clear it by hand on {node}: "
-                    f"setfattr -x trusted.glusterfs.volume-id {q}; setfattr -x trusted.gfid {q}; "
-                    f"rm -rf {shlex.quote(brick.path + '/.glusterfs')}")
+            live = observed.cluster.volumes.values() if observed.cluster else ()
+            return brick_in_use(brick, node, found.volume_id, volume_owning(found.volume_id, live))
     return None
 
 

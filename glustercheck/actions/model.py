@@ -97,6 +97,7 @@ class WriteHostsFile(Action):
     text: str  # the whole new file
     adds: tuple[tuple[str, str], ...]  # (name, address) the managed block holds
     replaced: tuple[str, ...] = ()  # descriptions of conflicting lines commented out
+    differences: tuple[str, ...] = ()  # what the file gets wrong now, in words
 
     def command(self) -> Command:
         data = base64.b64encode(self.text.encode("utf-8", "surrogateescape")).decode()
@@ -111,9 +112,7 @@ class WriteHostsFile(Action):
                 *(f"/etc/hosts: {c}: commented out / name removed" for c in self.replaced))
 
     def missing(self) -> str | None:
-        if not self.adds:
-            return None
-        return "/etc/hosts does not map " + ", ".join(f"{n} to {a}" for n, a in self.adds)
+        return "/etc/hosts " + "; ".join(self.differences) if self.differences else None
 
     def failure(self, result: CommandResult) -> str:
         return f"{self.node}: could not write /etc/hosts: {result.stderr.strip()}"

@@ -106,7 +106,8 @@ def test_wrong_address_for_one_name_in_one_hosts_file(healthy: SimCluster, tmp_p
         "test_reaches_every_other_node_by_name[rpi1]")
     assert ids("test_cluster_names_resolve_to_spec_addresses", others("rpi1")) <= result.passed
     assert ids("test_reaches_every_other_node_by_name", others("rpi1")) <= result.passed
-    assert "rpi1: missing: not configured: /etc/hosts does not map rpi2 to 10.0.1.2" \
+    assert ("rpi1: missing: not configured: /etc/hosts maps rpi2 to 10.0.1.99 in the managed block, "
+            "the spec says 10.0.1.2") \
         in result.summary, result.describe()
 
 

@@ -344,3 +344,13 @@ def test_spec_fixture_is_the_how_to() -> None:
     assert isinstance(SPEC, ClusterSpec)
     assert [str(b) for b in SPEC.volumes[0].brick_list(SPEC.nodes)] == [
         f"{n}:/mnt/usb/gv" for n in NAMES]
+
+
+def test_a_brick_of_a_live_volume_is_refused_without_advice_to_clear_it() -> None:
+    spec = loads_spec((VECTORS / "spec.toml").read_text().replace('name = "gv"', 'name = "gv2"'))
+    plan = volumes.plan(Observed(CONVERGED, cluster_facts()), StepContext(spec))
+    assert plan.actions == []
+    ((key, error),) = plan.errors
+    assert key == "volume=gv2"
+    assert "already belongs to a volume: the live volume gv" in error
+    assert "setfattr" not in error
