@@ -23,7 +23,8 @@ def test_brick_filesystems_have_room(node: str, facts: NodeFacts, diagnosis: Dia
             elif percent >= warn:
                 warnings.append(f"{text} (warning: {warn:g} %)")
     for text in warnings:
-        request.node.warn(pytest.PytestWarning(f"{node}: {text}"))
+        warn(request, node, text, "free space on the brick filesystem before it reaches "
+                                  f"{critical:g} %, or add bricks (gluster volume add-brick)")
     fail(node, problems, causes=diagnosis.disks(node),
          fix="free space on the brick filesystem or add bricks (gluster volume add-brick), then "
              "rebalance")

@@ -7,7 +7,8 @@ import pytest
 from glustercheck.actions import SetupReport
 from glustercheck.diagnose import Diagnosis
 from glustercheck.facts import NodeFacts
-from pytest_glustercheck.messages import fail
+from glustercheck.versions import GlusterVersion, op_version_of, version_text
+from pytest_glustercheck.messages import fail, warn
 
 
 def test_glusterfs_server_installed(node: str, facts: NodeFacts, converged: SetupReport,
@@ -31,15 +32,40 @@ def test_glusterd_running_and_enabled(node: str, facts: NodeFacts, converged: Se
          fix=fix, report=converged, keys=[node], steps=("package", "daemon"))
 
 
+def _shown(versions: dict[str, GlusterVersion | None]) -> str:
+    return ", ".join(f"{n} {version_text(v) if v else 'none'}" for n, v in versions.items())
+
+
 @pytest.mark.cluster
-def test_one_gluster_version_and_op_version(all_facts: dict[str, NodeFacts]) -> None:
+def test_one_gluster_version_and_op_version(all_facts: dict[str, NodeFacts],
+                                            request: pytest.FixtureRequest) -> None:
+    """One op-version everywhere, or the pool is inconsistent (a failure). Different gluster
+    releases are a rolling upgrade not yet finished: gluster runs such a pool at the older
+    release's op-version, so it is healthy but unfinished (a warning with the steps to finish)."""
     versions = {n: f.version for n, f in all_facts.items()}
-    ops = {n: f.op_version for n, f in all_facts.items() if f.glusterd_running}
-    problems = []
-    if len(set(versions.values())) > 1:
-        problems.append("gluster versions differ: " + ", ".join(
-            f"{n} {'.'.join(map(str, v)) if v else 'none'}" for n, v in versions.items()))
+    running = {n: f for n, f in all_facts.items() if f.glusterd_running}
+    ops = {n: f.op_version for n, f in running.items()}
     if len(set(ops.values())) > 1:
-        problems.append("cluster op-versions differ: " + ", ".join(f"{n} {v}" for n, v in ops.items()))
-    fail("cluster", problems, fix="upgrade every node to one gluster release, then raise "
-                                  "cluster.op-version (gluster volume set all cluster.op-version N)")
+        fail("cluster", ["cluster op-versions differ: " + ", ".join(f"{n} {v}" for n, v in ops.items())],
+             fix="restart glusterd on the nodes that differ; if it persists, set one op-version: "
+                 "sudo gluster volume set all cluster.op-version N (N: the lowest max-op-version)")
+    known = [v for v in versions.values() if v is not None]
+    op = next(iter(ops.values()), None)
+    if len(set(known)) > 1:
+        newest = max(known)
+        behind = sorted(n for n, v in versions.items() if v is not None and v < newest)
+        target = op_version_of(newest)
+        warn(request, "cluster",
+             f"gluster versions differ ({_shown(versions)}): a rolling upgrade is not finished; the "
+             f"pool runs at op-version {op} until every node has {version_text(newest)}",
+             f"upgrade {', '.join(behind)} to {version_text(newest)} (on each, one at a time: sudo "
+             "apt-get update && sudo apt-get install glusterfs-server, then wait for `gluster volume "
+             f"heal VOLUME info` to show no entries), then: sudo gluster volume set all "
+             f"cluster.op-version {target}")
+        return
+    highest = {f.max_op_version for f in running.values() if f.max_op_version}
+    if op is not None and highest and op < min(highest):
+        warn(request, "cluster",
+             f"cluster.op-version {op} is below {min(highest)}, the highest every node supports: "
+             "the newer release's features stay off",
+             f"sudo gluster volume set all cluster.op-version {min(highest)}")

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from glustercheck.declared import brick_in_use, create_request, volume_owning
-from glustercheck.facts import ClusterFacts, NodeFacts
+from glustercheck.facts import ClusterFacts, NodeFacts, brick_place
 from glustercheck.hosts_file import first_mapping
 from glustercheck.layout import render_command
 from glustercheck.spec import ClusterSpec, VolumeSpec
@@ -49,6 +49,7 @@ class Diagnosis:
     _names: dict[str, dict[str, Cause]] = field(default_factory=dict)  # node -> name -> cause
     _volume: dict[str, Cause] = field(default_factory=dict)
     _brick: dict[tuple[str, str], Cause] = field(default_factory=dict)  # (host, path)
+    _place: dict[tuple[str, str], Cause] = field(default_factory=dict)  # (node, brick path)
     _peer: dict[str, Cause] = field(default_factory=dict)  # node missing or rejected
     _naming: dict[tuple[str, str], Cause] = field(default_factory=dict)  # (who, whom)
     _heal: dict[str, Cause] = field(default_factory=dict)
@@ -78,9 +79,14 @@ class Diagnosis:
         return self._volume.get(name)
 
     def brick(self, volume: str, host: str, path: str, owner: str) -> Cause | None:
-        """Why a brick is not online: its node, its peer state, its volume, or the brick itself."""
+        """Why a brick is not online: its node, its peer state, its volume, its disk (not
+        mounted), or the brick process itself."""
         return (self.node(owner) or self.peer(owner) or self.volume(volume)
-                or self._brick.get((host, path)))
+                or self.place(owner, path) or self._brick.get((host, path)))
+
+    def place(self, node: str, path: str) -> Cause | None:
+        """The brick directory is not on its own disk (the USB stick did not mount)."""
+        return self._place.get((node, path))
 
     def disks(self, node: str) -> list[Cause]:
         return self._disk.get(node, [])
@@ -104,6 +110,7 @@ def diagnose(spec: ClusterSpec, nodes: Mapping[str, NodeFacts], unreachable: Map
             _node_causes(out, nodes[node.name])
     for facts in nodes.values():
         _name_causes(out, spec, facts)
+        _place_causes(out, spec, facts)
         for disk in facts.disks.values():
             if max(disk.percent, disk.inode_percent) >= capacity_critical:
                 cause = out._add(Cause(
@@ -182,6 +189,26 @@ def _wrong_name(facts: NodeFacts, name: str, address: str, found: tuple[str, ...
         fix = (f"on {n}: comment out or correct {where} (`pytest --apply "
                "--replace-hosts-conflicts` comments it out)")
     return Cause(key, f"{n} resolves {name} to {shown} ({where}), the spec says {address}", fix, NAMES)
+
+
+def _place_causes(out: Diagnosis, spec: ClusterSpec, facts: NodeFacts) -> None:
+    n = facts.node
+    for brick in spec.bricks_on(n):
+        place = brick_place(facts, brick.path)
+        if place is None or place.problem is None:
+            continue
+        if place.expected is not None:
+            cause = Cause(
+                f"disk-not-mounted:{n}:{place.expected}", f"{place.expected} is not mounted on {n} (it is "
+                f"in /etc/fstab): {place.problem.split(': ', 1)[1]}",
+                f"on {n}: plug the disk (the USB stick) in and run `sudo mount {_q(place.expected)}` (see "
+                "`lsblk`); then `sudo gluster volume start VOLUME force` starts its bricks again", BRICK)
+        else:
+            cause = Cause(
+                f"brick-on-root:{n}:{brick.path}", f"{n}: {place.problem}",
+                f"on {n}: give the brick a disk of its own: mount one at {_q(brick.parent)} and list "
+                "it in /etc/fstab, as the how-to does with the USB stick", BRICK)
+        out._place[(n, brick.path)] = out._add(cause)
 
 
 def _peer_causes(out: Diagnosis, spec: ClusterSpec, nodes: Mapping[str, NodeFacts]) -> None:
@@ -290,8 +317,9 @@ def _volume_causes(out: Diagnosis, spec: ClusterSpec, nodes: Mapping[str, NodeFa
             owner = spec.node_for_host(brick.host)
             if (brick.host, brick.path) in online or status is None:
                 continue
-            if owner is not None and owner.name in out._node:
-                continue  # the node's own cause explains it
+            if owner is not None and (owner.name in out._node
+                                      or (owner.name, brick.path) in out._place):
+                continue  # the node's own cause, or its unmounted disk, explains it
             where = owner.name if owner else brick.host
             log = brick.path.strip("/").replace("/", "-")
             out._brick[(brick.host, brick.path)] = out._add(Cause(

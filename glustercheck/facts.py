@@ -99,9 +99,13 @@ class NodeFacts:
     version: GlusterVersion | None
     uuid: str | None
     op_version: int | None
+    max_op_version: int | None  # the highest op-version every peer of the pool supports
     peers: tuple[Peer, ...] | None  # None when gluster could not answer
     peers_error: str | None
     disks: dict[str, DiskUsage] = field(default_factory=dict)  # brick path -> usage
+    # Mount points /etc/fstab lists (the how-to's USB stick at /mnt/usb): a brick under one of them
+    # that sits on another filesystem is on the SD card because the stick did not mount.
+    fstab_mounts: tuple[str, ...] = ()
     brick_dirs: dict[str, BrickDir] = field(default_factory=dict)  # brick path -> directory state
     getfattr: bool = True  # without it a used brick directory would look unused
 
@@ -129,6 +133,42 @@ def volume_online(volume: Volume, status: VolumeStatus | None) -> bool:
         return True
     healers = sum(1 for d in status.daemons if d.name == "Self-heal Daemon" and d.online)
     return healers >= len({b.host for b in volume.bricks})
+
+
+@dataclass(frozen=True)
+class BrickPlace:
+    """Which filesystem a brick directory is (or would be) on, and which it should be on."""
+
+    path: str
+    mount: str  # the filesystem holding the path (or its nearest existing parent)
+    expected: str | None  # the /etc/fstab mount point above it, e.g. /mnt/usb (None: not listed)
+    exists: bool
+
+    @property
+    def problem(self) -> str | None:
+        if self.expected is not None and self.mount != self.expected:
+            where = "is" if self.exists else "would be"
+            return (f"{self.expected} is listed in /etc/fstab but not mounted: brick {self.path} "
+                    f"{where} on the {_filesystem(self.mount)}")
+        if self.mount == "/":
+            where = "is" if self.exists else "would be"
+            return f"brick {self.path} {where} on the root filesystem (the SD card), not on a disk of its own"
+        return None
+
+
+def _filesystem(mount: str) -> str:
+    return "root filesystem (the SD card)" if mount == "/" else f"{mount} filesystem"
+
+
+def brick_place(facts: NodeFacts, path: str) -> BrickPlace | None:
+    disk = facts.disks.get(path)
+    if disk is None:
+        return None
+    above = [m for m in facts.fstab_mounts
+             if m != "/" and (path == m or path.startswith(m.rstrip("/") + "/"))]
+    found = facts.brick_dirs.get(path)
+    return BrickPlace(path, disk.mount, max(above, key=len) if above else None,
+                      bool(found and found.exists))
 
 
 # Every fact script starts with: `s NAME` marks a section; `g TIMEOUT ARGS` runs gluster, asking
@@ -162,9 +202,10 @@ s package; dpkg-query -W -f='${{Status}} ${{Version}}\\n' glusterfs-server 2>/de
 s version; command -v gluster >/dev/null && gluster --version 2>&1 | head -1
 s uuid; sed -n 's/^UUID=//p' /var/lib/glusterd/glusterd.info 2>/dev/null
 if pgrep -x glusterd >/dev/null; then
-  s opversion; g 20 volume get all cluster.op-version
+  s opversion; g 20 volume get all cluster.op-version; g 20 volume get all cluster.max-op-version
   s peers; g 20 --xml peer status
 fi
+s fstab; awk '$1 !~ /^#/ && NF >= 2 {{print $2}}' /etc/fstab 2>/dev/null
 s bricks; command -v getfattr >/dev/null && echo getfattr || echo no-getfattr
 for p in {paths}; do e=no; u=no; [ -e "$p" ] && e=yes; [ -d "$(dirname "$p")" ] && u=yes
   i=$([ $e = yes ] && getfattr --absolute-names -n trusted.glusterfs.volume-id -e hex "$p" \
@@ -216,10 +257,12 @@ def parse_node_facts(node: str, names: Sequence[str], text: str) -> NodeFacts:
             version = parse_gluster_version(sec["version"])
         except ParseError:
             version = None
-    op_version = None
+    op_version = max_op_version = None
     for line in sec.get("opversion", "").splitlines():
-        if line.startswith("cluster.op-version"):
+        if line.startswith("cluster.op-version") and line.split()[-1].isdigit():
             op_version = int(line.split()[-1])
+        elif line.startswith("cluster.max-op-version") and line.split()[-1].isdigit():
+            max_op_version = int(line.split()[-1])
     disks = {}
     for line in sec["disks"].splitlines():
         path, mount, size, used, inodes, inodes_used = line.split()
@@ -236,8 +279,10 @@ def parse_node_facts(node: str, names: Sequence[str], text: str) -> NodeFacts:
         systemd=sec.get("pid1", "").strip() == "systemd",
         glusterd_enabled=sec.get("enabled", "").strip() == "enabled",
         package=package, version=version, uuid=sec.get("uuid", "").strip() or None,
-        op_version=op_version, peers=peers, peers_error=peers_error, disks=disks,
+        op_version=op_version, max_op_version=max_op_version, peers=peers, peers_error=peers_error,
+        disks=disks,
         brick_dirs=brick_dirs, getfattr=tool == "getfattr",
+        fstab_mounts=tuple(m for m in sec.get("fstab", "").split() if m.startswith("/")),
     )
 
 

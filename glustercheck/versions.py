@@ -90,6 +90,14 @@ CHANGES = (SAME_SERVER_DETAIL, VOLUME_NAME_251, REPLICA_2_ARBITER, BRICK_IN_GLUS
            LATE_MULTIPLE_FAILURE, DISPERSE_DATA_MAX_16, DISTRIBUTED_MISLABEL, PROBE_BACK_PRIMARY_NAME)
 
 
+def op_version_of(version: GlusterVersion) -> int:
+    """The cluster op-version a release runs at (libglusterfs/src/glusterfs/globals.h:
+    GD_OP_VERSION_10_0 = 100000, GD_OP_VERSION_11_0 = 110000; 5.0 on only majors bump it, 3.x and
+    4.x counted minors as hundreds: 3.7 -> 30700)."""
+    major, minor = version
+    return major * 10000 if major >= 5 else major * 10000 + minor * 100
+
+
 def changes_between(old: GlusterVersion, new: GlusterVersion) -> list[Change]:
     """What behaves differently on `new` than on `old` (for reports on mixed clusters)."""
     return [c for c in CHANGES if c.applies(old) != c.applies(new)]

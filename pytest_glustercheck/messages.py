@@ -7,6 +7,7 @@ cause's fix instead of its own; the cause keys travel with the test report (user
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 
 import pytest
@@ -45,6 +46,14 @@ def fail(where: str, problems: Iterable[str], *, fix: str | None = None,
             for key in keys:
                 lines += [f"setup ({key}): {hint}" for hint in report.about(key, steps)]
     raise ClusterFailure("\n".join(lines), known)
+
+
+def warn(request: pytest.FixtureRequest, where: str, text: str, fix: str) -> None:
+    """A finding worth acting on that does not make the cluster unhealthy (a capacity warning, a
+    rolling upgrade not finished): a pytest warning, and a `warning` property the reports read."""
+    request.node.warn(pytest.PytestWarning(f"{where}: {text} (fix: {fix})"))
+    request.node.user_properties.append(
+        ("warning", json.dumps({"where": where, "text": text, "fix": fix})))
 
 
 def fail_with(cause: Cause, where: str, problem: str) -> None:

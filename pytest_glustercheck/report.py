@@ -208,12 +208,16 @@ class ReportCollector:
             problems.append(str(session.shouldstop))
         known = {c["key"]: c for phases in self.phases.values() for r in phases.values()
                  for c in causes_of(r)}
+        warnings = [{**json.loads(str(value)), "check": str(dict(r.user_properties).get(
+                        "check_id", r.nodeid)), "node": dict(r.user_properties).get("node")}
+                    for phases in self.phases.values() for r in phases.values()
+                    for name, value in r.user_properties if name == "warning"]
         summary = rpt.build_summary(
             results=results, started=self.started, finished=time.time(),
             spec=facts["spec"] or _spec_plain(self.gluster.run), nodes=facts["nodes"],
             node_errors=facts["node_errors"], cluster=facts["cluster"],
             setup=setup.to_json() if setup else None, problem="; ".join(problems) or None,
-            nightly=config.option.nightly, causes=known)
+            nightly=config.option.nightly, causes=known, warnings=warnings)
         directory = report_dir(config)
         if config.option.nightly:
             history = directory / "history"

@@ -3,6 +3,7 @@ it, never recreated or reshaped), has its options, and is started with every bri
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 
 from glustercheck.actions import (
@@ -16,7 +17,7 @@ from glustercheck.actions import (
 )
 from glustercheck.brick import BrickRef
 from glustercheck.declared import brick_in_use, create_request, layout_difference, volume_owning
-from glustercheck.facts import ClusterFacts, volume_online
+from glustercheck.facts import ClusterFacts, brick_place, volume_online
 from glustercheck.layout import validate
 from glustercheck.parsers import Volume
 from glustercheck.spec import VolumeSpec
@@ -63,7 +64,7 @@ def _plan_volume(out: Plan, observed: Observed, ctx: StepContext, cluster: Clust
             return
         out.inspect(key, f"exists as declared ({found.count_string})")
     else:
-        refusal = _brick_refusal(observed, ctx, bricks)
+        refusal = _brick_refusal(observed, ctx, bricks) or _misplaced(observed, ctx, volume, bricks)
         if refusal is not None:
             out.error(key, refusal)
             return
@@ -96,6 +97,23 @@ def _brick_refusal(observed: Observed, ctx: StepContext, bricks: Sequence[BrickR
         if found is not None and found.volume_id:
             live = observed.cluster.volumes.values() if observed.cluster else ()
             return brick_in_use(brick, node, found.volume_id, volume_owning(found.volume_id, live))
+    return None
+
+
+def _misplaced(observed: Observed, ctx: StepContext, volume: VolumeSpec,
+               bricks: Sequence[BrickRef]) -> str | None:
+    """A brick that would land on the SD card (the disk meant for it is not mounted, or there is
+    none): gluster would fill the root filesystem. Only `force = true` in the spec overrides."""
+    if volume.force:
+        return None
+    for brick in bricks:
+        node = ctx.spec.owner(brick)
+        place = brick_place(observed.nodes[node], brick.path)
+        if place is not None and place.problem is not None:
+            return (f"{node}: {place.problem}. Nothing was created: mount the brick's disk first "
+                    f"(`sudo mount {shlex.quote(place.expected)}` on {node})" if place.expected else
+                    f"{node}: {place.problem}. Nothing was created: give the brick a disk of its own, "
+                    "or set force = true for this volume in the spec to use the root filesystem")
     return None
 
 

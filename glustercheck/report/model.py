@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,11 +131,16 @@ def root_causes(results: list[CheckResult], known: Mapping[str, Mapping[str, Any
 
 
 def cause_lines(summary: Mapping[str, Any]) -> list[str]:
-    """The root causes under the verdict line: each with its fix and what it explains."""
+    """The root causes under the verdict line: each with its fix and what it explains; then the
+    warnings (findings that do not make the cluster unhealthy), each with its fix."""
+    lines = []
+    for warning in summary.get("warnings") or []:
+        lines.append(f"  warning ({warning['check'].split('::')[-1]}): {warning['where']}: "
+                     f"{warning['text']}")
+        lines.append(f"    fix: {warning['fix']}")
     causes = summary.get("causes") or []
     if summary.get("verdict") != DEGRADED or not causes:
-        return []
-    lines = []
+        return lines
     for number, cause in enumerate(causes, 1):
         lines.append(f"  root cause {number}: {cause_line(cause)}")
         if cause.get("fix"):
@@ -155,7 +160,8 @@ def build_summary(*, results: list[CheckResult], started: float, finished: float
                   node_errors: Mapping[str, str], cluster: Mapping[str, Any] | None,
                   setup: Mapping[str, Any] | None, problem: str | None = None,
                   nightly: bool = False,
-                  causes: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+                  causes: Mapping[str, Mapping[str, Any]] | None = None,
+                  warnings: Sequence[Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """The summary dict; `started`/`finished` are epoch seconds; `causes` by key (as the checks
     reported them: summary, fix, rank)."""
     node_names = [n["name"] for n in (spec or {}).get("nodes", [])]
@@ -167,7 +173,12 @@ def build_summary(*, results: list[CheckResult], started: float, finished: float
     if verdict_ == DEGRADED and roots:
         more = f" (+{len(roots) - 1} more root causes)" if len(roots) > 1 else ""
         reason = f"{cause_line(roots[0])}{more}; {reason}"
+    found_warnings = [dict(w) for w in warnings or []]
+    if verdict_ == HEALTHY and found_warnings:
+        reason += (f"; {len(found_warnings)} warning(s): {found_warnings[0]['where']}: "
+                   f"{found_warnings[0]['text']}")
     return {
+        "warnings": found_warnings,
         "causes": roots,
         "schema": SCHEMA,
         "started": started,

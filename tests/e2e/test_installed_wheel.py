@@ -17,7 +17,7 @@ from tests.e2e.suite_runner import NODES, SPEC, ConvergedCluster
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-ALL_CHECKS = 41
+ALL_CHECKS = 45
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def test_installed_suite_converges_and_checks_from_an_empty_directory(
     check = installed.pytest(work, *common, "--html=report.html", "--self-contained-html")
     assert check.returncode == 0, check.stdout[-4000:]
     assert _passed(check) == ALL_CHECKS
-    assert "HEALTHY: 41 checks passed" in check.stdout
+    assert "HEALTHY: 45 checks passed" in check.stdout
     html = (work / "report.html").read_text()
     assert 'id="gc-summary"' in html
     assert "HEALTHY" in html

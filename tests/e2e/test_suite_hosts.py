@@ -54,7 +54,7 @@ def test_powered_off_node_fails_fast_with_one_clear_message(healthy: SimCluster,
     assert result.seconds < baseline.seconds + CONNECT_TIMEOUT + NOISE, (
         f"healthy {baseline.seconds:.1f} s, with rpi2 off {result.seconds:.1f} s")
     rpi2 = {t for t in result.results if t.endswith("[rpi2]")}
-    assert len(rpi2) == 8, result.describe()
+    assert len(rpi2) == 9, result.describe()
     assert rpi2 <= result.failed, result.describe()
     for test in rpi2:
         message = result.message(test)

@@ -20,7 +20,7 @@ from tests.e2e.suite_runner import (
 
 pytestmark = pytest.mark.e2e
 
-ALL_CHECKS = 41  # 8 per node x 4, 3 cluster-wide, 6 per volume: the how-to's spec
+ALL_CHECKS = 45  # 9 per node x 4, 3 cluster-wide, 6 per volume: the how-to's spec
 # From bare nodes: per node hosts block + Debian's `127.0.1.1 <name>` commented out + glusterd
 # started + enabled (4 x 4), then 3 peer probes, volume created, volume started.
 FIRST_APPLY_CHANGES = 21

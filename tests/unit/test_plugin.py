@@ -102,12 +102,12 @@ def test_nightly_and_nagios_turn_usage_errors_into_cannot_check(suite) -> None: 
 def test_installed_checks_run_from_an_empty_directory_with_per_node_ids(suite, pytester) -> None:  # type: ignore[no-untyped-def]
     result = suite("--hosts=rpi0..rpi3", "--spec=cluster.toml", *NOT_DATA_PATH, "-v",
                    "--junitxml=junit.xml")
-    result.assert_outcomes(passed=40, deselected=1)
+    result.assert_outcomes(passed=44, deselected=1)
     for node in NODES:
         result.stdout.fnmatch_lines(
             [f"*test_daemon.py::test_glusterd_running_and_enabled[[]{node}[]] PASSED*"])
     result.stdout.fnmatch_lines(["*test_volumes.py::test_every_brick_online[[]volume=gv[]] PASSED*",
-                                 "*setup steps (check-only, *): 0 change(s)*", "HEALTHY: 40 checks passed"])
+                                 "*setup steps (check-only, *): 0 change(s)*", "HEALTHY: 44 checks passed"])
     summary = json.loads((pytester.path / "reports" / "summary.json").read_text())
     assert summary["verdict"] == "healthy"
     assert all(c["id"].startswith("checks/test_") for c in summary["checks"])
@@ -124,7 +124,7 @@ def test_a_users_own_testinfra_test_runs_per_node_on_the_suites_connections(suit
     pytester.makepyfile(test_mine="def test_mine(host):\n"
                                   "    assert host.run('hostname').stdout.strip() == host.backend.hostname\n")
     result = suite("--spec=cluster.toml", *NOT_DATA_PATH, "-v")
-    result.assert_outcomes(passed=44, deselected=1)
+    result.assert_outcomes(passed=48, deselected=1)
     for node in NODES:
         result.stdout.fnmatch_lines([f"*test_mine.py::test_mine[[]{node}[]] PASSED*"])
     ran = commands(suite.log)
@@ -133,7 +133,7 @@ def test_a_users_own_testinfra_test_runs_per_node_on_the_suites_connections(suit
 
 def test_under_xdist_setup_runs_once_and_facts_are_gathered_once(suite) -> None:  # type: ignore[no-untyped-def]
     result = suite("--hosts=rpi[0-3]", "--spec=cluster.toml", *NOT_DATA_PATH, "-n", "3")
-    result.assert_outcomes(passed=40)
+    result.assert_outcomes(passed=44)
     assert result.stdout.str().count("setup steps (check-only") == 1
     ran = commands(suite.log)
     assert all(ran[(n, "node-facts")] == 1 for n in NODES), ran  # shared by the three workers
