@@ -208,10 +208,12 @@ class ReportCollector:
             problems.append(str(session.shouldstop))
         known = {c["key"]: c for phases in self.phases.values() for r in phases.values()
                  for c in causes_of(r)}
-        warnings = [{**json.loads(str(value)), "check": str(dict(r.user_properties).get(
-                        "check_id", r.nodeid)), "node": dict(r.user_properties).get("node")}
-                    for phases in self.phases.values() for r in phases.values()
-                    for name, value in r.user_properties if name == "warning"]
+        # A warning recorded during the call is on the item, so the teardown report repeats it.
+        warnings = list({json.dumps(w, sort_keys=True): w for w in (
+            {**json.loads(str(value)), "check": str(dict(r.user_properties).get("check_id", r.nodeid)),
+             "node": dict(r.user_properties).get("node")}
+            for phases in self.phases.values() for r in phases.values()
+            for name, value in r.user_properties if name == "warning")}.values())
         summary = rpt.build_summary(
             results=results, started=self.started, finished=time.time(),
             spec=facts["spec"] or _spec_plain(self.gluster.run), nodes=facts["nodes"],

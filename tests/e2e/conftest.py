@@ -11,12 +11,19 @@ import pytest
 from simcluster import SimCluster, SimConfig
 from tests.e2e.suite_runner import converged_cluster, healthy  # noqa: F401  (fixtures)
 
+# CI runs the e2e suite twice: on bookworm nodes (gluster 10.3) and on trixie nodes (11.1).
+DEFAULT_OS = os.environ.get("GLUSTERCHECK_E2E_OS", "bookworm")
+
+
+def default_config() -> SimConfig:
+    return SimConfig(os=DEFAULT_OS)
+
 
 class SimClusterManager:
     """Owns the session's simulated cluster; tests that tear it down leave it to be rebuilt."""
 
     def __init__(self) -> None:
-        self.cluster = SimCluster(SimConfig())
+        self.cluster = SimCluster(default_config())
 
     def ensure_up(self) -> SimCluster:
         if not self.cluster.is_running():
@@ -38,10 +45,10 @@ class SimClusterManager:
         return self.cluster
 
     def reset(self) -> None:
-        """Back to the default nodes (bookworm, full image): taken down if others are up."""
-        if self.cluster.config != SimConfig():
+        """Back to the default nodes (full image of DEFAULT_OS): taken down if others are up."""
+        if self.cluster.config != default_config():
             self.cluster.down()
-            self.cluster = SimCluster(SimConfig())
+            self.cluster = SimCluster(default_config())
 
     def down(self) -> None:
         self.cluster.down()
