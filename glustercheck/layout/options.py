@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from glustercheck.glusterd_limits import RESERVED_NAMES
 from glustercheck.layout.request import CreateRequest
 from glustercheck.versions import (
     DISPERSE_DATA_MAX_16,
@@ -23,11 +24,6 @@ from glustercheck.versions import (
 )
 from glustercheck.volume_shape import VolumeShape
 
-RESERVED_NAMES = (
-    "volume", "type", "help", "subvolumes", "option", "end-volume", "all", "volume_not_in_ring",
-    "description", "force", "snap-max-hard-limit", "snap-max-soft-limit", "auto-delete",
-    "activate-on-create",
-)  # fmt: skip
 SPLIT_BRAIN = (
     "Replica 2 volumes are prone to split-brain. Use Arbiter or Replica 3 to avoid this. See: "
     "http://docs.gluster.org/en/latest/Administrator-Guide/Split-brain-and-ways-to-deal-with-it/."
