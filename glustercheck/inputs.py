@@ -2,8 +2,8 @@
 volume options, login names. Every function returns None for an acceptable value, or why gluster,
 glibc, the shell or the OS would refuse or misread it (the caller says where the value came from).
 
-Used by the spec (spec.py), `--hosts` (host_entry.py), the /etc/hosts editor (hosts_file.py) and
-the layout validator, so all of them accept the same values.
+Used by the spec (spec.py, also for the nodes `--hosts` adds, after remote/hostspec.py has read
+the entry's syntax) and the /etc/hosts editor (hosts_file.py), so both accept the same values.
 """
 
 from __future__ import annotations
@@ -53,7 +53,9 @@ def host_name_problem(name: str) -> str | None:
         return f"contains {bad}; a host name has letters, digits, '-' and '.' only"
     if not name or len(name) > 253:
         return f"is {len(name)} characters long; a host name has 1 to 253"
-    labels = name.removesuffix(".").split(".")
+    if name.endswith("."):
+        return "ends with '.': gluster's valid_host_name refuses that (`peer probe` would too)"
+    labels = name.split(".")
     wrong = next((label for label in labels if not _LABEL.fullmatch(label)), None)
     if wrong is not None:
         return (f"has the label {wrong!r}: labels are 1-63 letters, digits and '-', not starting "

@@ -459,11 +459,11 @@ def _host_entry_address(host: str, where: str) -> str | None:
     except ValueError:
         problem = inputs.host_name_problem(host)
         if problem:
-            raise SpecError(f"--hosts {where!r}: host {inputs.shown(host)} {problem}") from None
+            raise SpecError(f"--hosts: host {where!r}: {inputs.shown(host)} {problem}") from None
         return None
     problem = inputs.usable_address_problem(address)
     if problem:
-        raise SpecError(f"--hosts {where!r}: {host} {problem}")
+        raise SpecError(f"--hosts: host {where!r}: {host} {problem}")
     return str(address)
 
 

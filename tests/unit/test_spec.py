@@ -282,7 +282,7 @@ def test_with_hosts_overrides_from_the_command_line() -> None:
     ("hosts", "message"),
     [
         (["rpi0", "10.0.1.0"], "--hosts: '10.0.1.0' names node 'rpi0' a second time"),
-        (["rpi_9"], "--hosts 'rpi_9': host 'rpi_9' has the label 'rpi_9'"),
+        (["rpi_9"], "--hosts: host 'rpi_9': 'rpi_9' has the label 'rpi_9'"),
         (
             ["paramiko://rpi9:99999"],
             "--hosts: host 'paramiko://rpi9:99999': port '99999' is not a number from 1 to 65535",
