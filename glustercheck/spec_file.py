@@ -1,11 +1,6 @@
-"""Reading a cluster spec file safely: a regular file of bounded size, opened without blocking,
-parsed as TOML without letting deep nesting escape as a RecursionError.
-
-A path given by a user may name a FIFO (open() would wait for a writer forever), a device (a tape
-drive rewinds, /dev/zero never ends), a directory or a huge file. The type is checked with stat()
-before opening, and again on the open descriptor (the path may have been swapped in between);
-the descriptor is opened O_NONBLOCK so even a FIFO swapped in cannot block the open.
-"""
+"""Reading a cluster spec file safely: a regular file of bounded size (files.read_regular: never
+a FIFO or device, never blocking), parsed as TOML without letting deep nesting escape as a
+RecursionError."""
 
 from __future__ import annotations
 
@@ -16,52 +11,31 @@ from pathlib import Path
 from typing import Any
 
 from glustercheck.errors import SpecError, cap
+from glustercheck.files import UnreadableFile, kind, read_regular
 
 MAX_SPEC_BYTES = 1024 * 1024  # a spec for 1024 nodes with comments is well under 200 KiB
 MAX_NESTING = 32  # the schema nests 3 levels; tomllib recurses per level
 
 
-def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
-                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-                       (stat.S_ISSOCK, "a socket")):
-        if test(mode):
-            return name
-    return "not a regular file"
-
-
-def _regular(path: Path, mode: int, size: int) -> None:
-    if not stat.S_ISREG(mode):
-        raise SpecError(f"{path}: cannot read the cluster spec: it is {_kind(mode)}, not a file")
-    if size > MAX_SPEC_BYTES:
-        raise SpecError(f"{path}: cannot read the cluster spec: {size} bytes, more than the "
-                        f"{MAX_SPEC_BYTES} a spec can have")
-
-
 def not_a_file_problem(path: Path) -> str | None:
     """For paths the connection reads later (ssh_config, keys, known_hosts): an existing path must
-    be a regular file, so a FIFO or device cannot hang or feed the SSH layer. Missing is fine."""
+    be a regular file, so a FIFO or device cannot hang or feed the SSH layer. Missing is fine, and
+    so is /dev/null (`ssh -F /dev/null` is how OpenSSH users say "no config")."""
+    if str(path) == os.devnull:
+        return None
     try:
         mode = os.stat(path).st_mode
     except OSError:
         return None
-    return None if stat.S_ISREG(mode) else f"is {_kind(mode)}, not a file"
+    return None if stat.S_ISREG(mode) else f"is {kind(mode)}, not a file"
 
 
 def read_spec_text(path: Path) -> str:
     """The text of spec file `path`; SpecError (naming it) for anything but a readable file."""
     try:
-        found = os.stat(path)
-        _regular(path, found.st_mode, found.st_size)
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
-        with os.fdopen(fd, "rb") as handle:
-            opened = os.fstat(handle.fileno())
-            _regular(path, opened.st_mode, opened.st_size)
-            data = handle.read(MAX_SPEC_BYTES + 1)
-    except OSError as err:
-        raise SpecError(f"{path}: cannot read the cluster spec: {err.strerror or err}") from None
-    if len(data) > MAX_SPEC_BYTES:  # grew after the check
-        raise SpecError(f"{path}: cannot read the cluster spec: more than {MAX_SPEC_BYTES} bytes")
+        data = read_regular(path, MAX_SPEC_BYTES)
+    except UnreadableFile as err:
+        raise SpecError(f"{path}: cannot read the cluster spec: {err}") from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
