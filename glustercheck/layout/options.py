@@ -233,7 +233,10 @@ def check_disperse(req: CreateRequest, n: int, version: GlusterVersion, out: Fin
     return disperse, red
 
 
-def check_multiple(req: CreateRequest, counts: Counts, version: GlusterVersion, out: Findings) -> None:
+def check_multiple(req: CreateRequest, counts: Counts, version: GlusterVersion, out: Findings, *,
+                   refused_in_staging: bool = False) -> None:
+    """The brick count against the set size. `refused_in_staging`: glusterd's brick-order check
+    refuses the layout before the count could fail late (validate.py decides)."""
     n, shape = len(req.data_bricks), counts.shape
     if n == 0:
         out.reasons.append("No bricks specified")
@@ -250,6 +253,14 @@ def check_multiple(req: CreateRequest, counts: Counts, version: GlusterVersion, 
             else "number of bricks is not a multiple of stripe count"
             if not shape.replica
             else "number of bricks given doesn't match required count"
+        )
+    elif refused_in_staging:
+        fits = [c for c in (n - n % size, n - n % size + size) if c > 0]
+        out.reasons.append(
+            f"{n} bricks do not make whole replica sets of {size} either: give "
+            f"{' or '.join(map(str, fits))} bricks (in an order that passes the same-server check, "
+            f'gluster {v(version)} would accept this count and then fail with "Failed to create '
+            'volume files", leaving state behind)'
         )
     else:
         fits = [c for c in (n - n % size, n - n % size + size) if c > 0]
