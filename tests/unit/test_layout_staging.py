@@ -165,3 +165,13 @@ def test_a_brick_host_of_128_characters_overflows_the_order_check_buffer() -> No
     assert any("copies hosts into a 128-byte buffer" in r for r in v.reasons)
     assert judge(f"gv replica 2 {host}:/b/1 b:/b/1 force").accepted is True
 
+
+# --- `--` before the volume name -------------------------------------------------------------------
+# cli/src/cli.c parse_cmdline: `--` ends the options (cli_opt_parse("") returns 1); later words are
+# kept, so `--x` after it is a volume name, which cli_validate_volname refuses (leading '-').
+
+def test_double_dash_ends_gluster_options() -> None:
+    assert parse_create_command(["gluster", "--mode=script", "volume", "create", "--", "gv",
+                                 "a:/b/1"]).volume == "gv"
+    with pytest.raises(ValueError, match="volume name '--xml' starts with '-'"):
+        parse_create_command(["gluster", "volume", "create", "--", "--xml", "a:/b/1"])
