@@ -27,6 +27,8 @@ _INTERFACE = re.compile(r"[A-Za-z0-9_.-]{1,15}")  # Linux: IFNAMSIZ - 1, no '/',
 _VOLUME_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
 _OPTION_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\$?")
+# glibc's /etc/hosts and Debian's default give these names a loopback address on every node
+LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
 MAX_OPTION_VALUE = 4096
 MAX_USER = 32  # useradd's limit
 
@@ -63,6 +65,10 @@ def host_name_problem(name: str) -> str | None:
     if all(label.isdigit() for label in labels):
         return ("reads as an IPv4 address (glibc takes all-numeric names such as 10.1 or 7 as "
                 "addresses): give the node a name and put the address in `address`")
+    folded = name.casefold()
+    if folded in LOOPBACK_NAMES or folded.endswith(".localhost"):
+        return ("is a loopback name: every node resolves it to itself (and an /etc/hosts entry "
+                "for it would take it over on every node); use the node's own name")
     return None
 
 
