@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from glustercheck import report as rpt
+
 
 def _lenient(kind: Callable[[str], float]) -> Callable[[str], float | str]:
     def convert(text: str) -> float | str:
@@ -118,3 +120,8 @@ def check_options(config: pytest.Config, report_dir: Path) -> None:
                                     "path such as /var/lib/prometheus/node-exporter/glustercheck.prom")
         if path.parent.exists() and not path.parent.is_dir():
             raise pytest.UsageError(f"--prometheus-textfile {textfile}: {path.parent} is not a directory")
+    if config.option.nightly and not hasattr(config, "workerinput"):
+        try:  # a broken history is found now, not after the checks (read again at the end)
+            rpt.load_history(report_dir / "history")
+        except rpt.HistoryError as exc:
+            raise pytest.UsageError(str(exc)) from None

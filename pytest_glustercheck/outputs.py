@@ -22,10 +22,11 @@ SUMMARY = "summary.json"
 Summary = dict[str, Any]
 
 
-def _why(exc: BaseException) -> str:
+def _why(exc: BaseException, where: Path) -> str:
     if isinstance(exc, OSError):
-        where = f" ({exc.filename})" if exc.filename else ""
-        return f"{exc.strerror or exc}{where}"
+        # name the file only when it is not `where` or its temporary file beside it
+        other = exc.filename and Path(exc.filename).parent not in (where, where.parent)
+        return f"{exc.strerror or exc}" + (f" ({exc.filename})" if other else "")
     return str(exc)
 
 
@@ -45,7 +46,7 @@ def _attempt(what: str, where: Path, action: Callable[[], object], failures: lis
     try:
         action()
     except (OSError, rpt.HistoryError) as exc:
-        why = _why(exc)
+        why = _why(exc, where)
         failures.append(why if isinstance(exc, rpt.HistoryError) else f"cannot write {what} {where}: {why}")
         return False
     return True

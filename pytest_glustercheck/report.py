@@ -43,7 +43,7 @@ def item_node(item: pytest.Item) -> str:
 
 def report_dir(config: pytest.Config) -> Path:
     chosen = config.option.report_dir
-    return Path(chosen) if chosen else config.rootpath / "reports"
+    return Path(chosen).absolute() if chosen else config.rootpath / "reports"
 
 
 def _message(report: pytest.TestReport) -> str:
