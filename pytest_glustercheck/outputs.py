@@ -9,6 +9,7 @@ verdict the run did not reach (a stale summary.json or text file is replaced or 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import time
 from collections.abc import Callable
@@ -23,6 +24,10 @@ Summary = dict[str, Any]
 
 
 def _why(exc: BaseException, where: Path) -> str:
+    if isinstance(exc, OSError) and exc.errno in (errno.EEXIST, errno.ENOTDIR):
+        blocking = next((p for p in where.parents if p.exists() and not p.is_dir()), None)
+        if blocking is not None:
+            return f"{blocking} is a file, not a directory"
     if isinstance(exc, OSError):
         # name the file only when it is not `where` or its temporary file beside it
         other = exc.filename and Path(exc.filename).parent not in (where, where.parent)
