@@ -122,9 +122,19 @@ def _block_entries(lines: Sequence[str]) -> dict[str, tuple[str, str]]:
     found: dict[str, tuple[str, str]] = {}
     for line in lines:
         fields = _fields(line)
+        if not fields or not _is_address(fields[0][0]):  # glibc skips such a line too
+            continue
         for field in fields[1:]:
             found.setdefault(field[0].lower(), (field[0], fields[0][0]))
     return found
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _differences(old: dict[str, tuple[str, str]] | None,

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from glustercheck.errors import MAX_MESSAGE, GlusterCheckError, ParseError
-from glustercheck.hosts_file import HostsFileError, update_hosts
+from glustercheck.hosts_file import BEGIN, END, HostsFileError, update_hosts
 from glustercheck.parsers import (
     parse_gluster_version,
     parse_heal_info,
@@ -416,6 +416,13 @@ def test_hosts_file_editor(entry: tuple[str, str], names: str) -> None:
         update_hosts("127.0.0.1\tlocalhost\n", [("rpi0", "10.0.1.0"), entry])
     assert names in str(info.value)
     assert "nothing was written" in str(info.value)
+
+
+def test_hosts_file_editor_reads_a_hand_damaged_block_as_glibc_does() -> None:
+    text = f"127.0.0.1\tlocalhost\n{BEGIN}\ngarbage rpi1\n10.0.1.9 rpi0\n{END}\n"
+    edit = update_hosts(text, [("rpi0", "10.0.1.0"), ("rpi1", "10.0.1.1")])
+    assert "10.0.1.1\trpi1\n" in edit.text  # rewritten
+    assert "maps rpi0 to 10.0.1.9 in the managed block, the spec says 10.0.1.0" in edit.differences
 
 
 def test_hosts_file_editor_refuses_a_case_duplicate() -> None:
