@@ -531,6 +531,7 @@ def with_nodes(spec: ClusterSpec, nodes: Sequence[Node]) -> ClusterSpec:
     spec file says where the new node says nothing."""
     merged = []
     for node in nodes:
+        _check_outside_node(node)
         known = _find_node(spec.nodes, node.name)
         if known is None:
             d = spec.defaults
@@ -539,6 +540,15 @@ def with_nodes(spec: ClusterSpec, nodes: Sequence[Node]) -> ClusterSpec:
                                  if getattr(node, f) is not None}
         merged.append(replace(known, **given))
     return with_hosts(replace(spec, nodes=tuple(merged)), [n.name for n in merged])
+
+
+def _check_outside_node(node: Node) -> None:
+    """A node from outside the spec (an inventory) meets the spec's rules for name and address."""
+    for what, value, problem in (("name", node.name, inputs.host_name_problem),
+                                 ("address", node.address, inputs.address_problem)):
+        why = problem(value) if value is not None else None
+        if why:
+            raise SpecError(f"node {inputs.shown(node.name)}: its {what} {inputs.shown(value or '')} {why}")
 
 
 # --- writing -------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from glustercheck.errors import MAX_MESSAGE, GlusterCheckError, ParseError
+from glustercheck.errors import MAX_MESSAGE, GlusterCheckError, ParseError, SpecError
 from glustercheck.hosts_file import BEGIN, END, HostsFileError, update_hosts
 from glustercheck.parsers import (
     parse_gluster_version,
@@ -36,6 +36,7 @@ from glustercheck.parsers import (
 )
 from glustercheck.remote import ConnectionPool
 from glustercheck.report import load_history, save_history
+from glustercheck.spec import ClusterSpec, Node, with_nodes
 
 pytest_plugins = ["pytester"]
 pytestmark = [pytest.mark.timeout(30),
@@ -240,6 +241,25 @@ def test_hosts_errors_are_cannot_check_in_nightly_mode(pytester: pytest.Pytester
     status, text = run_inprocess(pytester, "--hosts=127.0.0.1", "--nightly")
     assert status == CANNOT_CHECK
     assert "ERROR: cannot check: --hosts: host '127.0.0.1'" in text
+
+
+# --- nodes from an inventory (spec.with_nodes: what an Ansible group gives) ----------------------
+
+INVENTORY_CASES = [
+    ("address-injection", Node("rpi1", "fe80::1%x\n6.6.6.6 github.com"),
+     r"node 'rpi1': its address 'fe80::1%x\n6.6.6.6 github.com' carries the IPv6 scope id"),
+    ("address-loopback", Node("rpi1", "127.0.0.1"), "its address '127.0.0.1' is a loopback"),
+    ("name-localhost", Node("localhost", "10.0.1.1"), "node 'localhost': its name 'localhost' is a loopback"),
+    ("name-digits", Node("17", None), "its name '17' reads as an IPv4 address"),
+]
+
+
+@pytest.mark.parametrize(("node", "names"), [c[1:] for c in INVENTORY_CASES],
+                         ids=[c[0] for c in INVENTORY_CASES])
+def test_inventory_nodes(node: Node, names: str) -> None:
+    with pytest.raises(SpecError) as info:
+        with_nodes(ClusterSpec((), ()), [node])
+    assert names in str(info.value)
 
 
 # --- the suite's options ------------------------------------------------------------------------
