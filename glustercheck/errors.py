@@ -1,8 +1,26 @@
 """Error types. Every message is written for a cluster operator: what, where, and what to do."""
 
+from __future__ import annotations
+
+MAX_MESSAGE = 2000
+"""Characters of a message kept for reports and terminals: parse errors quoting gluster output or
+a user's input can otherwise carry megabytes into summary.json, HTML and the Nagios line."""
+
+
+def cap(text: str, limit: int = MAX_MESSAGE) -> str:
+    """`text`, cut to `limit` characters with a note of how many were left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit} more characters)"
+
 
 class GlusterCheckError(Exception):
-    """Base of every error this library raises on purpose."""
+    """Base of every error this library raises on purpose (the message is capped, see cap())."""
+
+    def __init__(self, *args: object) -> None:
+        if len(args) == 1 and isinstance(args[0], str):
+            args = (cap(args[0]),)
+        super().__init__(*args)
 
 
 class HostRangeError(GlusterCheckError, ValueError):

@@ -40,6 +40,8 @@ _SPEC = re.compile(
 _RUNS = re.compile(r"\d+|\D+")
 _AFFIX = re.compile(r"^[A-Za-z0-9._-]*$")
 _QUAD = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
+MAX_DIGITS = 18  # far beyond MAX_HOSTS already (checked before generating); longer is an accident
+_LONG_NUMBER = re.compile(rf"\d{{{MAX_DIGITS + 1},}}")
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,11 @@ def _expand_host(token: str, host: str, budget: int) -> Iterator[str]:
     if ".." not in host and "[" not in host and "]" not in host:
         yield host
         return
+    long_number = _LONG_NUMBER.search(host)
+    if long_number:  # also keeps int() below Python's 4300-digit conversion limit
+        digits = long_number[0]
+        why = f"the number {digits[:24]}... has {len(digits)} digits; a range counts with at most"
+        raise _fail(token[:200] + ("..." if len(token) > 200 else ""), f"{why} {MAX_DIGITS}")
     if ".." in host:
         prefix, suffix, lo, hi, width = _dot_range(token, host)
         items = [(lo, hi, width)]

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from glustercheck.errors import GlusterCheckError
+from glustercheck.inputs import address_problem, host_name_problem, shown
 
 BEGIN = "# BEGIN glustercheck managed block: cluster nodes (edit the cluster spec, not these lines)"
 END = "# END glustercheck managed block"
@@ -26,12 +27,12 @@ _BEGIN_PREFIX = "# BEGIN glustercheck managed block"
 _END_PREFIX = END
 _WS = " \t\r\f\v"
 _FIELD = re.compile(r"[^ \t\r\f\v]+")
-_HOST_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class HostsFileError(GlusterCheckError, ValueError):
-    """A hosts file whose managed block cannot be found safely (names the marker lines)."""
+    """A hosts file whose managed block cannot be found safely (names the marker lines), or an
+    entry that would not be one valid line (names the entry)."""
 
 
 @dataclass(frozen=True)
@@ -121,9 +122,19 @@ def _block_entries(lines: Sequence[str]) -> dict[str, tuple[str, str]]:
     found: dict[str, tuple[str, str]] = {}
     for line in lines:
         fields = _fields(line)
+        if not fields or not _is_address(fields[0][0]):  # glibc skips such a line too
+            continue
         for field in fields[1:]:
             found.setdefault(field[0].lower(), (field[0], fields[0][0]))
     return found
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _differences(old: dict[str, tuple[str, str]] | None,
@@ -202,27 +213,21 @@ def first_mapping(text: str, name: str, version: int = 4) -> Mapping | None:
 
 
 def _check_entries(entries: Sequence[tuple[str, str]]) -> None:
+    """Every name and address is validated before a line is written: each entry must give exactly
+    one `ADDRESS<TAB>NAME` line that glibc reads back as that name and address."""
     seen: set[str] = set()
     for name, address in entries:
-        entry = f"hosts entry ({name!r}, {address!r})"
-        labels = name.split(".")
-        if len(name) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
-            raise ValueError(f"{entry}: the name is not a valid hostname")
-        if _parses(name):
-            raise ValueError(f"{entry}: the name is an IP address, not a hostname")
-        if not _parses(address):
-            raise ValueError(f"{entry}: the address is not an IPv4 or IPv6 address")
+        entry = f"hosts entry ({shown(name)}, {shown(address)})"
+        problem = host_name_problem(name)
+        if problem:
+            raise HostsFileError(f"{entry}: the name {problem}; nothing was written")
+        problem = address_problem(address)
+        if problem:
+            raise HostsFileError(f"{entry}: the address {problem}; nothing was written")
         if name.lower() in seen:
-            raise ValueError(f"{entry}: the name appears more than once (names match case-insensitively)")
+            raise HostsFileError(f"{entry}: the name appears more than once (names match "
+                                 "case-insensitively); nothing was written")
         seen.add(name.lower())
-
-
-def _parses(address: str) -> bool:
-    try:
-        ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return True
 
 
 def _split_lines(text: str) -> list[str]:

@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 
 from glustercheck.errors import LayoutError
 from glustercheck.layout import CreateRequest, Verdict, parse_create_command, render_command, validate
-from glustercheck.versions import NEWEST_SUPPORTED, GlusterVersion, parse_version
+from glustercheck.versions import NEWEST_SUPPORTED, GlusterVersion, parse_version, unsupported
 
 EXIT_OK, EXIT_WARNINGS, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2, 64
 # gluster's own global options may be pasted with the line; they do not change `volume create`
@@ -39,7 +39,8 @@ def _build_parser() -> _Parser:
         "it, is every replica/disperse set on distinct servers, and what brick order fixes it.",
         epilog="Exit status: 0 accepted, 1 accepted with warnings, 2 refused, 64 usage error.",
     )
-    parser.add_argument("words", nargs="+", metavar="WORD", help="the line as typed after `gluster`")
+    parser.add_argument("words", nargs="*", metavar="WORD",
+                        help="the line as typed after `gluster` (after a `--`, every word is a word)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     parser.add_argument(
         "--gluster-version", default=newest, metavar="X.Y", help=f"target gluster version (default {newest})"
@@ -93,18 +94,26 @@ def _mounts(parser: _Parser, pairs: list[str]) -> dict[str, list[str]]:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = _build_parser()
+    # Words after the first `--` are never options, neither gluster-plan's nor gluster's (gluster's
+    # parse_cmdline stops at `--` too): they go to the line's parser as they are, `--` included.
+    end = argv.index("--") if "--" in argv else len(argv)
+    head, tail = argv[:end], argv[end:]
     try:
-        args = parser.parse_intermixed_args([a for a in argv if not a.startswith(GLUSTER_GLOBALS)])
+        args = parser.parse_intermixed_args([a for a in head if not a.startswith(GLUSTER_GLOBALS)])
+        if not args.words and len(tail) <= 1:
+            parser.error("the line to check is missing (e.g. volume create gv replica 3 a:/b ...)")
         try:
             version = parse_version(args.gluster_version)
         except ValueError as err:
-            parser.error(str(err))
+            parser.error(f"--gluster-version: {err}")
+        if unsupported(version):
+            parser.error(f"--gluster-version {args.gluster_version}: {unsupported(version)}")
         aliases = _pairs(parser, "--same-server", "NAME=ID (e.g. 10.0.1.0=rpi0)", args.same_server)
         mounts = _mounts(parser, args.mounts)
     except SystemExit as stop:  # argparse: --help (0) or a usage error (64)
         return stop.code if isinstance(stop.code, int) else EXIT_USAGE
     try:
-        request = parse_create_command(args.words)
+        request = parse_create_command([*args.words, *tail])
     except LayoutError as err:
         return _unreadable(str(err), version, as_json=args.json)
     verdict = validate(request, version, same_server=aliases or None,

@@ -20,22 +20,31 @@ Schema (every table and key optional unless marked; unknown keys are errors):
 
     [[nodes]]                        # in cluster order
     name = "rpi0"                    # required; an RFC 1123 host name, unique (case-insensitive)
-    address = "10.0.1.0"             # an IPv4/IPv6 address, unique, not loopback; omit to take
-                                     # ssh_config's HostName (when it is an address)
+    address = "10.0.1.0"             # an IPv4/IPv6 address a peer can use (not loopback, multicast,
+                                     # link-local; no scope id), unique; omit to take ssh_config's
+                                     # HostName (when it is an address)
     user = "pi"                      # and sudo, sudo_user, port, proxy_jump as in [defaults]
 
     [[volumes]]
-    name = "gv"                      # [A-Za-z0-9_-], not starting with '-', <= 256 characters
+    name = "gv"                      # [A-Za-z0-9_-], not starting with '-', <= 255 characters,
+                                     # not a reserved word of gluster (all, volume, help, ...)
     replica = 2                      # counts are integers >= 0; grouping is checked elsewhere
     arbiter = 0
     disperse = 0
     redundancy = 0
     stripe = 0                       # accepted so the validator can explain why it is gone
-    brick_path = "/mnt/usb/gv"       # absolute; one brick per node, in node order ...
+    brick_path = "/mnt/usb/gv"       # absolute, canonical (no //, trailing /, . or ..), no white
+                                     # space, control characters or ':'; one brick per node, in
+                                     # node order ...
     bricks = ["rpi0:/mnt/usb/gv"]    # ... unless bricks lists HOST:/path in create order
     transport = "tcp"                # tcp, rdma or "tcp,rdma"
     force = false
     options = { "cluster.granular-entry-heal" = "on" }  # values: strings (numbers, booleans ok)
+
+The value rules are glustercheck/inputs.py's, shared with `--hosts` and the /etc/hosts editor;
+volume name, brick host and brick path must also fit glusterd's limits (glusterd_limits.py).
+The file is read only if it is a regular file of at most MAX_SPEC_BYTES (never a FIFO or device:
+the check cannot block).
 
 Errors are SpecError naming the file, the key path (`volumes[0].replica`) and the problem.
 """
@@ -46,21 +55,19 @@ import difflib
 import ipaddress
 import math
 import os
-import re
-import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from glustercheck import inputs
 from glustercheck.brick import BrickRef, BrickSyntaxError, parse_brick
 from glustercheck.errors import SpecError
+from glustercheck.glusterd_limits import too_long, volfile_too_long
 from glustercheck.remote.hostspec import HostSpec, HostSpecError, parse_hostspec
+from glustercheck.spec_file import not_a_file_problem, read_spec_text, toml_document
 
-_HOST_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
-_VOLUME_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,255}$")
 TRANSPORTS = ("tcp", "rdma", "tcp,rdma")
-_Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 @dataclass(frozen=True)
@@ -191,13 +198,29 @@ class _Reader:
             return None
         if not text:
             raise self.fail(_join(key, name), "empty path")
-        return self.base / Path(text).expanduser()  # an absolute path replaces the base
+        path = self.base / Path(text).expanduser()  # an absolute path replaces the base
+        problem = not_a_file_problem(path)
+        if problem:
+            raise self.fail(_join(key, name), f"{inputs.shown(str(path))} {problem}")
+        return path
 
     def count(self, data: dict[str, Any], key: str, name: str, default: int, low: int = 0) -> int:
         value: int = self.get(data, key, name, (int,), default)
         if value < low:
             raise self.fail(_join(key, name), f"must be at least {low}, got {value}")
+        if value > MAX_COUNT:
+            raise self.fail(_join(key, name), f"{value} is more than {MAX_COUNT} bricks can hold")
         return value
+
+    def check(self, key: str, value: str, problem: Callable[[str], str | None]) -> str:
+        """`value` if `problem` finds nothing wrong with it, else a SpecError naming key and value."""
+        why = problem(value)
+        if why:
+            raise self.fail(key, f"{inputs.shown(value)} {why}")
+        return value
+
+
+MAX_COUNT = 1024  # counts beyond --hosts' own limit of hosts cannot describe a real volume
 
 
 _KIND_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "a boolean"}
@@ -214,21 +237,8 @@ def _join(key: str, name: str) -> str:
     return f"{key}.{name}" if key else name
 
 
-def _check_host_name(reader: _Reader, key: str, name: str) -> None:
-    labels = name.rstrip(".").split(".")
-    if len(name) > 253 or not name or not all(_HOST_LABEL.match(label) for label in labels):
-        why = "dot-separated labels of 1-63 letters, digits and '-', not starting/ending in '-'"
-        raise reader.fail(key, f"{name!r} is not a valid host name ({why})")
-
-
-def _check_address(reader: _Reader, key: str, text: str) -> _Address:
-    try:
-        address = ipaddress.ip_address(text)
-    except ValueError:
-        raise reader.fail(key, f"{text!r} is not an IPv4 or IPv6 address") from None
-    if address.is_loopback or address.is_unspecified:
-        raise reader.fail(key, f"{text!r} is a loopback/unspecified address; peers cannot use it")
-    return address
+def _check_address(reader: _Reader, key: str, text: str) -> inputs.Address:
+    return ipaddress.ip_address(reader.check(key, text, inputs.address_problem))
 
 
 def _read_connection(r: _Reader, data: Any) -> ConnectionSpec:
@@ -261,7 +271,9 @@ def _read_node_fields(r: _Reader, data: _Table, key: str, dflt: NodeDefaults) ->
     names = {}
     for name in ("user", "sudo_user", "proxy_jump"):
         value = r.get(data, key, name, (str,), getattr(dflt, name))
-        if value is not None and (not value.strip() or any(c.isspace() for c in value)):
+        if value is not None and name != "proxy_jump":
+            r.check(_join(key, name), value, inputs.user_problem)
+        elif value is not None and (not value.strip() or any(c.isspace() for c in value)):
             raise r.fail(_join(key, name), f"{value!r} is empty or contains whitespace")
         names[name] = value
     port = r.get(data, key, "port", (int,), dflt.port)
@@ -282,8 +294,7 @@ def _read_nodes(r: _Reader, data: Any, defaults: NodeDefaults) -> tuple[Node, ..
         item = r.table(raw, key, ["name", "address", *_NODE_FIELDS])
         if "name" not in item:
             raise r.fail(f"{key}.name", "missing (every node needs a name)")
-        name = r.get(item, key, "name", (str,), None)
-        _check_host_name(r, f"{key}.name", name)
+        name = r.check(f"{key}.name", r.get(item, key, "name", (str,), None), inputs.host_name_problem)
         if name.casefold() in names:
             raise r.fail(f"{key}.name", f"{name!r} is already {names[name.casefold()]}")
         names[name.casefold()] = f"{key}.name"
@@ -305,13 +316,10 @@ _VOLUME_KEYS = [f.name for f in VolumeSpec.__dataclass_fields__.values()]
 def _read_volume(r: _Reader, item: Any, key: str, nodes: Sequence[Node]) -> VolumeSpec:
     item = r.table(item, key, _VOLUME_KEYS)
     name = r.get(item, key, "name", (str,), "gv")
-    if not _VOLUME_NAME.match(name):
-        why = "use letters, digits, '_' and '-', not starting with '-', at most 256 characters"
-        raise r.fail(f"{key}.name", f"{name!r} is not a valid gluster volume name ({why})")
+    r.check(f"{key}.name", name, _volume_name_problem)
     counts = {c: r.count(item, key, c, getattr(VolumeSpec, c)) for c in _COUNTS}
-    brick_path = r.get(item, key, "brick_path", (str,), VolumeSpec.brick_path)
-    if not brick_path.startswith("/"):
-        raise r.fail(f"{key}.brick_path", f"{brick_path!r} is not an absolute path")
+    brick_path = r.check(f"{key}.brick_path", r.get(item, key, "brick_path", (str,),
+                                                    VolumeSpec.brick_path), inputs.brick_path_problem)
     bricks = r.get(item, key, "bricks", (list,), None)
     if bricks is not None:
         where = f"{key}.bricks"
@@ -321,8 +329,11 @@ def _read_volume(r: _Reader, item: Any, key: str, nodes: Sequence[Node]) -> Volu
         raise r.fail(f"{key}.transport", f"{transport!r} is not one of {', '.join(TRANSPORTS)}")
     options = r.get(item, key, "options", (dict,), {})
     for option, value in options.items():
+        where = f"{key}.options.{inputs.shown(option, 80)}"
+        r.check(where, option, inputs.option_key_problem)
         if not isinstance(value, str | int | float):
-            raise r.fail(f'{key}.options."{option}"', f"expected a string, got {_kind(value)}")
+            raise r.fail(where, f"expected a string, got {_kind(value)}")
+        r.check(where, _option_text(value), inputs.option_value_problem)
     return VolumeSpec(
         name=name,
         **counts,
@@ -332,6 +343,11 @@ def _read_volume(r: _Reader, item: Any, key: str, nodes: Sequence[Node]) -> Volu
         options={k: _option_text(v) for k, v in options.items()},
         force=r.get(item, key, "force", (bool,), False),
     )
+
+
+def _volume_name_problem(name: str) -> str | None:
+    problem = inputs.volume_name_problem(name)
+    return f"is not a gluster volume name: it {problem}" if problem else None
 
 
 _COUNTS = ("replica", "arbiter", "disperse", "redundancy", "stripe")
@@ -350,6 +366,9 @@ def _check_brick(r: _Reader, key: str, brick: Any, nodes: Sequence[Node]) -> Bri
         parsed = parse_brick(brick)
     except BrickSyntaxError as exc:
         raise r.fail(key, str(exc)) from None
+    path_problem = inputs.brick_path_problem(parsed.path)
+    if path_problem:
+        raise r.fail(key, f"brick {inputs.shown(brick)}: its path {path_problem}")
     if _find_node(nodes, parsed.host) is None:
         known = ", ".join(n.name for n in nodes) or "none"
         raise r.fail(key, f"host {parsed.host!r} of brick {brick!r} is not a node (known: {known})")
@@ -369,10 +388,7 @@ def loads_spec(text: str, source: Path | None = None) -> ClusterSpec:
     label = str(source) if source is not None else "<cluster spec>"
     base = source.absolute().parent if source is not None else Path.cwd()
     r = _Reader(label, base)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:  # the message carries "(at line N, column M)"
-        raise SpecError(f"{label}: TOML syntax error: {err}") from None
+    data = toml_document(label, text)
     r.table(data, "", ["connection", "defaults", "nodes", "volumes"])
     connection = _read_connection(r, data.get("connection", {}))
     raw_defaults = r.table(data.get("defaults", {}), "defaults", _NODE_FIELDS)
@@ -390,17 +406,27 @@ def loads_spec(text: str, source: Path | None = None) -> ClusterSpec:
             first = f"volumes[{earlier[0]}].name"
             raise r.fail(f"volumes[{i}].name", f"{volume.name!r} is already {first}")
         volumes.append(volume)
-    return ClusterSpec(nodes, tuple(volumes), connection, source, defaults)
+    spec = ClusterSpec(nodes, tuple(volumes), connection, source, defaults)
+    check_glusterd_limits(spec)
+    return spec
+
+
+def check_glusterd_limits(spec: ClusterSpec) -> None:
+    """Every brick fits glusterd's length limits (volume name, host and path together)."""
+    for i, volume in enumerate(spec.volumes):
+        for brick in volume.brick_list(spec.nodes):
+            why = (too_long(volume.name, brick.host, brick.path)
+                   or volfile_too_long(volume.name, brick.host, brick.path))
+            if why:
+                where = f"{spec.source or '<cluster spec>'}: volumes[{i}]"
+                raise SpecError(f"{where}: brick {inputs.shown(str(brick), 120)}: glusterd would "
+                                f"refuse it as too long: {why}")
 
 
 def load_spec(path: str | os.PathLike[str]) -> ClusterSpec:
     """Read and check a spec file. Raises SpecError naming the file, key path and problem."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise SpecError(f"{path}: cannot read the cluster spec: {err}") from None
-    return loads_spec(text, path)
+    return loads_spec(read_spec_text(path), path)
 
 
 # --- --hosts -------------------------------------------------------------------------------
@@ -413,18 +439,32 @@ def node_from_hostspec(host: HostSpec, defaults: NodeDefaults, known: Node | Non
         raise SpecError(f"--hosts {where!r}: a per-host ssh_config is not supported; give one "
                         "for the whole run with --ssh-config")
     if known is None:
-        try:
-            address: str | None = str(ipaddress.ip_address(host.host))
-        except ValueError:
-            address = None
-            _check_host_name(_Reader("--hosts", Path.cwd()), where, host.host)
-        known = Node(host.host, address, defaults.user, defaults.sudo, defaults.port,
-                     defaults.sudo_user, defaults.proxy_jump)
+        address = _host_entry_address(host.host, where)
+        known = Node(host.host if address is None else address, address, defaults.user,
+                     defaults.sudo, defaults.port, defaults.sudo_user, defaults.proxy_jump)
     o = host.options
     given: dict[str, Any] = {"user": host.user, "port": host.port, "sudo": o.sudo,
                              "sudo_user": o.sudo_user, "identity_file": o.ssh_identity_file,
                              "connect_timeout": o.timeout}
     return replace(known, **{k: v for k, v in given.items() if v is not None})
+
+
+def _host_entry_address(host: str, where: str) -> str | None:
+    """The address a new node from `--hosts` has (None: a name), checked as a spec node's would be.
+
+    parse_hostspec (remote/hostspec.py) reads the syntax; this is what the cluster needs on top:
+    an address a peer can have, or a node name (not a loopback name, not all digits)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        problem = inputs.host_name_problem(host)
+        if problem:
+            raise SpecError(f"--hosts: host {where!r}: {inputs.shown(host)} {problem}") from None
+        return None
+    problem = inputs.usable_address_problem(address)
+    if problem:
+        raise SpecError(f"--hosts: host {where!r}: {host} {problem}")
+    return str(address)
 
 
 def with_login(spec: ClusterSpec, *, user: str | None = None, sudo: bool | None = None,
@@ -466,7 +506,8 @@ def with_hosts(spec: ClusterSpec, hosts: Sequence[str]) -> ClusterSpec:
         known = _find_node(spec.nodes, parsed.host)
         node = node_from_hostspec(parsed, spec.defaults, known, text)
         if any(n.name.casefold() == node.name.casefold() for n in nodes):
-            raise SpecError(f"--hosts: {text!r} names node {node.name!r} a second time")
+            raise SpecError(f"--hosts: {text!r} names node {node.name!r} a second time (names "
+                            "match case-insensitively)")
         nodes.append(node)
     for i, volume in enumerate(spec.volumes):
         for brick in volume.bricks or ():
@@ -475,7 +516,9 @@ def with_hosts(spec: ClusterSpec, hosts: Sequence[str]) -> ClusterSpec:
                     f"{spec.source or 'cluster spec'}: volumes[{i}].bricks: {str(brick)!r} is on"
                     f" {brick.host!r}, which --hosts leaves out; add it to --hosts or drop --hosts"
                 )
-    return replace(spec, nodes=tuple(nodes))
+    chosen = replace(spec, nodes=tuple(nodes))
+    check_glusterd_limits(chosen)
+    return chosen
 
 
 def default_spec(hosts: Sequence[str]) -> ClusterSpec:
@@ -488,6 +531,7 @@ def with_nodes(spec: ClusterSpec, nodes: Sequence[Node]) -> ClusterSpec:
     spec file says where the new node says nothing."""
     merged = []
     for node in nodes:
+        _check_outside_node(node)
         known = _find_node(spec.nodes, node.name)
         if known is None:
             d = spec.defaults
@@ -496,6 +540,15 @@ def with_nodes(spec: ClusterSpec, nodes: Sequence[Node]) -> ClusterSpec:
                                  if getattr(node, f) is not None}
         merged.append(replace(known, **given))
     return with_hosts(replace(spec, nodes=tuple(merged)), [n.name for n in merged])
+
+
+def _check_outside_node(node: Node) -> None:
+    """A node from outside the spec (an inventory) meets the spec's rules for name and address."""
+    for what, value, problem in (("name", node.name, inputs.host_name_problem),
+                                 ("address", node.address, inputs.address_problem)):
+        why = problem(value) if value is not None else None
+        if why:
+            raise SpecError(f"node {inputs.shown(node.name)}: its {what} {inputs.shown(value or '')} {why}")
 
 
 # --- writing -------------------------------------------------------------------------------

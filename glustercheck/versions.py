@@ -31,6 +31,15 @@ def parse_version(text: str) -> GlusterVersion:
     return (major, minor)
 
 
+def unsupported(version: GlusterVersion) -> str | None:
+    """Why the rules of `version` are not known here, or None. Minor releases after the newest
+    known one keep its rules (gluster changes formats in major releases)."""
+    if version >= OLDEST_SUPPORTED and version[0] <= NEWEST_SUPPORTED[0]:
+        return None
+    return (f"gluster {version_text(version)} is not supported: the rules known here are those of "
+            f"{version_text(OLDEST_SUPPORTED)} to {NEWEST_SUPPORTED[0]}.x")
+
+
 def version_text(version: GlusterVersion) -> str:
     return f"{version[0]}.{version[1]}"
 

@@ -8,6 +8,7 @@ line, pointing at this installation's `glustercheck-nightly` (not at a checkout)
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -15,9 +16,15 @@ from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
+from glustercheck.errors import SpecError
+from glustercheck.spec import load_spec
+
 UNITS = ("glustercheck-nightly.service", "glustercheck-nightly.timer")
 CRON = "glustercheck-nightly.cron"
-_UNSAFE = set(" \t\n%@$`\\\"'")  # systemd specifiers, shell and cron metacharacters
+# Paths go unquoted into an ExecStart= line and a cron line (run by /bin/sh): only characters
+# neither systemd (specifiers %, quoting, ;) nor the shell (; | & $ ` < > * ? ~ ( ) # ...) nor
+# cron (% is a newline there) reads specially.
+_SAFE = re.compile(r"[A-Za-z0-9._/+,:=-]+")
 
 
 def nightly_command() -> Path:
@@ -47,20 +54,33 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if not args.spec.is_file():
-        print(f"glustercheck-install-nightly: --spec {args.spec} is not a readable file",
-              file=sys.stderr)
+    try:  # a spec error found now, not at 03:30
+        load_spec(args.spec)
+    except SpecError as exc:
+        print(f"glustercheck-install-nightly: --spec: {exc}", file=sys.stderr)
         return 2
-    if args.keep < 1:
-        print(f"glustercheck-install-nightly: --keep must be >= 1, not {args.keep}", file=sys.stderr)
+    if not 1 <= args.keep <= 100_000:
+        print(f"glustercheck-install-nightly: --keep must be 1 to 100000, not {args.keep}", file=sys.stderr)
         return 2
     values = {"NIGHTLY": str(nightly_command()), "SPEC": str(args.spec.resolve()),
               "REPORTS": str(args.reports.absolute()), "KEEP": str(args.keep)}
     for name, value in values.items():
-        if _UNSAFE & set(value):
-            print(f"glustercheck-install-nightly: {name.lower()} path {value!r} contains a space or "
-                  "one of % @ $ ` \\ \" ' which units and cron lines would misread", file=sys.stderr)
+        if not _SAFE.fullmatch(value):
+            bad = next(c for c in value if not _SAFE.fullmatch(c))
+            print(f"glustercheck-install-nightly: {name.lower()} path {value!r} contains {bad!r}, which "
+                  "a unit file or a cron line would misread; use letters, digits and . _ / + , : = -",
+                  file=sys.stderr)
             return 2
+    try:
+        return _install(args, values)
+    except (OSError, subprocess.SubprocessError) as exc:
+        where = f" {exc.filename}" if isinstance(exc, OSError) and exc.filename else ""
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        print(f"glustercheck-install-nightly: cannot install{where}: {why}", file=sys.stderr)
+        return 2
+
+
+def _install(args: argparse.Namespace, values: dict[str, str]) -> int:
     Path(values["REPORTS"]).mkdir(parents=True, exist_ok=True)
     if args.cron:
         dest = args.dest or Path("/etc/cron.d")

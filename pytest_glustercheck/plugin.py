@@ -16,7 +16,8 @@ import pytest
 from glustercheck import report as rpt
 from pytest_glustercheck import report, testinfra_host
 from pytest_glustercheck.checks_dir import checks_requested, supply_checks
-from pytest_glustercheck.options import add_options, cluster_given
+from pytest_glustercheck.options import add_options, check_options, cluster_given
+from pytest_glustercheck.outputs import empty_summary, write_cannot_check
 from pytest_glustercheck.session import NO_CLUSTER, PLUGIN_NAME, GlusterSession, spec_from_options
 
 pytest_plugins = ["pytest_glustercheck.fixtures"]
@@ -40,6 +41,7 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(NO_CLUSTER)
         report.register(config, None)
         return
+    check_options(config, report.report_dir(config))
     session = GlusterSession(config, spec_from_options(config))
     config.pluginmanager.register(session, PLUGIN_NAME)
     config.option.hosts = ",".join(testinfra_host.bind(session.run))
@@ -61,7 +63,7 @@ def pytest_cmdline_main(config: pytest.Config) -> Generator[None, ExitStatus, Ex
             print(f"GLUSTER UNKNOWN - cannot check: {message}")
         else:
             print(f"ERROR: cannot check: {message}", file=sys.stderr)
-        if config.option.prometheus_textfile:
-            rpt.write_atomic(Path(config.option.prometheus_textfile),
-                             rpt.prometheus(report.empty_summary(message)))
+        textfile = config.option.prometheus_textfile
+        write_cannot_check(empty_summary(message), directory=report.report_dir(config),
+                           textfile=Path(textfile) if textfile else None)
         return rpt.EXIT_STATUS[rpt.CANNOT_CHECK]

@@ -19,10 +19,12 @@ import pytest
 
 from glustercheck import report as rpt
 from glustercheck.actions import SetupReport
+from glustercheck.errors import cap
 from glustercheck.facts import NodeFacts
 from glustercheck.run import GlusterRun
 from pytest_glustercheck.checks_dir import canonical_id
 from pytest_glustercheck.fixtures import setup_report_path
+from pytest_glustercheck.outputs import empty_summary, write_outputs
 from pytest_glustercheck.session import GlusterSession, is_xdist_worker
 
 PLUGIN_NAME = "glustercheck-report"
@@ -41,13 +43,15 @@ def item_node(item: pytest.Item) -> str:
 
 def report_dir(config: pytest.Config) -> Path:
     chosen = config.option.report_dir
-    return Path(chosen) if chosen else config.rootpath / "reports"
+    return Path(chosen).absolute() if chosen else config.rootpath / "reports"
 
 
 def _message(report: pytest.TestReport) -> str:
+    """The first line of a failure or skip reason, capped: a check quoting megabytes of output
+    must not carry them into summary.json, the HTML and the Nagios line."""
     if report.skipped and isinstance(report.longrepr, tuple):
-        return rpt.first_line(str(report.longrepr[2]).removeprefix("Skipped: "))
-    return rpt.first_line(report.longreprtext)
+        return cap(rpt.first_line(str(report.longrepr[2]).removeprefix("Skipped: ")))
+    return cap(rpt.first_line(report.longreprtext))
 
 
 def causes_of(report: pytest.TestReport) -> list[dict[str, Any]]:
@@ -159,6 +163,7 @@ class ReportCollector:
         self.problems: list[str] = []
         self.summary: dict[str, Any] | None = None
         self.nagios_out: BinaryIO | None = None
+        self.failures: list[str] = []
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -181,7 +186,7 @@ class ReportCollector:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             self.problems.append(f"collection error in {report.nodeid or 'the suite'}: "
-                                 f"{rpt.first_line(report.longreprtext)}")
+                                 f"{cap(rpt.first_line(report.longreprtext))}")
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.nodeid not in self.phases:
@@ -220,19 +225,18 @@ class ReportCollector:
             node_errors=facts["node_errors"], cluster=facts["cluster"],
             setup=setup.to_json() if setup else None, problem="; ".join(problems) or None,
             nightly=config.option.nightly, causes=known, warnings=warnings)
-        directory = report_dir(config)
-        if config.option.nightly:
-            history = directory / "history"
-            summary["trend"] = rpt.trend(summary, rpt.load_history(history))
-            rpt.save_history(history, summary, keep=config.option.keep)
-        rpt.write_atomic(directory / "summary.json", json.dumps(summary, indent=1, sort_keys=True))
-        if config.option.prometheus_textfile:
-            rpt.write_atomic(Path(config.option.prometheus_textfile), rpt.prometheus(summary))
+        textfile = config.option.prometheus_textfile
+        self.failures = write_outputs(summary, directory=report_dir(config), nightly=config.option.nightly,
+                                      keep=config.option.keep, textfile=Path(textfile) if textfile else None)
+        for failure in self.failures:  # one line each, what and where; never a traceback
+            sys.stderr.write(f"ERROR: cannot check: {failure}\n")
         self.summary = summary
         if getattr(config.option, "nagios", False):
             session.exitstatus = rpt.nagios(summary)[0]
         elif config.option.nightly:
             session.exitstatus = rpt.EXIT_STATUS[summary["verdict"]]
+        elif self.failures and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_report_title(self, report: Any) -> None:
@@ -262,7 +266,8 @@ class ReportCollector:
         if "trend" in s:
             for line in rpt.trend_lines(s["trend"]):
                 terminalreporter.write_line(line)
-        terminalreporter.write_line(f"summary: {report_dir(self.config) / 'summary.json'}")
+        if not self.failures:
+            terminalreporter.write_line(f"summary: {report_dir(self.config) / 'summary.json'}")
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         if self.nagios_out is None:
@@ -274,12 +279,6 @@ class ReportCollector:
         sys.stdout.buffer.write(self.nagios_out.read())
         sys.stdout.flush()
         self.nagios_out.close()
-
-
-def empty_summary(problem: str) -> dict[str, Any]:
-    now = time.time()
-    return rpt.build_summary(results=[], started=now, finished=now, spec=None, nodes={},
-                             node_errors={}, cluster=None, setup=None, problem=problem)
 
 
 def register(config: pytest.Config, gluster: GlusterSession | None) -> None:

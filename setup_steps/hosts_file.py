@@ -18,6 +18,9 @@ def plan(facts: NodeFacts, ctx: StepContext) -> Plan:
     if len(entries) < len(nodes):
         out.inspect(node, "/etc/hosts not managed: the spec gives no address for some nodes")
         return out
+    if any(n.name == n.address for n in nodes):  # e.g. --hosts=10.0.1.0..10.0.1.3 without a spec
+        out.inspect(node, "/etc/hosts not managed: nodes named by their address need no entry")
+        return out
     current = facts.hosts_file
     edit = update_hosts(current, entries, replace_conflicts=ctx.replace_hosts_conflicts)
     out.inspect(node, f"/etc/hosts ({len(current.splitlines())} lines)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from glustercheck.glusterd_limits import RESERVED_NAMES
 from glustercheck.layout.request import CreateRequest
 from glustercheck.versions import (
     DISPERSE_DATA_MAX_16,
@@ -23,11 +24,6 @@ from glustercheck.versions import (
 )
 from glustercheck.volume_shape import VolumeShape
 
-RESERVED_NAMES = (
-    "volume", "type", "help", "subvolumes", "option", "end-volume", "all", "volume_not_in_ring",
-    "description", "force", "snap-max-hard-limit", "snap-max-soft-limit", "auto-delete",
-    "activate-on-create",
-)  # fmt: skip
 SPLIT_BRAIN = (
     "Replica 2 volumes are prone to split-brain. Use Arbiter or Replica 3 to avoid this. See: "
     "http://docs.gluster.org/en/latest/Administrator-Guide/Split-brain-and-ways-to-deal-with-it/."
@@ -237,7 +233,10 @@ def check_disperse(req: CreateRequest, n: int, version: GlusterVersion, out: Fin
     return disperse, red
 
 
-def check_multiple(req: CreateRequest, counts: Counts, version: GlusterVersion, out: Findings) -> None:
+def check_multiple(req: CreateRequest, counts: Counts, version: GlusterVersion, out: Findings, *,
+                   refused_in_staging: bool = False) -> None:
+    """The brick count against the set size. `refused_in_staging`: glusterd's brick-order check
+    refuses the layout before the count could fail late (validate.py decides)."""
     n, shape = len(req.data_bricks), counts.shape
     if n == 0:
         out.reasons.append("No bricks specified")
@@ -254,6 +253,14 @@ def check_multiple(req: CreateRequest, counts: Counts, version: GlusterVersion, 
             else "number of bricks is not a multiple of stripe count"
             if not shape.replica
             else "number of bricks given doesn't match required count"
+        )
+    elif refused_in_staging:
+        fits = [c for c in (n - n % size, n - n % size + size) if c > 0]
+        out.reasons.append(
+            f"{n} bricks do not make whole replica sets of {size} either: give "
+            f"{' or '.join(map(str, fits))} bricks (in an order that passes the same-server check, "
+            f'gluster {v(version)} would accept this count and then fail with "Failed to create '
+            'volume files", leaving state behind)'
         )
     else:
         fits = [c for c in (n - n % size, n - n % size + size) if c > 0]

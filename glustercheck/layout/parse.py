@@ -79,8 +79,17 @@ def match_option(word: str) -> str | None:
 
 
 def _strip_prefix(words: list[str]) -> list[str]:
-    """Drop `gluster`, its `--options` and `volume create`, leaving NAME [options] BRICK..."""
-    words = [w for w in words if not w.startswith("--")]
+    """Drop `gluster`, its `--options` and `volume create`, leaving NAME [options] BRICK...
+
+    As gluster's own `parse_cmdline` (cli/src/cli.c, v11.1) does, the first `--` ends the options:
+    it is dropped and every later word is kept as written, so `volume create -- --x ...` names a
+    volume `--x` (which the name rules then refuse) instead of losing the word.
+    """
+    if "--" in words:
+        end = words.index("--")
+        words = [w for w in words[:end] if not w.startswith("--")] + words[end + 1 :]
+    else:
+        words = [w for w in words if not w.startswith("--")]
     if words[:1] == ["gluster"]:
         words = words[1:]
     if len(words) >= 2 and words[0] in ("vol", "volume") and words[1] == "create":
@@ -97,6 +106,9 @@ def parse_create_command(words: str | Sequence[str]) -> CreateRequest:
     if not tokens:
         raise LayoutError("no volume name: expected `volume create NAME [options] HOST:/path ...`")
     volume, rest = tokens[0], tokens[1:]
+    if volume.startswith("-"):  # cli_validate_volname refuses it before reading anything else
+        raise LayoutError(f"volume name {volume!r} starts with '-', which gluster reads as an option "
+                          "(it prints its usage); after `--` too")
     force = bool(rest) and rest[-1] == "force"
     if force:
         rest = rest[:-1]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
-from glustercheck.layout.bricks import check_bricks, check_mounts, server_identity, split_all
+from glustercheck.layout.bricks import Parsed, check_bricks, check_mounts, server_identity, split_all
 from glustercheck.layout.options import (
     Counts,
     Findings,
@@ -17,7 +17,19 @@ from glustercheck.layout.options import (
 )
 from glustercheck.layout.reorder import cut, same_server_groups, spread_blocker, suggest_order
 from glustercheck.layout.request import CreateRequest
-from glustercheck.versions import NEWEST_SUPPORTED, SAME_SERVER_DETAIL, GlusterVersion
+from glustercheck.layout.staging import (
+    check_lengths,
+    check_nesting,
+    check_order_buffer,
+    check_peer_hosts,
+    staging_refusal,
+)
+from glustercheck.versions import (
+    LATE_MULTIPLE_FAILURE,
+    NEWEST_SUPPORTED,
+    SAME_SERVER_DETAIL,
+    GlusterVersion,
+)
 from glustercheck.volume_shape import VolumeShape
 
 MAX_LISTED = 5  # offending sets named one by one before "and N more"
@@ -65,13 +77,18 @@ def validate(
     out = Findings(warnings=list(request.notes))
     ident = server_identity(same_server)
     check_name(request.volume, version, out)
+    name_read = not out.reasons  # the CLI stops at a bad name: glusterd never sees it
     counts = check_counts(request, version, out)
     parsed = split_all(request.bricks)
     ids = check_bricks(request, parsed, version, ident, resolvable, out=out)
-    check_multiple(request, counts, version, out)
-    check_mounts(request, parsed, ident, mounts, out)
     server_of = {b: ids[p[0]] if p else b for b, p in zip(request.bricks, parsed, strict=True)}
+    staged = _staged_refusal(request, counts, version, server_of, resolvable)
+    check_multiple(request, counts, version, out, refused_in_staging=staged is not None)
+    check_mounts(request, parsed, ident, mounts, out)
+    _glusterd_rules(request, parsed, counts, ident, out, name_read=name_read)
     groups, bad, suggestion = _placement(request, counts, version, server_of, out)
+    if staged is not None and not bad:
+        _wraparound(request, counts, version, staged, out)
     count_warnings(request, counts, version, out)
     shape = counts.shape
     return Verdict(
@@ -85,6 +102,44 @@ def validate(
         same_server_groups=tuple(bad),
         suggestion=suggestion,
     )
+
+
+def _glusterd_rules(request: CreateRequest, parsed: list[Parsed], counts: Counts,
+                    ident: Callable[[str], str], out: Findings, *, name_read: bool) -> None:
+    """What glusterd refuses after the CLI (staging.py names the source of each rule)."""
+    if name_read:
+        check_lengths(request, parsed, out)
+    check_peer_hosts(parsed, out)
+    check_order_buffer(request, parsed, counts.kind, out)
+    check_nesting(request, parsed, ident, out)
+
+
+def _staged_refusal(request: CreateRequest, counts: Counts, version: GlusterVersion,
+                    server_of: Mapping[str, str], resolvable: Mapping[str, bool] | None
+                    ) -> tuple[int, int] | None:
+    """Where glusterd's brick-order check refuses a layout with a partial last set (10.x+: the
+    CLI no longer refuses it up front), or None. An unresolvable host makes glusterd skip the
+    check (getaddrinfo fails, the function returns success), so then nothing is predicted."""
+    n = len(request.data_bricks)
+    if (counts.kind != "replicate" or not LATE_MULTIPLE_FAILURE.applies(version)
+            or counts.set_size <= 1 or n % counts.set_size == 0):
+        return None
+    if resolvable is not None and not all(resolvable.get(b.rpartition(":")[0], True)
+                                          for b in request.data_bricks):
+        return None
+    return staging_refusal(request, request.data_bricks, counts.set_size, server_of)
+
+
+def _wraparound(request: CreateRequest, counts: Counts, version: GlusterVersion,
+                staged: tuple[int, int], out: Findings) -> None:
+    first, second = sorted(staged)
+    bricks = request.data_bricks
+    out.reasons.append(_same_server_message(request.volume, counts.kind or "replicate", version))
+    out.reasons.append(
+        f"every set is on distinct servers, but glusterd's brick-order check compares the last, "
+        f"partial set with the first bricks (it wraps around): {bricks[first]} and "
+        f"{bricks[second]} share a server, so staging refuses the volume before the brick count "
+        f"fails. Give a multiple of {counts.set_size} bricks")
 
 
 def _placement(

@@ -2,7 +2,14 @@
 nightly history and trend, Nagios line, Prometheus text file. No pytest here."""
 
 from glustercheck.report.formats import nagios, prometheus
-from glustercheck.report.history import load_history, save_history, trend, trend_lines, write_atomic
+from glustercheck.report.history import (
+    HistoryError,
+    load_history,
+    save_history,
+    trend,
+    trend_lines,
+    write_atomic,
+)
 from glustercheck.report.html import summary_html
 from glustercheck.report.model import (
     CANNOT_CHECK,
@@ -22,7 +29,7 @@ from glustercheck.report.model import (
 from glustercheck.report.svg import topology_svg
 
 __all__ = [
-    "CANNOT_CHECK", "DEGRADED", "EXIT_STATUS", "HEALTHY", "CheckResult", "build_summary",
+    "CANNOT_CHECK", "DEGRADED", "EXIT_STATUS", "HEALTHY", "CheckResult", "HistoryError", "build_summary",
     "cause_line", "cause_lines",
     "cluster_facts_plain", "first_line", "load_history", "nagios", "node_facts_plain", "prometheus",
     "results_of", "save_history", "summary_html", "topology_svg", "trend", "trend_lines", "verdict",

@@ -1,55 +1,156 @@
 """Nightly history: one JSON summary per run in a directory, the last N kept, and the trend
-(what is new since the previous run, what persists and since when, what was fixed)."""
+(what is new since the previous run, what persists and since when, what was fixed).
+
+Runs are ordered by a sequence number stored in each file (`"sequence"`), never by the wall clock:
+a Pi without a real-time clock boots in 1970, and a file can be dated in the future. Each run's
+number is one more than the highest on disk, taken under a lock on the directory; its file,
+`summary-<UTC>-<pid>-<sequence>.json`, is reserved with an exclusive create (two runs can never
+write one name) and filled by an atomic rename. Retention keeps the highest `keep` numbers and
+never deletes the run just written. Files from before sequences (no "sequence") count as 0 and are
+ordered among themselves by their start time.
+
+Anything unexpected in the directory (not a directory, an unreadable file, a file that is not a
+summary) raises HistoryError naming the file: the nightly run reports "cannot check" rather than
+guess a trend. An empty file is a reservation being filled (or left by a crash) and is skipped.
+"""
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from glustercheck.errors import GlusterCheckError
+from glustercheck.files import UnreadableFile, read_regular, write_atomic
 from glustercheck.report.model import BAD_OUTCOMES, PASSED
 
 PREFIX = "summary-"
+LOCK = ".lock"
+MAX_SUMMARY_BYTES = 64 * 1024 * 1024
+
+__all__ = ["HistoryError", "load_history", "save_history", "trend", "trend_lines", "write_atomic"]
 
 
-def history_files(directory: Path) -> list[Path]:
-    """Oldest first (names carry a sortable UTC timestamp)."""
-    return sorted(directory.glob(f"{PREFIX}*.json")) if directory.is_dir() else []
+class HistoryError(GlusterCheckError):
+    """The history directory or one of its files cannot be used (names which, and why)."""
+
+
+@dataclass(frozen=True)
+class _Run:
+    sequence: int
+    started: float
+    path: Path
+    summary: dict[str, Any]
+
+    @property
+    def order(self) -> tuple[int, float, str]:
+        return self.sequence, self.started, self.path.name
+
+
+def _shape_problem(data: Any) -> str | None:
+    if not isinstance(data, dict):
+        return f"a summary is a JSON object, this is a {type(data).__name__}"
+    if not isinstance(data.get("started"), int | float) or isinstance(data.get("started"), bool):
+        return "no numeric 'started' time"
+    sequence = data.get("sequence", 0)
+    if not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 0:
+        return f"'sequence' is {sequence!r}, not a whole number >= 0"
+    checks = data.get("checks", [])
+    if not isinstance(checks, list) or not all(
+            isinstance(c, dict) and isinstance(c.get("id"), str) and isinstance(c.get("outcome"), str)
+            for c in checks):
+        return "'checks' is not a list of {id, outcome, ...} objects"
+    return None
+
+
+def _read_run(path: Path) -> _Run | None:
+    fix = f"move {path} out of the history directory (or delete it)"
+    try:
+        raw = read_regular(path, MAX_SUMMARY_BYTES)
+    except UnreadableFile as err:
+        raise HistoryError(f"history file {path} cannot be read: {err}; {fix}") from None
+    if not raw:
+        return None  # reserved by a run still writing it, or left empty by a crash
+    try:
+        data = json.loads(raw)
+    except ValueError as err:
+        raise HistoryError(f"history file {path} is not JSON ({err}); {fix}") from None
+    problem = _shape_problem(data)
+    if problem:
+        raise HistoryError(f"history file {path} is not a run summary: {problem}; {fix}")
+    return _Run(data.get("sequence", 0), float(data["started"]), path, data)
+
+
+def _runs(directory: Path) -> list[_Run]:
+    """Every run on disk, oldest first; [] when the directory does not exist yet."""
+    if not directory.exists():
+        return []
+    if not directory.is_dir():
+        raise HistoryError(f"history directory {directory} is not a directory")
+    try:
+        paths = sorted(directory.glob(f"{PREFIX}*.json"))
+    except OSError as err:
+        raise HistoryError(f"history directory {directory} cannot be listed: {err.strerror}") from None
+    runs = [run for run in map(_read_run, paths) if run is not None]
+    return sorted(runs, key=lambda run: run.order)
 
 
 def load_history(directory: Path) -> list[dict[str, Any]]:
-    """Readable summaries, oldest first; a damaged file is skipped, not fatal."""
-    found = []
-    for path in history_files(directory):
+    """The summaries of earlier runs, oldest first (by sequence); HistoryError if one is unusable."""
+    return [run.summary for run in _runs(directory)]
+
+
+@contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    """Exclusive use of the directory while a sequence number is taken and old runs are pruned."""
+    fd = os.open(directory / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
         try:
-            found.append(json.loads(path.read_text()))
-        except (OSError, ValueError):
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError as err:  # a file system without locks: names stay unique (O_EXCL) anyway
+            if err.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS):
+                raise
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _reserve(directory: Path, summary: Mapping[str, Any], sequence: int) -> Path:
+    """A new, empty file with a name no other run has (O_EXCL), for this run's summary."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(summary["started"]))
+    for attempt in range(100):
+        suffix = f"-{attempt}" if attempt else ""
+        path = directory / f"{PREFIX}{stamp}-{os.getpid()}-{sequence}{suffix}.json"
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644))
+        except FileExistsError:
             continue
-    return found
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file in the same directory, then rename over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+        return path
+    raise HistoryError(f"history directory {directory}: no free name for run {sequence}")
 
 
 def save_history(directory: Path, summary: Mapping[str, Any], *, keep: int) -> Path:
-    """Add `summary` and delete all but the newest `keep` files; returns the new file."""
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(summary["started"]))
-    path = directory / f"{PREFIX}{stamp}.json"
-    n = 1
-    while path.exists():
-        path = directory / f"{PREFIX}{stamp}-{n}.json"
-        n += 1
-    write_atomic(path, json.dumps(summary, indent=1, sort_keys=True))
-    for old in history_files(directory)[:-keep] if keep > 0 else []:
-        old.unlink(missing_ok=True)
+    """Add `summary` as the newest run and delete all but the newest `keep` (never the new one);
+    returns the new file. HistoryError, or OSError from the file system, when it cannot."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with _locked(directory):
+        runs = _runs(directory)
+        sequence = max((run.sequence for run in runs), default=0) + 1
+        path = _reserve(directory, summary, sequence)
+        try:
+            write_atomic(path, json.dumps({**summary, "sequence": sequence}, indent=1, sort_keys=True))
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        for old in runs[: max(len(runs) + 1 - max(keep, 1), 0)]:
+            old.path.unlink(missing_ok=True)
     return path
 
 
@@ -86,8 +187,9 @@ def trend(current: Mapping[str, Any], previous: Sequence[Mapping[str, Any]]) -> 
             if check_id not in _failing(older):
                 break
             since, runs = older["started"], runs + 1
+        # max(): a clock set back (no RTC) must not show a negative age
         persistent.append({**item, "since": since, "runs": runs,
-                           "for_seconds": round(current["started"] - since, 1)})
+                           "for_seconds": round(max(current["started"] - since, 0.0), 1)})
     passed_now = _passed(current)
     fixed = [{"id": i, "node": c.get("node"), "message": c.get("message", "")}
              for i, c in sorted(before.items()) if i in passed_now]

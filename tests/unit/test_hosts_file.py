@@ -16,6 +16,7 @@ from glustercheck.hosts_file import (
     managed_block,
     update_hosts,
 )
+from glustercheck.inputs import address_problem
 
 ENTRIES = [("rpi0", "10.0.1.0"), ("rpi1", "10.0.1.1")]
 BLOCK = f"{BEGIN}\n10.0.1.0\trpi0\n10.0.1.1\trpi1\n{END}\n"
@@ -141,12 +142,12 @@ def test_malformed_block(text: str, where: str) -> None:
 @pytest.mark.parametrize(
     ("entries", "problem"),
     [
-        ([("rpi_0", "10.0.1.0")], "not a valid hostname"),
-        ([("-rpi", "10.0.1.0")], "not a valid hostname"),
-        ([("", "10.0.1.0")], "not a valid hostname"),
-        ([("rpi0\n", "10.0.1.0")], "not a valid hostname"),
-        ([("rpi0 rpi1", "10.0.1.0")], "not a valid hostname"),
-        ([("10.0.1.0", "10.0.1.0")], "is an IP address"),
+        ([("rpi_0", "10.0.1.0")], "the name has the label 'rpi_0'"),
+        ([("-rpi", "10.0.1.0")], "the name has the label '-rpi'"),
+        ([("", "10.0.1.0")], "the name is 0 characters long"),
+        ([("rpi0\n", "10.0.1.0")], "the name contains a newline"),
+        ([("rpi0 rpi1", "10.0.1.0")], "the name contains a space"),
+        ([("10.0.1.0", "10.0.1.0")], "reads as an IPv4 address"),
         ([("rpi0", "10.0.1.256")], "not an IPv4 or IPv6 address"),
         ([("rpi0", " 10.0.1.0")], "not an IPv4 or IPv6 address"),
         ([("rpi0", "10.0.1.0\n")], "not an IPv4 or IPv6 address"),
@@ -191,8 +192,9 @@ _arbitrary = st.text(st.characters(blacklist_characters="\n"), max_size=30).filt
     lambda t: "glustercheck" not in t
 )
 _line = _host_line() | _comment | _opt_ws | _arbitrary
-_entries = st.lists(
-    st.tuples(st.sampled_from(CLUSTER_NAMES), _v4 | _v6), max_size=4, unique_by=lambda e: e[0]
+_entries = st.lists(  # entries are validated (hosts_file._check_entries): usable addresses only
+    st.tuples(st.sampled_from(CLUSTER_NAMES), (_v4 | _v6).filter(lambda a: not address_problem(a))),
+    max_size=4, unique_by=lambda e: e[0]
 )
 
 

@@ -42,13 +42,14 @@ def test_cron_line(tmp_path: Path) -> None:
     assert "@" not in cron.replace("@REPO", "")
 
 
-def _pytest(*args: str) -> subprocess.CompletedProcess[str]:
+def _pytest(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    # in a temporary directory: a cannot-check summary.json goes to <cwd>/reports, not the checkout
     return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+                          cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
 
 
-def test_nightly_refuses_apply_with_cannot_check_status() -> None:
-    result = _pytest("--nightly", "--apply", "--hosts=rpi0")
+def test_nightly_refuses_apply_with_cannot_check_status(tmp_path: Path) -> None:
+    result = _pytest(tmp_path, "--nightly", "--apply", "--hosts=rpi0")
     assert result.returncode == 3
     assert "refuses --apply" in result.stderr
 
@@ -56,7 +57,7 @@ def test_nightly_refuses_apply_with_cannot_check_status() -> None:
 def test_nagios_unknown_line_on_spec_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[[nodes]]\nname = 1\n")
-    result = _pytest("--nightly", "--nagios", f"--spec={bad}")
+    result = _pytest(tmp_path, "--nightly", "--nagios", f"--spec={bad}")
     assert result.returncode == 3, result.stdout + result.stderr
     assert result.stdout.startswith("GLUSTER UNKNOWN - cannot check:")
 
