@@ -17,5 +17,6 @@ from pytest_glustercheck.fixtures import setup_once
 @pytest.fixture(scope="session")
 def converged(request: pytest.FixtureRequest, run: GlusterRun) -> SetupReport:
     option = request.config.option
-    return setup_once(request.config, lambda: converge(
-        run, apply=option.apply, replace_hosts_conflicts=option.replace_hosts_conflicts))
+    return setup_once(request.config, lambda progress: converge(
+        run, apply=option.apply, replace_hosts_conflicts=option.replace_hosts_conflicts,
+        progress=progress))

@@ -183,7 +183,7 @@ def node_script(names: Sequence[str], me: str, brick_paths: Sequence[str]) -> st
     others = " ".join(quote(n) for n in names if n != me)
     all_names = " ".join(quote(n) for n in names)
     paths = " ".join(quote(p) for p in brick_paths)
-    return f"""
+    return f"""# glustercheck: facts of {me}
 {PRELUDE}s hostname; hostname
 s hosts; base64 /etc/hosts
 s getent; for n in {all_names}; do
@@ -318,7 +318,7 @@ def state_script(volumes: Sequence[str]) -> str:
     """volume info, and each volume's status on its own: `volume status all` under contention
     leaves volumes out and still says success; one volume's status says "Another transaction
     is in progress", which `g` waits out."""
-    lines = ["s info; g 30 --xml volume info"]
+    lines = ["# glustercheck: volume state", "s info; g 30 --xml volume info"]
     lines += [f"s {quote('status:' + v)}; g 30 --xml volume status {quote(v)}" for v in volumes]
     return PRELUDE + "\n".join(lines) + "\n"
 
@@ -332,7 +332,7 @@ def heal_script(plan: dict[str, str]) -> str:
             lines.append(f"s {quote(HEAL_INFO + ':' + volume)}; g 60 --xml volume heal {v} info")
         else:
             lines.append(f"s {quote(HEAL_COUNT + ':' + volume)}; g 30 volume heal {v} statistics heal-count")
-    return PRELUDE + "\n".join(lines) + "\n"
+    return "# glustercheck: heal state\n" + PRELUDE + "\n".join(lines) + "\n"
 
 
 def heal_plan(volumes: dict[str, Volume], wanted: Sequence[str],

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import filelock
 import pytest
 
-from glustercheck.actions import SetupReport
+from glustercheck.actions import Progress, SetupReport
 from glustercheck.diagnose import Diagnosis, diagnose, unreachable_cause
 from glustercheck.errors import GlusterCheckError
 from glustercheck.facts import ClusterFacts, NodeFacts
@@ -18,13 +21,38 @@ from pytest_glustercheck.messages import ClusterFailure
 from pytest_glustercheck.session import gluster_session
 
 SETUP_REPORT = "glustercheck-setup.json"
+SETUP_LOG = logging.getLogger("glustercheck.setup")
 
 
 def setup_report_path(shared_dir: Path) -> Path:
     return shared_dir / SETUP_REPORT
 
 
-def setup_once(config: pytest.Config, converge: Callable[[], SetupReport]) -> SetupReport:
+class SetupProgress:
+    """Progress lines while the setup steps act: one as each step starts and ends on each node,
+    and as each command or wait starts and ends, with elapsed time (`-q` keeps them quiet; they
+    also go to the `glustercheck.setup` logger, which is what xdist workers can show)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.terminal = config.pluginmanager.get_plugin("terminalreporter")
+        self.capture = config.pluginmanager.get_plugin("capturemanager")
+        self.quiet = config.get_verbosity() < 0
+        self.lock = threading.Lock()
+
+    def __call__(self, where: str, what: str, seconds: float | None) -> None:
+        text = f"{where}: {what} ..." if seconds is None else f"{where}: {what} ({seconds:.1f} s)"
+        SETUP_LOG.info(text)
+        if self.quiet or self.terminal is None:
+            return
+        with self.lock:
+            # Setup runs inside a test's setup phase, while output is captured.
+            guard = (self.capture.global_and_fixture_disabled() if self.capture is not None
+                     else contextlib.nullcontext())
+            with guard:
+                self.terminal.write_line(f"setup {text}")
+
+
+def setup_once(config: pytest.Config, converge: Callable[[Progress], SetupReport]) -> SetupReport:
     """Run `converge` once per pytest run, also under xdist: the first process to get here runs
     it, every other one reads its record. Check-only runs gather facts while the steps plan."""
     session = gluster_session(config)
@@ -38,7 +66,7 @@ def setup_once(config: pytest.Config, converge: Callable[[], SetupReport]) -> Se
                 run.share_dir = None
             else:
                 run.prefetch()
-            report = converge()
+            report = converge(SetupProgress(config))
             report.save(path)
     if config.option.apply:
         # Every process (and the one that acted) now reads the converged state, shared once.

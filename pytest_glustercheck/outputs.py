@@ -93,7 +93,7 @@ def write_outputs(summary: Summary, *, directory: Path, nightly: bool, keep: int
 def _write_metrics(summary: Summary, textfile: Path, failures: list[str]) -> bool:
     before = len(failures)
     if _attempt("the Prometheus text file", textfile,
-                lambda: rpt.write_atomic(textfile, rpt.prometheus(summary)), failures):
+                lambda: rpt.write_textfile(textfile, summary), failures):
         return True
     for failure in failures[before:]:
         mark_cannot_check(summary, failure)

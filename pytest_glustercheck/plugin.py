@@ -14,18 +14,34 @@ from pathlib import Path
 import pytest
 
 from glustercheck import report as rpt
-from pytest_glustercheck import report, testinfra_host
+from pytest_glustercheck import fixtures, report, testinfra_host
 from pytest_glustercheck.checks_dir import checks_requested, supply_checks
 from pytest_glustercheck.options import add_options, check_options, cluster_given
 from pytest_glustercheck.outputs import empty_summary, write_cannot_check
 from pytest_glustercheck.session import NO_CLUSTER, PLUGIN_NAME, GlusterSession, spec_from_options
 
-pytest_plugins = ["pytest_glustercheck.fixtures"]
 ExitStatus = int | pytest.ExitCode
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     add_options(parser)
+    # The fixtures module is imported by this one already (so not through `pytest_plugins`, which
+    # would warn that it cannot be assertion-rewritten): registered as it is.
+    pluginmanager.register(fixtures, "glustercheck-fixtures")
+
+
+HOSTS_HELP = ("the nodes, comma separated; ranges expand: rpi0..rpi3, rpi[0-3], rpi[0-3,7], "
+              "node[01-16], 10.0.1.0..10.0.1.3; testinfra host specs too: pi@rpi0:22, "
+              "ssh://pi@rpi[0-3]?sudo=true; with --ansible-inventory: ansible://GROUP")
+
+
+def _explain_hosts(config: pytest.Config) -> None:
+    """testinfra registers --hosts with "Hosts list (comma separated)"; the suite reads it with
+    ranges, so its help says so. (pytest has no public way to change another plugin's help.)"""
+    argparser = getattr(getattr(config, "_parser", None), "optparser", None)
+    for action in getattr(argparser, "_actions", ()):
+        if "--hosts" in getattr(action, "option_strings", ()):
+            action.help = HOSTS_HELP
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -33,11 +49,16 @@ def pytest_configure(config: pytest.Config) -> None:
     """Before testinfra reads --hosts: build the run from --spec/--hosts (a bad value is a usage
     error now, not one per test module), then hand testinfra the run's nodes."""
     config.addinivalue_line("markers", "cluster: a check that looks at the cluster as a whole")
+    _explain_hosts(config)
     if config.option.nightly and config.option.apply:
         raise pytest.UsageError("--nightly only checks: it refuses --apply (converge by hand, "
                                 "then let the nightly run verify)")
+    if getattr(config.option, "hosts", None) is not None and not config.option.hosts.strip(","):
+        raise pytest.UsageError("--hosts is empty: give the nodes, e.g. --hosts=rpi0..rpi3, "
+                                "--hosts='rpi[0-3]' or --hosts=pi@rpi0,pi@rpi1")
     if not cluster_given(config):
-        if checks_requested(config) or config.option.apply or config.option.nightly:
+        if (checks_requested(config) or config.option.apply or config.option.nightly
+                or getattr(config.option, "nagios", False)):
             raise pytest.UsageError(NO_CLUSTER)
         report.register(config, None)
         return

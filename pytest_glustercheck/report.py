@@ -232,7 +232,7 @@ class ReportCollector:
             sys.stderr.write(f"ERROR: cannot check: {failure}\n")
         self.summary = summary
         if getattr(config.option, "nagios", False):
-            session.exitstatus = rpt.nagios(summary)[0]
+            session.exitstatus = self.nagios(summary)[0]
         elif config.option.nightly:
             session.exitstatus = rpt.EXIT_STATUS[summary["verdict"]]
         elif self.failures and session.exitstatus == pytest.ExitCode.OK:
@@ -269,11 +269,15 @@ class ReportCollector:
         if not self.failures:
             terminalreporter.write_line(f"summary: {report_dir(self.config) / 'summary.json'}")
 
+    def nagios(self, summary: dict[str, Any]) -> tuple[int, str]:
+        option = self.config.option
+        return rpt.nagios(summary, warn=option.capacity_warn, critical=option.capacity_critical)
+
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         if self.nagios_out is None:
             return
         summary = self.summary or empty_summary("the run ended before any check")
-        sys.stdout.write(rpt.nagios(summary)[1] + "\n")
+        sys.stdout.write(self.nagios(summary)[1] + "\n")
         sys.stdout.flush()
         self.nagios_out.seek(0)
         sys.stdout.buffer.write(self.nagios_out.read())

@@ -149,6 +149,15 @@ class GlusterSession:
             report.user_properties = [*report.user_properties, ("causes", encoded)]
         return report
 
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        nodes = ", ".join(self.run.names)
+        lines = [f"gluster cluster: {nodes} ({'--apply: converge' if config.option.apply else 'check only'})"]
+        if self.deadline is not None:
+            stop = time.strftime("%H:%M:%S", time.localtime(self.deadline))
+            lines.append(f"nightly deadline: no check starts after {stop} "
+                         f"(--max-minutes {config.option.max_minutes:g})")
+        return lines
+
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         if self.deadline is not None and time.time() > self.deadline:
             reason = f"nightly deadline of {self.config.option.max_minutes:g} min reached"

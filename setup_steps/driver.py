@@ -9,8 +9,9 @@ planned again after it ran did not take effect, which is reported instead of ret
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from functools import partial
 
 from glustercheck.actions import (
@@ -38,17 +39,20 @@ def converge(run: GlusterRun, *, apply: bool, replace_hosts_conflicts: bool = Fa
              progress: Progress | None = None) -> SetupReport:
     started = time.monotonic()
     report = SetupReport(apply=apply)
-    executor = Executor(run, report, *([progress] if progress else [])) if apply else None
+    tell = progress or _quiet
+    executor = Executor(run, report, tell) if apply else None
     ctx = StepContext(run.spec, replace_hosts_conflicts=apply and replace_hosts_conflicts)
     for name, error in run.probe().items():
         report.add_error(name, f"unreachable, not set up: {error}", "probe")
     nodes = run.reachable()
     with ThreadPoolExecutor(max_workers=max(1, min(16, len(nodes)))) as pool:
-        fine = all(list(pool.map(lambda n: _converge_node(run, n, ctx, report, executor), nodes)))
+        fine = all(list(pool.map(
+            lambda n: _converge_node(run, n, ctx, report, executor=executor, tell=tell), nodes)))
     if fine and len(nodes) == len(run.names) and not report.missing:
         for step in CLUSTER_STEPS:
             try:
-                _settle(partial(_plan_cluster, run, step, ctx), report, executor, step.NAME)
+                with _stage(tell, CLUSTER, step.NAME, report, enabled=apply):
+                    _settle(partial(_plan_cluster, run, step, ctx), report, executor, step.NAME)
             except GlusterCheckError as exc:
                 report.add_error(CLUSTER, f"{step.NAME}: {exc}", step.NAME)
                 break
@@ -61,11 +65,35 @@ def converge(run: GlusterRun, *, apply: bool, replace_hosts_conflicts: bool = Fa
     return report
 
 
-def _converge_node(run: GlusterRun, node: str, ctx: StepContext, report: SetupReport,
-                   executor: Executor | None) -> bool:
+def _quiet(_where: str, _what: str, _seconds: float | None) -> None:
+    return None
+
+
+@contextmanager
+def _stage(tell: Progress, where: str, step: str, report: SetupReport, *,
+           enabled: bool) -> Iterator[None]:
+    """`rpi2: package ...` as a step starts, `rpi2: package: 1 change (7.9 s)` as it ends."""
+    if not enabled:
+        yield
+        return
+    # Changes are recorded under the node's key (or `cluster`): counting only those keeps nodes
+    # converging side by side from counting each other's.
+    before, started = len(report.changed.get(where, [])), time.monotonic()
+    tell(where, step, None)
+    try:
+        yield
+    finally:
+        changes = len(report.changed.get(where, [])) - before
+        tell(where, f"{step}: {changes} change(s)" if changes else f"{step}: nothing to change",
+             time.monotonic() - started)
+
+
+def _converge_node(run: GlusterRun, node: str, ctx: StepContext, report: SetupReport, *,
+                   executor: Executor | None, tell: Progress) -> bool:
     for step in NODE_STEPS:
         try:
-            _settle(partial(_plan_node, run, node, step, ctx), report, executor, step.NAME)
+            with _stage(tell, node, step.NAME, report, enabled=executor is not None):
+                _settle(partial(_plan_node, run, node, step, ctx), report, executor, step.NAME)
         except GlusterCheckError as exc:
             report.add_error(node, f"{step.NAME}: {exc}", step.NAME)
             return False

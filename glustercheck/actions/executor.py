@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from glustercheck.run import GlusterRun
 
 Progress = Callable[[str, str, float | None], None]
-"""progress(node or key, what, seconds): seconds None when it starts, else how long it took."""
+"""progress(node or key, what, seconds): seconds None when it starts, else how long it took.
+(An `apt-get install` may take minutes per node: the operator sees it start and end.)"""
 
 
 def _quiet(_where: str, _what: str, _seconds: float | None) -> None:
@@ -43,7 +44,8 @@ class Executor:
 
     def execute(self, action: Action) -> None:
         command = action.command()
-        self.progress(action.node, command.shown.splitlines()[0], None)
+        what = action.title
+        self.progress(action.node, what, None)
         started = time.monotonic()
         if command.gluster:
             run_gluster(self.run.connection(action.node), command.argv, write=True,
@@ -53,16 +55,16 @@ class Executor:
             result = self.run.run(action.node, body, timeout=command.timeout, stdin=command.stdin)
             if result.rc != 0:
                 raise SetupError(action.failure(result))
-        self.progress(action.node, command.shown.splitlines()[0], time.monotonic() - started)
+        self.progress(action.node, what, time.monotonic() - started)
         for line in action.done():
             self.report.add_changed(action.key, line)
         self.run.forget_facts([action.node], cluster=action.stale_cluster)
 
     def wait(self, settle: Settle) -> None:
-        self.progress(settle.key, f"waiting: {type(settle).__name__}", None)
+        self.progress(settle.key, f"waiting until {settle.what}", None)
         started = time.monotonic()
         note = settle.wait(self.run)
-        self.progress(settle.key, f"waited: {type(settle).__name__}", time.monotonic() - started)
+        self.progress(settle.key, f"waited until {settle.what}", time.monotonic() - started)
         self.report.add_inspected(settle.key, note)
         self.run.forget_facts(cluster=True)  # the state moved while we waited
 

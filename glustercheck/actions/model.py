@@ -78,6 +78,12 @@ class Action(ABC):
     @abstractmethod
     def command(self) -> Command: ...
 
+    @property
+    def title(self) -> str:
+        """What it does, in a few words, for progress lines."""
+        shown = self.command().shown
+        return shown if len(shown) <= 100 else shown[:97] + "..."
+
     @abstractmethod
     def done(self) -> tuple[str, ...]:
         """The change lines recorded once it ran."""
@@ -98,6 +104,10 @@ class WriteHostsFile(Action):
     adds: tuple[tuple[str, str], ...]  # (name, address) the managed block holds
     replaced: tuple[str, ...] = ()  # descriptions of conflicting lines commented out
     differences: tuple[str, ...] = ()  # what the file gets wrong now, in words
+
+    @property
+    def title(self) -> str:
+        return "writing /etc/hosts"
 
     def command(self) -> Command:
         data = base64.b64encode(self.text.encode("utf-8", "surrogateescape")).decode()
@@ -123,6 +133,10 @@ class InstallPackage(Action):
     node: str
     package: str = "glusterfs-server"
 
+    @property
+    def title(self) -> str:
+        return f"apt-get install {self.package}"
+
     def command(self) -> Command:
         # The package lists of a Pi after first boot may be stale or empty: refresh them first.
         return Command(script=(
@@ -147,6 +161,12 @@ class StartGlusterd(Action):
     start: bool
     enable: bool
     systemd: bool
+
+    @property
+    def title(self) -> str:
+        if self.start:
+            return "enabling and starting glusterd" if self.enable else "starting glusterd"
+        return "enabling glusterd at boot"
 
     def command(self) -> Command:
         if self.systemd:

@@ -44,6 +44,11 @@ class Settle(Protocol):
     @property
     def key(self) -> str: ...
 
+    @property
+    def what(self) -> str:
+        """What is waited for, in words (for progress lines)."""
+        ...
+
     def wait(self, run: GlusterRun) -> str:
         """Wait until true (raise SetupError after the deadline); returns a note for the report."""
         ...
@@ -52,16 +57,20 @@ class Settle(Protocol):
 @dataclass(frozen=True)
 class PeersConnected:
     nodes: tuple[str, ...]
-    what: str | None = None
+    purpose: str | None = None
 
     @property
     def key(self) -> str:
         return CLUSTER
 
+    @property
+    def what(self) -> str:
+        return self.purpose or (f"every node sees {len(self.nodes) - 1} peers in "
+                                f"'{IN_CLUSTER} (Connected)'")
+
     def wait(self, run: GlusterRun) -> str:
-        what = self.what or (f"every node sees {len(self.nodes) - 1} peers in "
-                             f"'{IN_CLUSTER} (Connected)'")
-        took = wait_until(lambda: all_connected(run, self.nodes), timeout=PEER_TIMEOUT, what=what)
+        took = wait_until(lambda: all_connected(run, self.nodes), timeout=PEER_TIMEOUT,
+                          what=self.what)
         return f"all peers connected after {took:.1f} s"
 
 
@@ -84,10 +93,13 @@ class BricksOnline:
     def key(self) -> str:
         return volume_key(self.volume)
 
+    @property
+    def what(self) -> str:
+        return f"every brick and self-heal daemon of {self.volume} is online"
+
     def wait(self, run: GlusterRun) -> str:
         took = wait_until(lambda: bricks_online(run, self.node, self.volume),
-                          timeout=BRICKS_ONLINE_TIMEOUT,
-                          what=f"every brick and self-heal daemon of {self.volume} online")
+                          timeout=BRICKS_ONLINE_TIMEOUT, what=self.what)
         return f"all bricks and self-heal daemons online {took:.1f} s after start"
 
 

@@ -28,6 +28,16 @@ from .targets import ConnectOptions, ResolvedTarget, SshTarget, resolve
 # quiet by default; set its level to DEBUG to see paramiko's details.
 PARAMIKO_LOG = "glustercheck.remote.paramiko"
 logging.getLogger(PARAMIKO_LOG).setLevel(logging.CRITICAL)
+# Every remote command, once, with its node, duration and exit status (`--log-cli-level=DEBUG`).
+# What goes to a command's stdin (a hosts file) is never logged; commands carry no secrets.
+COMMAND_LOG = logging.getLogger("glustercheck.remote.commands")
+
+
+def _first_line(command: str) -> str:
+    lines = [line for line in command.splitlines() if line.strip()]
+    first = lines[0].strip() if lines else ""
+    first = first if len(first) <= 160 else first[:157] + "..."
+    return first + (f" (+{len(lines) - 1} more lines)" if len(lines) > 1 else "")
 
 # How long past its own timeout we wait for the remote `timeout` to report the kill.
 _GRACE = 3.0
@@ -171,12 +181,17 @@ class Connection:
         try:
             outcome = run_on_channel(channel, line, (stdin or "").encode(), deadline=start + limit + _GRACE)
         except (paramiko.SSHException, OSError, EOFError) as exc:
+            COMMAND_LOG.debug("%s: `%s`: connection lost after %.2f s", self.name, _first_line(shown),
+                              time.monotonic() - start)
             raise UnreachableError(
                 f"{self.label} unreachable: connection lost while starting `{shown}`: {exc}"
             ) from exc
         duration = time.monotonic() - start
         if outcome.rc is None or (outcome.rc in _KILLED and duration >= limit * 0.98):
+            COMMAND_LOG.debug("%s: `%s`: killed at its %g s timeout", self.name, _first_line(shown), limit)
             raise CommandTimeout(f"{self.name}: `{shown}` did not finish within {limit:g} s and was killed")
+        COMMAND_LOG.debug("%s: `%s` -> rc %s in %.2f s", self.name, _first_line(shown), outcome.rc,
+                          duration)
         return CommandResult(
             host=self.name,
             command=shown,

@@ -1,7 +1,6 @@
 """Reports rendered from one plain summary dict: JSON, HTML cluster summary (with SVG topology),
 nightly history and trend, Nagios line, Prometheus text file. No pytest here."""
 
-from glustercheck.report.formats import nagios, prometheus
 from glustercheck.report.history import (
     HistoryError,
     load_history,
@@ -11,6 +10,8 @@ from glustercheck.report.history import (
     write_atomic,
 )
 from glustercheck.report.html import summary_html
+from glustercheck.report.metrics import textfile as prometheus
+from glustercheck.report.metrics import write_textfile
 from glustercheck.report.model import (
     CANNOT_CHECK,
     DEGRADED,
@@ -26,6 +27,7 @@ from glustercheck.report.model import (
     results_of,
     verdict,
 )
+from glustercheck.report.nagios import nagios
 from glustercheck.report.svg import topology_svg
 
 __all__ = [
@@ -33,5 +35,5 @@ __all__ = [
     "cause_line", "cause_lines",
     "cluster_facts_plain", "first_line", "load_history", "nagios", "node_facts_plain", "prometheus",
     "results_of", "save_history", "summary_html", "topology_svg", "trend", "trend_lines", "verdict",
-    "write_atomic",
+    "write_atomic", "write_textfile",
 ]

@@ -57,7 +57,7 @@ def perfdata(summary: Mapping[str, Any], *, warn: float = 80.0, critical: float 
             Performance("warnings", len(summary.get("warnings") or []), min=0)]
     for usage in brick_usage(summary):
         perf.append(Performance(_label(f"brick_used_{usage.brick}"), round(usage.used_percent, 1),
-                                "%", warn, critical, 0, 100))
+                                "%", f"{warn:g}", f"{critical:g}", 0, 100))
     pending: dict[str, int] = {}
     for volume, _brick, entries in heal_pending(summary):
         pending[volume] = pending.get(volume, 0) + entries

@@ -32,6 +32,14 @@ def full_disk_for(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
         real(path, text)
 
     monkeypatch.setattr(rpt, "write_atomic", write)
+    real_metrics = rpt.write_textfile
+
+    def write_metrics(path: Path, summary: object) -> None:
+        if path.name == name:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        real_metrics(path, summary)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rpt, "write_textfile", write_metrics)
 
 
 def test_everything_written_when_nothing_fails(tmp_path: Path) -> None:

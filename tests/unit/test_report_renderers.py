@@ -1,8 +1,7 @@
-"""The pure report renderers, on hand-made facts: verdict, trend, Nagios, Prometheus, SVG, HTML."""
+"""The pure report renderers, on hand-made facts: verdict, trend, SVG, HTML (Nagios and
+Prometheus: test_monitoring.py)."""
 
 from __future__ import annotations
-
-import re
 
 import pytest
 
@@ -13,8 +12,6 @@ from glustercheck.report import (
     build_summary,
     cluster_facts_plain,
     load_history,
-    nagios,
-    prometheus,
     save_history,
     summary_html,
     topology_svg,
@@ -76,48 +73,6 @@ def test_history_keeps_last_n(tmp_path) -> None:
         save_history(tmp_path, summary([result("test_a", "rpi0")], started=1000 + i * 86400), keep=3)
     kept = load_history(tmp_path)
     assert [s["started"] for s in kept] == [1000 + i * 86400 for i in (2, 3, 4)]
-
-
-def test_nagios_lines() -> None:
-    ok = summary([result("test_a", n) for n in NODES])
-    assert nagios(ok) == (0, "GLUSTER OK - 4 checks passed")
-    bad = summary([result("test_a", n, "failed" if n != "rpi0" else "passed", f"{n}: broken")
-                   for n in NODES])
-    code, line = nagios(bad)
-    assert code == 2
-    # No known cause: each failure is its own root cause, its message leads.
-    assert line == "GLUSTER CRITICAL - rpi1: broken; rpi2: broken; rpi3: broken; 3 of 4 checks failed"
-    down = CheckResult("checks/test_x.py::test_b[rpi0]", "rpi0", "failed", "rpi0: peer rpi2 down",
-                       0.1, "b", ("glusterd-down:rpi2",))
-    cause = {"key": "glusterd-down:rpi2", "summary": "glusterd is not running on rpi2",
-             "fix": "on rpi2: sudo systemctl start glusterd", "rank": 2}
-    explained = summary([result("test_a", "rpi1"), down], causes={cause["key"]: cause})
-    assert nagios(explained)[1] == (
-        "GLUSTER CRITICAL - glusterd is not running on rpi2 [glusterd-down:rpi2]; fix: on rpi2: sudo "
-        "systemctl start glusterd; 1 of 2 checks failed")
-    assert explained["reason"].startswith("glusterd is not running on rpi2 [glusterd-down:rpi2]; ")
-    assert explained["causes"][0]["checks"] == ["checks/test_x.py::test_b[rpi0]"]
-    assert nagios(summary([]))[0] == 3
-    assert nagios(summary([]))[1].startswith("GLUSTER UNKNOWN - cannot check:")
-
-
-LINE = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_]+="([^"\\]|\\.)*",?)*\})? -?[0-9.e+]+$')
-
-
-def test_prometheus_text_is_parseable() -> None:
-    s = summary([result("test_a", "rpi0"), result("test_b", "rpi1", "failed", 'quote " here')])
-    text = prometheus(s)
-    assert text.endswith("\n")
-    samples = [line for line in text.splitlines() if not line.startswith("#")]
-    for line in samples:
-        assert LINE.match(line), line
-    assert 'glustercheck_check_passed{check="checks/test_x.py::test_a",node="rpi0",outcome="passed"} 1' \
-        in samples
-    assert 'glustercheck_check_passed{check="checks/test_x.py::test_b",node="rpi1",outcome="failed"} 0' \
-        in samples
-    assert "glustercheck_verdict 1" in samples
-    assert any(line.startswith("glustercheck_last_run_timestamp_seconds 1005") for line in samples)
-    assert "glustercheck_last_run_duration_seconds 5.000" in samples
 
 
 def make_cluster(hosts: list[str], offline: set[str]) -> ClusterFacts:
