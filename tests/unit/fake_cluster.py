@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
 
+from glustercheck.errors import UnreachableError
 from glustercheck.remote import CommandResult, ConnectionPool, SshTarget
 
 VECTORS = Path(__file__).parent.parent / "vectors" / "facts" / "10.3" / "converged"
@@ -32,10 +33,13 @@ class FakeConnection:
 
     def run(self, command: str | Sequence[str], **_: object) -> CommandResult:
         text = command if isinstance(command, str) else " ".join(command)
+        if self.name in os.environ.get("FAKE_CLUSTER_UNREACHABLE", "").split(","):
+            raise UnreachableError(f"{self.name} (10.0.1.9:22) unreachable: no answer within 5 s - "
+                                   "is the node powered and on the network?")
         if text == "true":
             kind, out = "probe", ""
         elif "s hostname" in text:
-            kind, out = "node-facts", (VECTORS / f"{self.name}.txt").read_text()
+            kind, out = "node-facts", _disk_used((VECTORS / f"{self.name}.txt").read_text())
         elif "s info" in text:
             kind, out = "volume-state", (VECTORS / "state.txt").read_text()
         elif "s heal:" in text:
@@ -48,6 +52,20 @@ class FakeConnection:
 
     def close(self) -> None:
         return None
+
+
+def _disk_used(facts: str) -> str:
+    """$FAKE_CLUSTER_DISK_PERCENT: the brick filesystems that full (to drive the capacity check)."""
+    percent = os.environ.get("FAKE_CLUSTER_DISK_PERCENT")
+    if not percent:
+        return facts
+    lines = facts.splitlines(keepends=True)
+    start = lines.index("@@glustercheck@@disks\n") + 1
+    for i in range(start, len(lines)):
+        path, mount, size, _used, inodes, inodes_used = lines[i].split()
+        used = int(int(size) * float(percent) / 100)
+        lines[i] = f"{path} {mount} {size} {used} {inodes} {inodes_used}\n"
+    return "".join(lines)
 
 
 def _get(self: ConnectionPool, target: SshTarget) -> FakeConnection:

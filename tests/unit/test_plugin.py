@@ -187,5 +187,30 @@ def test_an_ansible_group_gives_the_nodes_and_their_logins(suite, pytester) -> N
     assert "no group or host 'nope' (groups: gluster)" in unknown.stderr.str()
 
 
+@pytest.mark.parametrize(("env", "code", "start"), [
+    ({}, 0, "GLUSTER OK - 44 checks passed | checks_passed=44"),
+    ({"FAKE_CLUSTER_DISK_PERCENT": "85"}, 1, "GLUSTER WARNING - 44 checks passed, 4 warning(s): rpi0: "
+                                             "brick /mnt/usb/gv on /mnt/usb: space 85 % used"),
+    ({"FAKE_CLUSTER_DISK_PERCENT": "95"}, 2, "GLUSTER CRITICAL - the brick filesystem /mnt/usb on rpi0 "
+                                             "is 95 % full"),
+    ({"FAKE_CLUSTER_UNREACHABLE": "rpi0,rpi1,rpi2,rpi3"}, 3,
+     "GLUSTER UNKNOWN - cannot check: no node reachable (rpi0, rpi1, rpi2, rpi3)"),
+], ids=["ok", "warning", "critical", "all-unreachable"])
+def test_every_nagios_state_has_its_exit_status_and_line(suite, monkeypatch, env, code, start) -> None:  # type: ignore[no-untyped-def]
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    result = suite("--spec=cluster.toml", "--nagios", *NOT_DATA_PATH)
+    assert result.ret == code, result.stdout.str()
+    first = result.stdout.lines[0]
+    assert first.startswith(start), first
+    assert first.count(" | ") == 1  # perfdata always follows, after exactly one separator
+
+
+def test_nagios_without_a_cluster_is_unknown(suite) -> None:  # type: ignore[no-untyped-def]
+    result = suite("--nagios")
+    assert result.ret == 3
+    assert result.stdout.lines[0].startswith("GLUSTER UNKNOWN - cannot check: no cluster given")
+
+
 def test_python_is_the_one_running_the_suite() -> None:
     assert sys.version_info >= (3, 11)
