@@ -318,9 +318,9 @@ def state_script(volumes: Sequence[str]) -> str:
     """volume info, and each volume's status on its own: `volume status all` under contention
     leaves volumes out and still says success; one volume's status says "Another transaction
     is in progress", which `g` waits out."""
-    lines = ["# glustercheck: volume state", "s info; g 30 --xml volume info"]
+    lines = ["s info; g 30 --xml volume info"]
     lines += [f"s {quote('status:' + v)}; g 30 --xml volume status {quote(v)}" for v in volumes]
-    return PRELUDE + "\n".join(lines) + "\n"
+    return "# glustercheck: volume state\n" + PRELUDE + "\n".join(lines) + "\n"
 
 
 def heal_script(plan: dict[str, str]) -> str:

@@ -16,10 +16,12 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import defusedxml.ElementTree as ET
+import jsonschema
 import pytest
 
 from glustercheck.errors import GlusterCheckError
@@ -32,6 +34,8 @@ from glustercheck.parsers import (
 from simcluster import SimCluster, SimClusterError, SimConfig
 
 ROOT = Path(__file__).resolve().parents[2]
+SUMMARY_SCHEMA = json.loads(
+    (resources.files("glustercheck.report") / "summary.schema.json").read_text())
 SPEC = SimConfig().spec_file
 NODES = SimConfig().names
 SUITE_TIMEOUT = 300.0
@@ -144,6 +148,9 @@ def run_suite(workdir: Path, *args: str, spec: Path = SPEC, hosts: str | None = 
     seconds = time.monotonic() - started
     reports = next((a.split("=", 1)[1] for a in argv if a.startswith("--report-dir=")), "")
     run = SuiteRun(argv, proc.returncode, proc.stdout, proc.stderr, seconds, report_dir=reports)
+    summary = Path(reports) / "summary.json"
+    if summary.exists():  # every summary an e2e run writes must match the shipped schema
+        jsonschema.validate(json.loads(summary.read_text()), SUMMARY_SCHEMA)
     if not junit.exists():
         pytest.fail(f"the suite wrote no JUnit XML\n{run.describe()}")
     run.results = _parse_junit(junit)

@@ -4,6 +4,7 @@ stick that did not mount."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -30,6 +31,15 @@ def test_fresh_nodes_get_gluster_through_apt_and_converge(
         for node in NODES:
             assert f"{node}: changed: installed glusterfs-server" in first.summary, first.describe()
             assert gluster(cluster, node, "--version").startswith(f"glusterfs {release}")
+            # the operator saw each step start and end on each node, in order, apt's time shown
+            lines = [line for line in first.stdout.splitlines() if line.startswith(f"setup {node}: ")]
+            steps = [line.split(": ")[1].split(" ")[0] for line in lines if line.endswith(" ...")
+                     and line.split(": ")[1] in ("hosts_file ...", "package ...", "daemon ...")]
+            assert steps == ["hosts_file", "package", "daemon"], lines
+            assert any(re.fullmatch(rf"setup {node}: apt-get install glusterfs-server \(\d+\.\d s\)",
+                                    line) for line in lines), lines
+        assert "setup cluster: peers ..." in first.stdout
+        assert "setup cluster: volumes: 2 change(s) (" in first.stdout
         assert first.failed == set(), first.describe()
         assert len(first.passed) == ALL_CHECKS, first.describe()
         assert "created volume gv: 2 x 2 = 4 Distributed-Replicate" in first.summary
@@ -37,6 +47,15 @@ def test_fresh_nodes_get_gluster_through_apt_and_converge(
         assert second.changes == 0, second.describe()
         assert check.rc == 0, check.describe()
         assert len(check.passed) == ALL_CHECKS, check.describe()
+        logged = run_suite(tmp_path, "--log-cli-level=DEBUG", "-k", "not data_path")
+        commands = re.findall(r"glustercheck.remote.commands:\S+ (\S+): `(.*)` -> rc (\d+) in "
+                              r"[0-9.]+ s", logged.stdout)
+        for node in NODES:  # each remote command once, with its node, status and duration
+            facts = [c for c in commands if c[0] == node and c[1].startswith(
+                f"# glustercheck: facts of {node} (+")]
+            assert len(facts) == 1, commands
+            assert commands.count((node, "true", "0")) == 1, commands
+        assert len([c for c in commands if c[1].startswith("# glustercheck: volume state")]) == 1
     finally:
         sim.reset()
 
