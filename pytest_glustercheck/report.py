@@ -209,6 +209,8 @@ class ReportCollector:
         facts = merge_facts(self.gluster.shared_dir)
         setup = self.setup_report()
         problems = list(self.problems)
+        if self.gluster.busy:
+            problems.append(self.gluster.busy)
         if session.shouldstop:
             problems.append(str(session.shouldstop))
         known = {c["key"]: c for phases in self.phases.values() for r in phases.values()

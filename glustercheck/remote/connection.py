@@ -133,6 +133,23 @@ class Connection:
             self._stream.close()
             self._stream = None
 
+    def start(self, command: str, *, timeout: float, sudo: bool | None = None) -> paramiko.Channel:
+        """Start `command` (under `timeout` and sudo as `run` would) and return its open channel,
+        for commands that live as long as the caller holds them (a lock held on the node for the
+        life of the session). The caller closes the channel; the remote command then sees EOF."""
+        wanted = self.resolved.sudo if sudo is None else sudo
+        as_user = sudo_target(self.resolved.user, wanted, self.resolved.sudo_user)
+        line = wrap_command(command, timeout=timeout, sudo=as_user is not None, sudo_user=as_user)
+        channel = self._channel()
+        try:
+            channel.exec_command(line)
+        except (paramiko.SSHException, OSError, EOFError) as exc:
+            channel.close()
+            raise UnreachableError(f"{self.label} unreachable: connection lost while starting "
+                                   f"`{_first_line(command)}`: {exc}") from exc
+        COMMAND_LOG.debug("%s: `%s` started (held)", self.name, _first_line(command))
+        return channel
+
     def _channel(self) -> paramiko.Channel:
         """A new session channel; reconnects once if the old transport turned out dead."""
         for attempt in range(2):

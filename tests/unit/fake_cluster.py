@@ -50,6 +50,22 @@ class FakeConnection:
         self._log(f"{kind}\t{text if kind == 'other' else ''}\t{who}")
         return CommandResult(self.name, text, 0, out, "", 0.001)
 
+    def start(self, command: str, **_: object) -> FakeChannel:
+        """The cluster lock's held command: taken at once (one controller in these tests)."""
+        self._log("lock\t")
+        return FakeChannel()
+
+    def close(self) -> None:
+        return None
+
+
+class FakeChannel:
+    def settimeout(self, _: float) -> None:
+        return None
+
+    def makefile(self, _: str) -> list[str]:
+        return ["LOCKED\n"]
+
     def close(self) -> None:
         return None
 
