@@ -130,8 +130,15 @@ def unreachable_cause(name: str, error: str) -> Cause:
     """The probe's message holds the reason and, after " - ", what to check."""
     text = error.split(" unreachable: ", 1)[-1]
     reason, _, hint = text.partition(" - ")
-    fix = hint or (f"check that {name} is powered on and on the network, and that "
-                   f"`ssh {name} true` works from here")
+    if "connection refused" in reason:
+        fix = (f"start sshd on {name} (from its console: sudo systemctl start ssh), or check the "
+               "SSH port in ssh_config")
+    elif reason.startswith(("no answer within", "no route to host")):
+        fix = (f"power {name} on and check its network link (from here: ping it); if it is up, "
+               "check a firewall between here and it")
+    else:
+        fix = hint or (f"check that {name} is powered on and on the network, and that "
+                       f"`ssh {name} true` works from here")
     return Cause(f"node-unreachable:{name}", f"{name} is unreachable: {reason}", fix, UNREACHABLE)
 
 
@@ -141,6 +148,12 @@ def _node_causes(out: Diagnosis, facts: NodeFacts) -> None:
         out._node[n] = out._add(Cause(
             f"package-missing:{n}", f"glusterfs-server is not installed on {n}",
             f"on {n}: sudo apt-get install glusterfs-server (or `pytest --apply`)", PACKAGE))
+    elif facts.glusterd_hung:
+        out._node[n] = out._add(Cause(
+            f"glusterd-hung:{n}", f"glusterd runs on {n} but does not answer (`gluster pool list` got "
+            "nothing within 5 s): commands that need it wait, on every node",
+            f"on {n}: sudo systemctl restart glusterd (a glusterd stopped with SIGSTOP: sudo kill -CONT "
+            "$(pidof glusterd)); its bricks keep serving data meanwhile", GLUSTERD))
     elif not facts.glusterd_running:
         if facts.systemd:
             start = ("sudo systemctl start glusterd" if facts.glusterd_enabled

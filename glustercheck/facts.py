@@ -102,6 +102,7 @@ class NodeFacts:
     max_op_version: int | None  # the highest op-version every peer of the pool supports
     peers: tuple[Peer, ...] | None  # None when gluster could not answer
     peers_error: str | None
+    glusterd_hung: bool = False  # the process runs, the CLI gets no answer (hung, or SIGSTOPped)
     disks: dict[str, DiskUsage] = field(default_factory=dict)  # brick path -> usage
     # Mount points /etc/fstab lists (the how-to's USB stick at /mnt/usb): a brick under one of them
     # that sits on another filesystem is on the SD card because the stick did not mount.
@@ -202,8 +203,12 @@ s package; dpkg-query -W -f='${{Status}} ${{Version}}\\n' glusterfs-server 2>/de
 s version; command -v gluster >/dev/null && gluster --version 2>&1 | head -1
 s uuid; sed -n 's/^UUID=//p' /var/lib/glusterd/glusterd.info 2>/dev/null
 if pgrep -x glusterd >/dev/null; then
-  s opversion; g 20 volume get all cluster.op-version; g 20 volume get all cluster.max-op-version
-  s peers; g 20 --xml peer status
+  if timeout 5 gluster --mode=script pool list >/dev/null 2>&1 || [ $? != 124 ]; then
+    s opversion; g 20 volume get all cluster.op-version; g 20 volume get all cluster.max-op-version
+    s peers; g 20 --xml peer status
+  else  # running but silent (hung, or stopped with SIGSTOP): ask nothing more of it
+    s hung; echo "gluster pool list: no answer within 5 s"
+  fi
 fi
 s fstab; awk '$1 !~ /^#/ && NF >= 2 {{print $2}}' /etc/fstab 2>/dev/null
 s bricks; command -v getfattr >/dev/null && echo getfattr || echo no-getfattr
@@ -247,6 +252,8 @@ def parse_node_facts(node: str, names: Sequence[str], text: str) -> NodeFacts:
             peers = tuple(parse_peer_status_xml(sec["peers"]))
         except ParseError as exc:
             peers_error = str(exc)
+    elif "hung" in sec:
+        peers_error = f"glusterd runs but does not answer ({sec['hung'].strip()})"
     else:
         peers_error = "glusterd is not running"
     package_line = sec.get("package", "").strip()
@@ -280,6 +287,7 @@ def parse_node_facts(node: str, names: Sequence[str], text: str) -> NodeFacts:
         glusterd_enabled=sec.get("enabled", "").strip() == "enabled",
         package=package, version=version, uuid=sec.get("uuid", "").strip() or None,
         op_version=op_version, max_op_version=max_op_version, peers=peers, peers_error=peers_error,
+        glusterd_hung="hung" in sec,
         disks=disks,
         brick_dirs=brick_dirs, getfattr=tool == "getfattr",
         fstab_mounts=tuple(m for m in sec.get("fstab", "").split() if m.startswith("/")),
@@ -319,7 +327,9 @@ def state_script(volumes: Sequence[str]) -> str:
     leaves volumes out and still says success; one volume's status says "Another transaction
     is in progress", which `g` waits out."""
     lines = ["s info; g 30 --xml volume info"]
-    lines += [f"s {quote('status:' + v)}; g 30 --xml volume status {quote(v)}" for v in volumes]
+    # 10 s: a healthy pool answers in well under a second; a hung peer's glusterd would make
+    # every volume status wait as long as we let it.
+    lines += [f"s {quote('status:' + v)}; g 10 --xml volume status {quote(v)}" for v in volumes]
     return "# glustercheck: volume state\n" + PRELUDE + "\n".join(lines) + "\n"
 
 
