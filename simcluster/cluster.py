@@ -18,6 +18,7 @@ from simcluster import network, provision, repo_server, usb
 from simcluster.config import SimConfig
 from simcluster.host import HostCommandError, run
 from simcluster.images import ImageBuildError, Progress, ensure_image, repo_dir
+from simcluster.node_files import SSHD_LOG
 from simcluster.processes import NODE_INIT, all_node_inits, has_text, is_node_init, kill_and_wait
 from simcluster.recipes import ImageRecipe
 
@@ -207,7 +208,7 @@ class SimCluster:
         node = json.loads((node_dir / "node.json").read_text())
         (node_dir / "boot.json").write_text(json.dumps({
             "name": name, "rootfs": node["rootfs"], "usb_device": device,
-            "host_uts": os.readlink("/proc/self/ns/uts"),
+            "host_uts": os.readlink("/proc/self/ns/uts"), "sshd_log": SSHD_LOG,
         }) + "\n")
 
     def _boot(self, names: Sequence[str]) -> None:

@@ -2,8 +2,9 @@
 sshd_config and host key, apt sources, authorized_keys), the USB stick, and the client files.
 
 Each node starts like a Raspberry Pi after first boot: /etc/hosts knows only localhost and its own
-name (on 127.0.1.1, as Debian writes it), glusterd has no UUID yet and is not enabled, and the
-login user `pi` has passwordless sudo. Adding the peers is the suite's job, not ours.
+name (on 127.0.1.1, as Debian writes it), glusterd has no UUID yet and is not enabled, the login
+user `pi` has passwordless sudo and the client key in its authorized_keys, and root has none (its
+SSH login is refused anyway). Adding the peers is the suite's job, not ours.
 """
 
 from __future__ import annotations
@@ -79,11 +80,9 @@ def provision_node(config: SimConfig, index: int, client_pubkey: str, rootfs: Pa
         "etc/fstab": (node_files.fstab(config.fs), 0o644),
         "etc/ssh/sshd_config": (node_files.sshd_config(name, user, config.address(index)), 0o644),
         "etc/apt/sources.list.d/simcluster.list": (node_files.apt_sources(suite), 0o644),
-        "root/.ssh/authorized_keys": (client_pubkey, 0o600),
     }
     for rel, (text, mode) in files.items():
         _write(upper, rootfs, rel, text, mode)
-    (upper / "root/.ssh").chmod(0o700)
     _write(upper, rootfs, f"home/{user}/.ssh/authorized_keys", client_pubkey, 0o600, owner=(uid, gid))
     os.chown(upper / f"home/{user}/.ssh", uid, gid)
     (upper / f"home/{user}/.ssh").chmod(0o700)

@@ -121,15 +121,16 @@ def test_fstab_mounts_the_stick_with_nofail() -> None:
     assert "\txfs\t" in node_files.fstab("xfs")
 
 
-def test_sshd_config_is_key_only_on_the_node_address() -> None:
+def test_sshd_config_is_key_only_on_the_node_address_and_refuses_root() -> None:
     config = node_files.sshd_config("rpi2", "pi", "10.0.1.2")
     settings = dict(line.split(" ", 1) for line in config.splitlines() if not line.startswith("#"))
     assert settings["ListenAddress"] == "10.0.1.2"
     assert settings["PasswordAuthentication"] == "no"
     assert settings["KbdInteractiveAuthentication"] == "no"
-    assert settings["PermitRootLogin"] == "prohibit-password"
+    assert settings["PermitRootLogin"] == "no"  # as Raspberry Pi OS
     assert settings["HostKey"] == node_files.HOST_KEY
     assert settings["PidFile"] == "/run/sshd.pid"
+    assert "Match" not in config
 
 
 def test_hosts_is_debians_with_the_own_name_on_127_0_1_1() -> None:
