@@ -6,6 +6,7 @@
     simcluster up --fresh                      nodes without gluster: `apt-get install glusterfs-server`
                                                installs it from the cluster's local package repository
     simcluster up --fs xfs                     the USB sticks' filesystem (default ext4)
+    simcluster up --bastion                    rpi1.. refuse SSH from this machine: only through rpi0
     simcluster status                          one line per node
     simcluster stop rpi2 / start rpi2          power a node off / on (its disk survives)
     simcluster partition rpi2 / unpartition    cut / restore its network
@@ -55,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
                     help="same as --variant fresh")
     up.add_argument("--fs", choices=tuple(FILESYSTEMS), default="ext4",
                     help="the USB sticks' filesystem (default ext4)")
+    up.add_argument("--bastion", action="store_true",
+                    help="every node but the first refuses SSH from this machine: reach them "
+                         "through the first (ProxyJump), as Pis behind one gateway Pi")
     sub.add_parser("down", help="power everything off and remove every trace")
     sub.add_parser("status", help="one line per node")
     sub.add_parser("ssh-config", help="print the path of the generated ssh_config")
@@ -93,20 +97,30 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def _up(args: argparse.Namespace) -> int:
+    cluster = SimCluster(SimConfig(prefix=args.prefix, count=args.nodes,
+                                   state_dir=args.state_dir, disk_size_mb=args.disk_mb,
+                                   os=args.os, variant=args.variant, fs=args.fs,
+                                   bastion=args.bastion))
+    started = time.monotonic()
+    for note in cluster.up():
+        print(note)
+    print(f"{args.nodes} nodes up in {time.monotonic() - started:.1f} s: "
+          f"{', '.join(cluster.config.names)}; {describe(cluster.config.suites)}, "
+          f"{args.variant} image, USB sticks {cluster.config.fs}")
+    first = cluster.config.names[0]
+    print(f"ssh:  ssh -F {cluster.config.ssh_config} {first}  (as {cluster.config.login_user}, "
+          "with passwordless sudo; root may not log in, as on Raspberry Pi OS)")
+    if cluster.config.bastion:
+        print(f"bastion: only {first} accepts SSH from this machine; the others through it "
+              f"(ProxyJump {first})")
+    print(f"spec: {cluster.config.spec_file}")
+    return 0
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "up":
-        cluster = SimCluster(SimConfig(prefix=args.prefix, count=args.nodes,
-                                       state_dir=args.state_dir, disk_size_mb=args.disk_mb,
-                                       os=args.os, variant=args.variant, fs=args.fs))
-        started = time.monotonic()
-        for note in cluster.up():
-            print(note)
-        print(f"{args.nodes} nodes up in {time.monotonic() - started:.1f} s: "
-              f"{', '.join(cluster.config.names)}; {describe(cluster.config.suites)}, "
-              f"{args.variant} image, USB sticks {cluster.config.fs}")
-        print(f"ssh:  ssh -F {cluster.config.ssh_config} {cluster.config.names[0]}")
-        print(f"spec: {cluster.config.spec_file}")
-        return 0
+        return _up(args)
     if args.command == "down":
         try:
             cluster = SimCluster.from_state(args.state_dir)

@@ -90,7 +90,8 @@ class SimCluster:
                              state_dir=probe.state_dir, disk_size_mb=saved["disk_size_mb"],
                              login_user=saved["login_user"], os=saved.get("os", "bookworm"),
                              variant=saved.get("variant", "full"), fs=saved.get("fs", "ext4"),
-                             cache_dir=Path(saved.get("cache_dir", probe.cache_dir))))
+                             cache_dir=Path(saved.get("cache_dir", probe.cache_dir)),
+                             bastion=saved.get("bastion", False)))
 
     def _state(self) -> dict[str, int]:
         try:
@@ -103,7 +104,7 @@ class SimCluster:
         c.state_file.write_text(json.dumps({
             "prefix": c.prefix, "count": c.count, "disk_size_mb": c.disk_size_mb,
             "login_user": c.login_user, "os": c.os, "variant": c.variant, "fs": c.fs,
-            "cache_dir": str(c.cache_dir), "pids": pids,
+            "cache_dir": str(c.cache_dir), "bastion": c.bastion, "pids": pids,
         }, indent=2))
 
     def index(self, name: str) -> int:

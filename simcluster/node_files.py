@@ -1,7 +1,8 @@
 """The files that make one node (pure renderers): sshd_config, /etc/hosts, fstab, apt sources.
 
 sshd_config is generated here and only here. The login policy is Raspberry Pi OS's: root may not
-log in over SSH, the first user (`pi`) logs in with a key and has passwordless sudo.
+log in over SSH, the first user (`pi`) logs in with a key and has passwordless sudo. Behind a
+bastion, a node also refuses every SSH login from the controller (the host side of the bridge).
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ HOST_KEY = "/etc/ssh/ssh_host_ed25519_key"
 SSHD_LOG = "/var/log/auth.log"
 
 
-def sshd_config(name: str, user: str, address: str) -> str:
-    """Key-only logins as `user` (root refused, as on Raspberry Pi OS), on the node's address only."""
-    return f"""\
+def sshd_config(name: str, user: str, address: str, *, refuse_from: str | None = None) -> str:
+    """Key-only logins as `user` (root refused, as on Raspberry Pi OS), on the node's address only.
+    `refuse_from`: an address from which no one may log in (the controller, behind a bastion)."""
+    text = f"""\
 # sshd of simulated node {name}: key-only logins as {user} (root refused), on the node address only.
 ListenAddress {address}
 Port 22
@@ -34,6 +36,15 @@ PrintMotd no
 MaxStartups 200:30:400
 MaxSessions 100
 Subsystem sftp /usr/lib/openssh/sftp-server
+"""
+    if refuse_from is None:
+        return text
+    # A Match block must come last: everything after it belongs to it. DenyUsers rather than a
+    # firewall rule: the nodes' images have no firewall, and sshd logs each refusal with its reason.
+    return text + f"""\
+# Behind a bastion: no SSH login from {refuse_from}; reach this node through the first one (ProxyJump).
+Match Address {refuse_from}
+    DenyUsers *
 """
 
 

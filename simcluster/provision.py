@@ -15,7 +15,7 @@ from pathlib import Path
 
 from glustercheck.spec import ClusterSpec, ConnectionSpec, Node, NodeDefaults, VolumeSpec, dump_spec
 from simcluster import node_files, usb
-from simcluster.config import SimConfig
+from simcluster.config import BRIDGE_ADDRESS, SimConfig
 from simcluster.host import run
 
 HOST_KEY = node_files.HOST_KEY.lstrip("/")
@@ -74,11 +74,13 @@ def provision_node(config: SimConfig, index: int, client_pubkey: str, rootfs: Pa
     user = config.login_user
     uid, gid = user_ids(rootfs, user)
     suite = config.suites[name]
+    refuse_from = str(BRIDGE_ADDRESS) if config.behind_bastion(name) else None
     files = {
         "etc/hostname": (f"{name}\n", 0o644),
         "etc/hosts": (node_files.hosts(name), 0o644),
         "etc/fstab": (node_files.fstab(config.fs), 0o644),
-        "etc/ssh/sshd_config": (node_files.sshd_config(name, user, config.address(index)), 0o644),
+        "etc/ssh/sshd_config": (node_files.sshd_config(name, user, config.address(index),
+                                                       refuse_from=refuse_from), 0o644),
         "etc/apt/sources.list.d/simcluster.list": (node_files.apt_sources(suite), 0o644),
     }
     for rel, (text, mode) in files.items():
@@ -105,18 +107,26 @@ def host_public_key(config: SimConfig, name: str) -> str:
     return f"{kind} {blob}"
 
 
+def known_hosts_lines(config: SimConfig) -> list[str]:
+    """`rpi0,10.0.1.0 ssh-ed25519 AAAA...`: each node's host key under its name and address."""
+    return [f"{name},{config.address(i)} {host_public_key(config, name)}\n"
+            for i, name in enumerate(config.names)]
+
+
 def write_client_files(config: SimConfig) -> None:
-    """ssh_config and known_hosts for `ssh -F`, paramiko and pytest-testinfra: host keys stay checked."""
-    blocks, known = [], []
+    """ssh_config and known_hosts for `ssh -F`, paramiko and pytest-testinfra: host keys stay checked.
+    Behind a bastion, the other nodes' blocks say ProxyJump (it names the first node's block)."""
+    blocks = []
     for index, name in enumerate(config.names):
         address = config.address(index)
+        jump = f"  ProxyJump {config.bastion_node}\n" if config.behind_bastion(name) else ""
         blocks.append(
             f"Host {name} {address}\n  HostName {address}\n  User {config.login_user}\n"
             f"  IdentityFile {config.client_key}\n  IdentitiesOnly yes\n"
             f"  UserKnownHostsFile {config.known_hosts}\n  StrictHostKeyChecking yes\n"
-            f"  ConnectTimeout 5\n"
+            f"  ConnectTimeout 5\n{jump}"
         )
-        known.append(f"{name},{address} {host_public_key(config, name)}\n")
+    known = known_hosts_lines(config)
     _write_host_file(config.ssh_config, "\n".join(blocks), 0o600)
     _write_host_file(config.known_hosts, "".join(known), 0o600)
 

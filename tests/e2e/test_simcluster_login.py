@@ -1,13 +1,19 @@
 """The simulated nodes log in like Raspberry Pi OS: root refused, `pi` with a key and passwordless
-sudo."""
+sudo. Behind a bastion only the first node answers this machine; the others only through it."""
 
 from __future__ import annotations
 
+import subprocess
+from collections.abc import Iterator
+
 import pytest
 
-from simcluster import SimCluster
+from glustercheck.remote import ConnectionPool, probe_all
+from glustercheck.run import connect_options, ssh_target
+from glustercheck.spec import load_spec
+from simcluster import SimCluster, SimConfig
 from tests.e2e.test_simcluster import ssh
-from tests.e2e.user_ssh import CONTROLLER, SshdLogs
+from tests.e2e.user_ssh import CONTROLLER, Login, SshdLogs, fingerprint, simcluster
 
 pytestmark = pytest.mark.e2e
 
@@ -30,3 +36,35 @@ def test_root_is_refused_and_pi_has_passwordless_sudo(cluster: SimCluster) -> No
         cluster.exec("rpi1", ["rm", "-r", "/root/.ssh"])
     assert root.returncode == 255, root
     assert f"ROOT LOGIN REFUSED FROM {CONTROLLER}" in logs.text("rpi1")
+
+
+@pytest.fixture
+def bastion(sim) -> Iterator[SimCluster]:
+    yield sim.replace(SimConfig(bastion=True))
+    sim.reset()
+
+
+def test_behind_a_bastion_only_the_first_node_answers_this_machine(bastion: SimCluster) -> None:
+    cluster = bastion
+    key = fingerprint(cluster.config.client_key.with_suffix(".pub"))
+    logs = SshdLogs(cluster).mark()
+    for node in cluster.config.names:  # the cluster's own ssh_config jumps through rpi0
+        result = ssh(cluster, node, "hostname")
+        assert (result.returncode, result.stdout) == (0, f"{node}\n"), result.stderr
+    direct = subprocess.run(
+        ["ssh", "-F", str(cluster.config.ssh_config), "-o", "BatchMode=yes", "-o", "ProxyJump=none",
+         "rpi2", "true"], capture_output=True, text=True, timeout=30, check=False)
+    assert direct.returncode == 255, direct
+    assert "Permission denied (publickey)" in direct.stderr, direct.stderr
+    assert f"User pi from {CONTROLLER} not allowed because listed in DenyUsers" in logs.text("rpi2")
+    logins = logs.logins()
+    assert logins["rpi0"] == {Login("pi", CONTROLLER, key)}, logins
+    for node in cluster.config.names[1:]:
+        assert logins[node] == {Login("pi", "10.0.1.0", key)}, (node, logins)
+    assert (simcluster("status").stdout.count("sshd ok")) == cluster.config.count  # TCP still open
+    # The generated cluster.toml works as it is: its ssh_config says ProxyJump.
+    spec = load_spec(cluster.config.spec_file)
+    with ConnectionPool(connect_options(spec)) as pool:
+        targets = [ssh_target(node, spec) for node in spec.nodes]
+        assert probe_all(targets, pool=pool) == dict.fromkeys(cluster.config.names)
+        assert pool.jump_connections.open_count == 1

@@ -5,13 +5,29 @@ logs, which say who logged in from where with which key.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from simcluster import SimCluster
 from simcluster.config import BRIDGE_ADDRESS
 from simcluster.node_files import SSHD_LOG
 
 CONTROLLER = str(BRIDGE_ADDRESS)  # where the nodes see the controller's connections come from
+
+
+def simcluster(*args: str, env: dict[str, str] | None = None,
+               timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "simcluster", *args], capture_output=True, text=True,
+                          timeout=timeout, check=False, env=env, stdin=subprocess.DEVNULL)
+
+
+def fingerprint(public_key: Path) -> str:
+    out = subprocess.run(["ssh-keygen", "-lf", str(public_key)], capture_output=True, text=True,
+                         check=True, timeout=30).stdout
+    return out.split()[1]
+
 
 # ----- the nodes' sshd logs --------------------------------------------------------------------
 
