@@ -1,10 +1,13 @@
 """The simulated nodes log in like Raspberry Pi OS: root refused, `pi` with a key and passwordless
-sudo. Behind a bastion only the first node answers this machine; the others only through it."""
+sudo. Behind a bastion only the first node answers this machine; the others only through it. A
+user's own setup from `simcluster user-ssh-config` and `simcluster agent-add` reaches them with
+OpenSSH's client (the files and the agent, nothing else)."""
 
 from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -12,10 +15,14 @@ from glustercheck.remote import ConnectionPool, probe_all
 from glustercheck.run import connect_options, ssh_target
 from glustercheck.spec import load_spec
 from simcluster import SimCluster, SimConfig
+from tests.e2e.loopback_sshd import running_agent
 from tests.e2e.test_simcluster import ssh
 from tests.e2e.user_ssh import CONTROLLER, Login, SshdLogs, fingerprint, simcluster
 
 pytestmark = pytest.mark.e2e
+
+PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+
 
 def test_root_is_refused_and_pi_has_passwordless_sudo(cluster: SimCluster) -> None:
     for node in cluster.config.names:
@@ -68,3 +75,44 @@ def test_behind_a_bastion_only_the_first_node_answers_this_machine(bastion: SimC
         targets = [ssh_target(node, spec) for node in spec.nodes]
         assert probe_all(targets, pool=pool) == dict.fromkeys(cluster.config.names)
         assert pool.jump_connections.open_count == 1
+
+
+def test_users_own_ssh_setup_from_simcluster_reaches_every_node(bastion: SimCluster,
+                                                                 tmp_path: Path) -> None:
+    """`simcluster user-ssh-config --agent --known-hosts FILE` and `simcluster agent-add`: OpenSSH
+    then reaches every node (rpi1.. through rpi0) with the key only in the agent."""
+    cluster = bastion
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text(f"rpi2,10.0.1.2 {_other_key(tmp_path)}\n")  # left by an earlier cluster
+    printed = simcluster("user-ssh-config", "--agent", "--known-hosts", str(known_hosts))
+    assert printed.returncode == 0, printed.stderr
+    keywords = [line.split()[0] for line in printed.stdout.splitlines()
+                if line.strip() and not line.startswith("#")]
+    assert "IdentityFile" not in keywords
+    assert printed.stdout.count("ProxyJump rpi0") == cluster.config.count - 1
+    assert "replacing 1 older line(s)" in printed.stderr
+    # OpenSSH passes -F, not -o, on to the ssh it runs for ProxyJump: the file names known_hosts.
+    config = tmp_path / "config"
+    config.write_text(printed.stdout + f"\nHost *\n    UserKnownHostsFile {known_hosts}\n"
+                      "    StrictHostKeyChecking yes\n    BatchMode yes\n")
+    no_agent = simcluster("agent-add", env={"PATH": PATH})
+    assert no_agent.returncode == 1
+    assert no_agent.stderr.startswith("simcluster: no ssh-agent to add the key to: SSH_AUTH_SOCK "
+                                      "is not set. Start one"), no_agent.stderr
+    assert "Traceback" not in no_agent.stderr
+    with running_agent() as agent:
+        env = {"SSH_AUTH_SOCK": agent, "PATH": PATH}
+        added = simcluster("agent-add", env=env)
+        assert added.returncode == 0, added.stderr
+        assert str(cluster.config.client_key) in added.stdout
+        for node in cluster.config.names:
+            result = subprocess.run(["ssh", "-F", str(config), node, "hostname"], env=env,
+                                    capture_output=True, text=True, timeout=30, check=False)
+            assert (result.returncode, result.stdout) == (0, f"{node}\n"), result.stderr
+
+
+def _other_key(directory: Path) -> str:
+    key = directory / "old_host_key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True,
+                   timeout=30)
+    return " ".join(key.with_suffix(".pub").read_text().split()[:2])
