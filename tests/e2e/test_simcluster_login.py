@@ -45,8 +45,9 @@ def test_root_is_refused_and_pi_has_passwordless_sudo(cluster: SimCluster) -> No
     assert f"ROOT LOGIN REFUSED FROM {CONTROLLER}" in logs.text("rpi1")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def bastion(sim) -> Iterator[SimCluster]:
+    """Nodes behind rpi0 for this module's bastion tests; the default nodes come back after."""
     yield sim.replace(SimConfig(bastion=True))
     sim.reset()
 

@@ -316,7 +316,7 @@ def test_sudo_that_cannot_be_used_is_named_with_the_fix(user: str, pi_nodes: Nod
     (("--connection=docker", HOSTS),
      "ERROR: --connection=docker: gluster-verify reaches nodes over SSH only (--connection=paramiko "
      "or ssh, or leave it out)"),
-])
+], ids=["unknown-inventory-group", "docker-host", "docker-connection"])
 @pytest.mark.timeout(120)
 def test_usage_errors_name_the_value_and_what_works(args: tuple[str, ...], message: str,
                                                     installed: Installed, work: Path,
