@@ -18,6 +18,7 @@ from simcluster import network, provision, repo_server, usb
 from simcluster.config import SimConfig
 from simcluster.host import HostCommandError, run
 from simcluster.images import ImageBuildError, Progress, ensure_image, repo_dir
+from simcluster.node_files import SSHD_LOG
 from simcluster.processes import NODE_INIT, all_node_inits, has_text, is_node_init, kill_and_wait
 from simcluster.recipes import ImageRecipe
 
@@ -89,7 +90,8 @@ class SimCluster:
                              state_dir=probe.state_dir, disk_size_mb=saved["disk_size_mb"],
                              login_user=saved["login_user"], os=saved.get("os", "bookworm"),
                              variant=saved.get("variant", "full"), fs=saved.get("fs", "ext4"),
-                             cache_dir=Path(saved.get("cache_dir", probe.cache_dir))))
+                             cache_dir=Path(saved.get("cache_dir", probe.cache_dir)),
+                             bastion=saved.get("bastion", False)))
 
     def _state(self) -> dict[str, int]:
         try:
@@ -102,7 +104,7 @@ class SimCluster:
         c.state_file.write_text(json.dumps({
             "prefix": c.prefix, "count": c.count, "disk_size_mb": c.disk_size_mb,
             "login_user": c.login_user, "os": c.os, "variant": c.variant, "fs": c.fs,
-            "cache_dir": str(c.cache_dir), "pids": pids,
+            "cache_dir": str(c.cache_dir), "bastion": c.bastion, "pids": pids,
         }, indent=2))
 
     def index(self, name: str) -> int:
@@ -207,7 +209,7 @@ class SimCluster:
         node = json.loads((node_dir / "node.json").read_text())
         (node_dir / "boot.json").write_text(json.dumps({
             "name": name, "rootfs": node["rootfs"], "usb_device": device,
-            "host_uts": os.readlink("/proc/self/ns/uts"),
+            "host_uts": os.readlink("/proc/self/ns/uts"), "sshd_log": SSHD_LOG,
         }) + "\n")
 
     def _boot(self, names: Sequence[str]) -> None:

@@ -109,7 +109,8 @@ def boot(node_dir: Path, settings: dict[str, str | None]) -> None:
     for directory in ("/run/sshd", "/run/lock", "/run/gluster"):
         os.makedirs(directory, mode=0o755, exist_ok=True)
     sh("ip", "link", "set", "lo", "up")
-    sh("/usr/sbin/sshd")
+    # -E: its log in a file (node_files.SSHD_LOG, as Debian before journald): no syslog here.
+    sh("/usr/sbin/sshd", "-E", str(settings["sshd_log"]))
     if GLUSTERD_ENABLED_LINK.exists():
         sh("/usr/sbin/glusterd", "-p", "/run/glusterd.pid")
 
