@@ -303,6 +303,11 @@ def test_sudo_that_cannot_be_used_is_named_with_the_fix(user: str, pi_nodes: Nod
         assert expected.format(node=node) in message
         assert (f"fix: as root on the node: echo '{user} ALL=(ALL) NOPASSWD: ALL' > "
                 f"/etc/sudoers.d/010_{user}-nopasswd") in message
+    # The nodes answer: the verdict says sudo, not "unreachable", and each node's cause is sudo's.
+    assert ("CANNOT-CHECK: no node usable (rpi0, rpi1, rpi2, rpi3): sudo cannot be used on rpi0, rpi1, "
+            "rpi2, rpi3") in result.stdout, shown(result)
+    assert "[sudo-refused:rpi0]" in result.stdout, shown(result)
+    assert "unreachable" not in result.stdout, shown(result)
     for node, logins in logs.logins().items():  # the login itself worked
         assert logins == {Login(user, CONTROLLER, fingerprint(key.with_suffix(".pub")))}, (node, logins)
 
