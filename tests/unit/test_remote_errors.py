@@ -140,5 +140,6 @@ def test_a_failures_reason_is_the_tail_of_its_output_and_bounded() -> None:
     assert result("", "").reason == "(no output)"
     flood = result("", "x" * 100_000 + " the end")
     assert len(flood.reason) <= 803
-    assert flood.reason.startswith("...") and flood.reason.endswith(" the end")
+    assert flood.reason.startswith("...")
+    assert flood.reason.endswith(" the end")
     assert len(str(CommandFailed(flood))) < 1000
