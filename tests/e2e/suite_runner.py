@@ -38,6 +38,7 @@ SUMMARY_SCHEMA = json.loads(
     (resources.files("glustercheck.report") / "summary.schema.json").read_text())
 SPEC = SimConfig().spec_file
 NODES = SimConfig().names
+ALL_CHECKS = 45  # 9 per node x 4, 3 cluster-wide, 6 per volume: the how-to's spec
 SUITE_TIMEOUT = 300.0
 HEALTH_TIMEOUT = 120.0
 CONNECT_TIMEOUT = 5.0  # the simulated cluster's spec: [connection] connect_timeout

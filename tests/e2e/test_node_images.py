@@ -12,7 +12,7 @@ import pytest
 
 from simcluster import SimCluster, SimConfig
 from tests.e2e.suite_runner import NODES, ConvergedCluster, gluster, run_suite, sh, wait_healthy
-from tests.e2e.test_suite_setup import ALL_CHECKS
+from tests.e2e.suite_runner import ALL_CHECKS
 
 pytestmark = pytest.mark.e2e
 

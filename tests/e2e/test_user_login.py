@@ -18,7 +18,7 @@ import pytest
 from simcluster import SimCluster, SimConfig
 from tests.e2e.conftest import Installed
 from tests.e2e.loopback_sshd import running_agent
-from tests.e2e.suite_runner import ConvergedCluster
+from tests.e2e.suite_runner import ALL_CHECKS, ConvergedCluster
 from tests.e2e.user_ssh import (
     CONTROLLER,
     WHERE_TEST,
@@ -36,7 +36,6 @@ from tests.e2e.user_ssh import (
 
 pytestmark = pytest.mark.e2e
 
-ALL_CHECKS = 41
 HOSTS = "--hosts=rpi0..rpi3"
 NODES = SimConfig().names
 USER_CONFIG = "Host rpi*\n    User pi\n"  # no IdentityFile: the key is in ssh-agent
