@@ -37,14 +37,14 @@ class Mount:
                          timeout=60)
         if result.rc != 0:
             run.run(node, f"rmdir {q}")
-            fail(node, [f"cannot mount volume {volume}: {result.stderr.strip()}"],
+            fail(node, [f"cannot mount volume {volume}: {result.reason}"],
                  fix="install glusterfs-client on this node (mount.glusterfs), then read "
                      f"/var/log/glusterfs/{self.path.strip('/').replace('/', '-')}.log there")
 
     def sh(self, command: str) -> str:
         result = self.run.run(self.node, f"cd {quote(self.path)} && {command}", timeout=120)
         if result.rc != 0:
-            fail(self.node, [f"`{command}` in the mount failed: {result.stderr.strip()}"])
+            fail(self.node, [f"`{command}` in the mount failed: {result.reason}"])
         return result.stdout
 
     def close(self) -> None:

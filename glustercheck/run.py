@@ -19,7 +19,7 @@ from pathlib import Path
 
 import filelock
 
-from glustercheck.errors import GlusterCheckError, UnreachableError
+from glustercheck.errors import GlusterCheckError, RemoteError
 from glustercheck.facts import ClusterFacts, NodeFacts, gather_cluster_facts, gather_node_facts
 from glustercheck.remote import (
     ClusterLock,
@@ -90,7 +90,7 @@ class GlusterRun:
     options: ConnectOptions
     lock_path: Path
     pool: ConnectionPool = field(init=False)
-    _probes: dict[str, Future[UnreachableError | None]] = field(default_factory=dict)
+    _probes: dict[str, Future[RemoteError | None]] = field(default_factory=dict)
     _node_facts: dict[str, NodeFacts | GlusterCheckError] = field(default_factory=dict)
     _cluster_facts: ClusterFacts | None = None
     _mutex: threading.Lock = field(default_factory=threading.Lock)
@@ -127,17 +127,18 @@ class GlusterRun:
                     self._probes[node.name] = self._probing.submit(
                         probe, self.pool, ssh_target(node, self.spec))
 
-    def probe_result(self, name: str) -> UnreachableError | None:
-        """Why `name` cannot be reached (None: it can), waiting for its probe only."""
+    def probe_result(self, name: str) -> RemoteError | None:
+        """Why `name` cannot be used (None: it can), waiting for its probe only: an
+        UnreachableError, or a SudoError when it answers but sudo cannot be used."""
         self.start_probes()
         return self._probes[name].result()
 
-    def probe(self) -> dict[str, UnreachableError]:
-        """The unreachable nodes, once every probe is in: about one connect timeout at most."""
+    def probe(self) -> dict[str, RemoteError]:
+        """The nodes that cannot be used, once every probe is in: one connect timeout at most."""
         return {name: error for name in self.names if (error := self.probe_result(name)) is not None}
 
     @property
-    def unreachable(self) -> dict[str, UnreachableError]:
+    def unreachable(self) -> dict[str, RemoteError]:
         """Nodes known unreachable so far, without waiting (for reports)."""
         return {name: error for name, f in self._probes.items()
                 if f.done() and (error := f.result()) is not None}

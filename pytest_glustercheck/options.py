@@ -67,7 +67,8 @@ def add_options(parser: pytest.Parser) -> None:
 
 
 def cluster_given(config: pytest.Config) -> bool:
-    return bool(getattr(config.option, "hosts", None) or config.option.spec)
+    return bool(getattr(config.option, "hosts", None) or config.option.spec
+                or getattr(config.option, "ansible_inventory", None))
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,8 @@ from glustercheck.spec import ClusterSpec, VolumeSpec, load_spec, with_hosts, wi
 
 PLUGIN_NAME = "glustercheck-session"
 WORKER_INPUT = "glustercheck"
-NO_CLUSTER = ("no cluster given: use --hosts=rpi0..rpi3 (how-to defaults) or --spec=FILE; "
+NO_CLUSTER = ("no cluster given: use --hosts=rpi0..rpi3 (how-to defaults), --spec=FILE or "
+              "--ansible-inventory=FILE; "
               "for the simulated cluster: --spec=/var/lib/simcluster/cluster.toml")
 
 

@@ -95,7 +95,8 @@ class SimCluster:
 
     def _state(self) -> dict[str, int]:
         try:
-            return json.loads(self.config.state_file.read_text()).get("pids", {})
+            pids: dict[str, int] = json.loads(self.config.state_file.read_text()).get("pids", {})
+            return pids
         except (FileNotFoundError, json.JSONDecodeError):
             return {}
 

@@ -25,6 +25,8 @@ jump host in a pool. sudo: `sudo -n [-u sudo_user]` for commands that need it.
 Host specs (`ssh://pi@rpi0:2222?sudo=true`): parse_hostspec.
 """
 
+from glustercheck.errors import SudoError
+
 from .connection import Connection, JumpConnections
 from .gluster import ClusterLock, GlusterError, Runner, is_busy, retrying_gluster_sh, run_gluster
 from .hostkeys import fingerprint
@@ -33,7 +35,6 @@ from .pool import ConnectionPool, ensure_open_files, probe, probe_all
 from .quoting import format_command, quote
 from .result import CommandFailed, CommandResult
 from .sshconfig import HostConfig, HostKeyChecking, SshConfig, SshConfigError
-from .sudo import SudoError
 from .targets import ConnectOptions, ResolvedTarget, SshTarget, first_given, resolve
 
 __all__ = [

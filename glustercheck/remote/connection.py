@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import paramiko
 
-from glustercheck.errors import CommandTimeout, UnreachableError
+from glustercheck.errors import CommandTimeout, SudoError, UnreachableError
 
 from .auth import authenticate
 from .channel import run_on_channel
@@ -20,7 +20,7 @@ from .hostkeys import prefer_known_key_types, verify_host_key
 from .quoting import to_shell, wrap_command
 from .result import CommandFailed, CommandResult
 from .routes import JumpHosts, Stream, open_stream
-from .sudo import DIAGNOSE, SudoError, SudoFailure, classify, describe, sudo_target
+from .sudo import DIAGNOSE, SudoFailure, classify, explain_sudo, sudo_target
 from .targets import ConnectOptions, ResolvedTarget, SshTarget, resolve
 
 # paramiko's transport thread logs each failed handshake as an ERROR with a traceback, for
@@ -189,7 +189,8 @@ class Connection:
         line = wrap_command(shown, timeout=limit, sudo=as_user is not None, sudo_user=as_user)
         result = self._execute(shown, line, limit, stdin)
         if as_user is not None and (kind := classify(result.rc, result.stderr)) is not None:
-            raise SudoError(self._sudo_message(kind, as_user))
+            message, fix = self._sudo_problem(kind, as_user)
+            raise SudoError(message, fix=fix)
         return result
 
     def _execute(self, shown: str, line: str, limit: float, stdin: str | None) -> CommandResult:
@@ -218,13 +219,13 @@ class Connection:
             duration=duration,
         )
 
-    def _sudo_message(self, kind: SudoFailure, as_user: str) -> str:
+    def _sudo_problem(self, kind: SudoFailure, as_user: str) -> tuple[str, str]:
         """One message per node: sudo's "password required" is looked into once (DIAGNOSE)."""
         if kind is SudoFailure.PASSWORD and self._sudo_diagnosis is None:
             with contextlib.suppress(UnreachableError, CommandTimeout):
                 self._sudo_diagnosis = self._execute(DIAGNOSE, DIAGNOSE, 10.0, None).stdout
         diagnosis = self._sudo_diagnosis if kind is SudoFailure.PASSWORD else None
-        return describe(kind, diagnosis, host=self.name, user=self.resolved.user, as_user=as_user)
+        return explain_sudo(kind, diagnosis, host=self.name, user=self.resolved.user, as_user=as_user)
 
     def check(
         self,

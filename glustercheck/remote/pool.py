@@ -8,11 +8,10 @@ import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
-from glustercheck.errors import RemoteError, UnreachableError
+from glustercheck.errors import RemoteError, SudoError, UnreachableError
 
 from .connection import Connection, JumpConnections
 from .resolver import Resolver
-from .sudo import SudoError
 from .targets import ConnectOptions, SshTarget
 
 
@@ -88,9 +87,10 @@ class ConnectionPool:
         self.close_all()
 
 
-def probe(pool: ConnectionPool, target: SshTarget) -> UnreachableError | None:
+def probe(pool: ConnectionPool, target: SshTarget) -> UnreachableError | SudoError | None:
     """Open (or reuse) the pool's connection to `target` and run `true` (through sudo when the
-    target uses sudo, so a sudo that cannot be used is one clear error per node): None, or why not."""
+    target uses sudo, so a sudo that cannot be used is one clear error per node): None, or why not
+    (a SudoError when the node answers but sudo cannot be used: a different fix than a dead node)."""
     try:
         conn = pool.get(target)
         limit = max(conn.resolved.connect_timeout, 5.0)
@@ -98,7 +98,7 @@ def probe(pool: ConnectionPool, target: SshTarget) -> UnreachableError | None:
     except UnreachableError as exc:
         return exc
     except SudoError as exc:
-        return UnreachableError(str(exc))
+        return exc
     except RemoteError as exc:
         return UnreachableError(f"{target.name} connected, but `true` did not run: {exc}")
     return None
@@ -110,7 +110,7 @@ def probe_all(
     max_workers: int = 32,
     *,
     pool: ConnectionPool | None = None,
-) -> dict[str, UnreachableError | None]:
+) -> dict[str, UnreachableError | SudoError | None]:
     """Connect to every target in parallel and run `true`: name -> None (fine) or the error.
 
     Dead hosts are waited for side by side, so the whole probe takes about one connect

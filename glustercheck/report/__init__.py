@@ -23,8 +23,10 @@ from glustercheck.report.model import (
     cause_lines,
     cluster_facts_plain,
     first_line,
+    is_unusable,
     node_facts_plain,
     results_of,
+    unusable_note,
     verdict,
 )
 from glustercheck.report.nagios import nagios
@@ -32,8 +34,7 @@ from glustercheck.report.svg import topology_svg
 
 __all__ = [
     "CANNOT_CHECK", "DEGRADED", "EXIT_STATUS", "HEALTHY", "CheckResult", "HistoryError", "build_summary",
-    "cause_line", "cause_lines",
-    "cluster_facts_plain", "first_line", "load_history", "nagios", "node_facts_plain", "prometheus",
-    "results_of", "save_history", "summary_html", "topology_svg", "trend", "trend_lines", "verdict",
-    "write_atomic", "write_textfile",
+    "cause_line", "cause_lines", "cluster_facts_plain", "first_line", "is_unusable", "load_history",
+    "nagios", "node_facts_plain", "prometheus", "results_of", "save_history", "summary_html",
+    "topology_svg", "trend", "trend_lines", "unusable_note", "verdict", "write_atomic", "write_textfile",
 ]

@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import Installed
-from tests.e2e.suite_runner import NODES, SPEC, ConvergedCluster
+from tests.e2e.suite_runner import ALL_CHECKS, NODES, SPEC, ConvergedCluster
 
 pytestmark = pytest.mark.e2e
 
-ALL_CHECKS = 45
 
 
 def _passed(result: subprocess.CompletedProcess[str]) -> int:

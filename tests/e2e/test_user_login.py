@@ -18,7 +18,7 @@ import pytest
 from simcluster import SimCluster, SimConfig
 from tests.e2e.conftest import Installed
 from tests.e2e.loopback_sshd import running_agent
-from tests.e2e.suite_runner import ConvergedCluster
+from tests.e2e.suite_runner import ALL_CHECKS, ConvergedCluster
 from tests.e2e.user_ssh import (
     CONTROLLER,
     WHERE_TEST,
@@ -36,7 +36,6 @@ from tests.e2e.user_ssh import (
 
 pytestmark = pytest.mark.e2e
 
-ALL_CHECKS = 41
 HOSTS = "--hosts=rpi0..rpi3"
 NODES = SimConfig().names
 USER_CONFIG = "Host rpi*\n    User pi\n"  # no IdentityFile: the key is in ssh-agent
@@ -303,6 +302,11 @@ def test_sudo_that_cannot_be_used_is_named_with_the_fix(user: str, pi_nodes: Nod
         assert expected.format(node=node) in message
         assert (f"fix: as root on the node: echo '{user} ALL=(ALL) NOPASSWD: ALL' > "
                 f"/etc/sudoers.d/010_{user}-nopasswd") in message
+    # The nodes answer: the verdict says sudo, not "unreachable", and each node's cause is sudo's.
+    assert ("CANNOT-CHECK: no node usable (rpi0, rpi1, rpi2, rpi3): sudo cannot be used on rpi0, rpi1, "
+            "rpi2, rpi3") in result.stdout, shown(result)
+    assert "[sudo-refused:rpi0]" in result.stdout, shown(result)
+    assert "unreachable" not in result.stdout, shown(result)
     for node, logins in logs.logins().items():  # the login itself worked
         assert logins == {Login(user, CONTROLLER, fingerprint(key.with_suffix(".pub")))}, (node, logins)
 

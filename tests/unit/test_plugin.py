@@ -182,6 +182,10 @@ def test_an_ansible_group_gives_the_nodes_and_their_logins(suite, pytester) -> N
     lines = sorted(line.split("\t")[3] for line in suite.log.read_text().splitlines()
                    if "\tid\t" in line)
     assert lines == ["user=pi sudo=None sudo_user=None", "user=pi sudo=True sudo_user=None"]
+    # The inventory alone is the cluster: every host in it (Ansible's "all").
+    whole = suite("--ansible-inventory=hosts.ini", "test_mine.py", "-v")
+    whole.assert_outcomes(passed=2)
+    whole.stdout.fnmatch_lines(["*test_mine[[]rpi0[]] PASSED*", "*test_mine[[]rpi1[]] PASSED*"])
     unknown = suite("--ansible-inventory=hosts.ini", "--hosts=ansible://nope")
     assert unknown.ret == pytest.ExitCode.USAGE_ERROR
     assert "no group or host 'nope' (groups: gluster)" in unknown.stderr.str()
