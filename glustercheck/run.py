@@ -16,23 +16,28 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import filelock
 
 from glustercheck.errors import GlusterCheckError, RemoteError
 from glustercheck.facts import ClusterFacts, NodeFacts, gather_cluster_facts, gather_node_facts
-from glustercheck.remote import (
-    ClusterLock,
-    CommandResult,
-    Connection,
-    ConnectionPool,
-    ConnectOptions,
-    SshTarget,
-    ensure_open_files,
-    probe,
-)
+from glustercheck.remote.gluster import ClusterLock
+from glustercheck.remote.limits import ensure_open_files
 from glustercheck.remote.resolver import Resolver
+from glustercheck.remote.result import CommandResult
+from glustercheck.remote.targets import ConnectOptions, SshTarget
 from glustercheck.spec import ClusterSpec, Node
+
+if TYPE_CHECKING:
+    from glustercheck.remote import Connection, ConnectionPool
+
+
+def probe(pool: ConnectionPool, target: SshTarget) -> RemoteError | None:
+    """glustercheck.remote.pool.probe, imported when a run first connects (it brings paramiko)."""
+    from glustercheck.remote.pool import probe as probe_target
+
+    return probe_target(pool, target)
 
 
 def ssh_target(node: Node, spec: ClusterSpec) -> SshTarget:
@@ -89,7 +94,7 @@ class GlusterRun:
     spec: ClusterSpec
     options: ConnectOptions
     lock_path: Path
-    pool: ConnectionPool = field(init=False)
+    _pool: ConnectionPool | None = None
     _probes: dict[str, Future[RemoteError | None]] = field(default_factory=dict)
     _node_facts: dict[str, NodeFacts | GlusterCheckError] = field(default_factory=dict)
     _cluster_facts: ClusterFacts | None = None
@@ -103,13 +108,23 @@ class GlusterRun:
     _generation: int = 0  # bumped by forget_facts: outputs shared before then are not reused
 
     def __post_init__(self) -> None:
-        ensure_open_files(len(self.spec.nodes))
-        self.pool = ConnectionPool(self.options)
+        ensure_open_files(len(self.spec.nodes))  # a usage error now, before anything connects
         workers = max(1, min(32, len(self.spec.nodes)))
         self._probing = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe")
         self._gathering = ThreadPoolExecutor(max_workers=min(16, workers), thread_name_prefix="node-facts")
         # Volume state is gathered in the background: it overlaps the per-node checks.
         self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cluster-facts")
+
+    @property
+    def pool(self) -> ConnectionPool:
+        """The run's SSH connections, made on first use: paramiko (and the ~0.2 s its import
+        costs) is loaded only by a run that talks to a node, not by one that only collects."""
+        with self._mutex:
+            if self._pool is None:
+                from glustercheck.remote.pool import ConnectionPool
+
+                self._pool = ConnectionPool(self.options)
+            return self._pool
 
     @property
     def names(self) -> list[str]:
@@ -121,11 +136,12 @@ class GlusterRun:
 
     def start_probes(self) -> None:
         """Probe every node, side by side, once per run (later calls do nothing)."""
+        pool = self.pool
         with self._mutex:
             if not self._probes:
                 for node in self.spec.nodes:
                     self._probes[node.name] = self._probing.submit(
-                        probe, self.pool, ssh_target(node, self.spec))
+                        probe, pool, ssh_target(node, self.spec))
 
     def probe_result(self, name: str) -> RemoteError | None:
         """Why `name` cannot be used (None: it can), waiting for its probe only: an
@@ -285,4 +301,5 @@ class GlusterRun:
     def close(self) -> None:
         for executor in (self._background, self._gathering, self._probing):
             executor.shutdown(wait=True)  # every remote command and connect has a timeout
-        self.pool.close_all()
+        if self._pool is not None:
+            self._pool.close_all()

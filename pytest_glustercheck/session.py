@@ -26,12 +26,10 @@ from glustercheck.hostrange import expand_hosts
 from glustercheck.inventory import InventoryError, load_inventory
 from glustercheck.run import GlusterRun, connect_options, with_ssh_addresses
 from glustercheck.spec import ClusterSpec, VolumeSpec, load_spec, with_hosts, with_login, with_nodes
+from pytest_glustercheck.options import NO_CLUSTER
 
 PLUGIN_NAME = "glustercheck-session"
 WORKER_INPUT = "glustercheck"
-NO_CLUSTER = ("no cluster given: use --hosts=rpi0..rpi3 (how-to defaults), --spec=FILE or "
-              "--ansible-inventory=FILE; "
-              "for the simulated cluster: --spec=/var/lib/simcluster/cluster.toml")
 
 
 def is_xdist_worker(config: pytest.Config) -> bool:
