@@ -114,8 +114,9 @@ class GlusterSession:
             self.run = GlusterRun(spec, options, lock_dir / "glustercheck-cluster.lock")
         except RemoteError as exc:  # e.g. too few open files allowed for this many hosts
             raise pytest.UsageError(str(exc)) from None
-        if worker:  # each fact script once per run, not once per worker
-            self.run.share_dir = self.shared_dir
+        # Each fact script once per run, not once per process: under xdist the controller (which
+        # reaches the nodes first, to take the cluster lock) and every worker read one answer.
+        self.run.share_dir = self.shared_dir
         self.lock: cluster_lock.HeldLock | None = None
         self.lock_note: str | None = None  # why the run went on without the cluster lock
         self.busy: str | None = None  # why the run stopped before its checks (lock held elsewhere)
