@@ -16,11 +16,15 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import paramiko
+from typing import TYPE_CHECKING
 
 from glustercheck.errors import GlusterCheckError
-from glustercheck.remote import Connection, quote
+from glustercheck.remote.quoting import quote
+
+if TYPE_CHECKING:
+    import paramiko
+
+    from glustercheck.remote import Connection
 
 LOCK_FILE = "/run/lock/glustercheck-cluster.lock"  # tmpfs: gone at reboot, as a lock should be
 HOLD_FOR = 6 * 3600.0  # the command's own timeout: longer than any run (the nightly is bounded)

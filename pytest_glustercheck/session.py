@@ -26,12 +26,10 @@ from glustercheck.hostrange import expand_hosts
 from glustercheck.inventory import InventoryError, load_inventory
 from glustercheck.run import GlusterRun, connect_options, with_ssh_addresses
 from glustercheck.spec import ClusterSpec, VolumeSpec, load_spec, with_hosts, with_login, with_nodes
+from pytest_glustercheck.options import NO_CLUSTER
 
 PLUGIN_NAME = "glustercheck-session"
 WORKER_INPUT = "glustercheck"
-NO_CLUSTER = ("no cluster given: use --hosts=rpi0..rpi3 (how-to defaults), --spec=FILE or "
-              "--ansible-inventory=FILE; "
-              "for the simulated cluster: --spec=/var/lib/simcluster/cluster.toml")
 
 
 def is_xdist_worker(config: pytest.Config) -> bool:
@@ -116,8 +114,9 @@ class GlusterSession:
             self.run = GlusterRun(spec, options, lock_dir / "glustercheck-cluster.lock")
         except RemoteError as exc:  # e.g. too few open files allowed for this many hosts
             raise pytest.UsageError(str(exc)) from None
-        if worker:  # each fact script once per run, not once per worker
-            self.run.share_dir = self.shared_dir
+        # Each fact script once per run, not once per process: under xdist the controller (which
+        # reaches the nodes first, to take the cluster lock) and every worker read one answer.
+        self.run.share_dir = self.shared_dir
         self.lock: cluster_lock.HeldLock | None = None
         self.lock_note: str | None = None  # why the run went on without the cluster lock
         self.busy: str | None = None  # why the run stopped before its checks (lock held elsewhere)

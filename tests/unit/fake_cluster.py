@@ -38,8 +38,10 @@ class FakeConnection:
                                    "is the node powered and on the network?")
         if text == "true":
             kind, out = "probe", ""
-        elif "s hostname" in text:
+        elif "s hostname" in text:  # the first node's facts carry the volume state too
             kind, out = "node-facts", _disk_used((VECTORS / f"{self.name}.txt").read_text())
+            if "s info" in text:
+                out += (VECTORS / "state.txt").read_text()
         elif "s info" in text:
             kind, out = "volume-state", (VECTORS / "state.txt").read_text()
         elif "s heal:" in text:
