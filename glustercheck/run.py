@@ -367,6 +367,10 @@ class GlusterRun:
         with self._mutex:
             self.share_dir = directory
             self._generation = 0
+            # Generation 0 again: answers this process kept from before (the probe's facts,
+            # gathered before --apply acted) would otherwise be taken for today's.
+            self._outputs.clear()
+            self._output_locks.clear()
 
     def forget_facts(self, nodes: Iterable[str] | None = None, *, cluster: bool = True) -> None:
         """After a change, what it touched must be gathered afresh: the facts of `nodes` (all when

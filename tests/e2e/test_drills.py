@@ -46,8 +46,9 @@ TABLE: list[str] = []
 def _watch(cluster: SimCluster, node: str, condition: str) -> Callable[[], float]:
     """Start polling `condition` (a shell test) on `node`; the returned call waits for it to hold
     and gives the seconds waited. Polled inside the node: no SSH, no controller in between."""
+    # (`until` ends with its body's last status: hence the explicit exit 0.)
     script = (f"i=0; until {condition}; do sleep 0.02; i=$((i+1)); "
-              f"[ $i -gt {int(WATCH_TIMEOUT / 0.02)} ] && exit 1; done")
+              f"[ $i -gt {int(WATCH_TIMEOUT / 0.02)} ] && exit 1; done; exit 0")
     started = time.monotonic()
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
     future = pool.submit(cluster.exec, node, ["sh", "-c", script], timeout=WATCH_TIMEOUT + 10)

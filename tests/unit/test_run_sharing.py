@@ -133,3 +133,15 @@ def test_a_node_waits_only_for_its_own_probe(monkeypatch: pytest.MonkeyPatch, tm
     finally:
         released.set()
         run.close()
+
+
+def test_a_new_shared_directory_asks_again(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """After --apply acted, every process moves to a fresh shared directory: what it was told
+    before (the probe's facts, gathered before the steps changed the nodes) is not reused."""
+    nodes = FakeNodes()
+    run = worker(monkeypatch, nodes, None, tmp_path)
+    run.fact_output("rpi0", "facts script")
+    run.use_share_dir(tmp_path / "after-setup")
+    run.fact_output("rpi0", "facts script")
+    assert nodes.calls == [("rpi0", "facts script")] * 2
+    assert len(list((tmp_path / "after-setup").glob("glustercheck-output-*.json"))) == 1
