@@ -9,6 +9,7 @@ import shlex
 from collections.abc import Iterable, Sequence
 
 from glustercheck.brick import BrickRef
+from glustercheck.facts import NodeFacts
 from glustercheck.layout import CreateRequest, validate
 from glustercheck.parsers import Volume
 from glustercheck.spec import VolumeSpec
@@ -47,6 +48,22 @@ def volume_owning(volume_id_hex: str, volumes: Iterable[Volume]) -> str | None:
         if volume.volume_id.replace("-", "").lower() == wanted:
             return volume.name
     return None
+
+
+def left_by_interrupted_create(volume: str, brick: BrickRef, facts: NodeFacts,
+                               live: Iterable[Volume]) -> str | None:
+    """The volume ID an interrupted `volume create` of `volume` by this suite left on `brick`
+    (None: not such a leftover). glusterd sets the ID on every brick directory while it prepares
+    the create and does not take it off when the create fails, so the directory is refused from
+    then on. It is this suite's own leftover only when all hold: the node still has the record
+    written before that create, no volume of the pool owns the ID, and the directory holds no
+    file. Anything else carrying a volume ID is somebody's, and stays refused."""
+    state = facts.brick_dirs.get(brick.path)
+    if (state is None or not state.volume_id or not state.empty
+            or (volume, brick.path) not in facts.create_intents
+            or volume_owning(state.volume_id, live) is not None):
+        return None
+    return state.volume_id
 
 
 def brick_in_use(brick: BrickRef, node: str, volume_id_hex: str, owner: str | None) -> str:

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from glustercheck.declared import brick_in_use, create_request, volume_owning
+from glustercheck.declared import brick_in_use, create_request, left_by_interrupted_create, volume_owning
 from glustercheck.errors import RemoteError, SudoError
 from glustercheck.facts import ClusterFacts, NodeFacts, brick_place
 from glustercheck.hosts_file import first_mapping
@@ -305,16 +305,28 @@ def _rejected(out: Diagnosis, first: str, rejects: Mapping[str, set[str]]) -> No
 
 def _brick_in_use(spec: ClusterSpec, nodes: Mapping[str, NodeFacts], cluster: ClusterFacts,
                   volume: VolumeSpec) -> Cause | None:
-    """A declared volume that cannot be created: one of its brick directories carries a volume ID."""
-    for brick in volume.brick_list(spec.nodes):
+    """A declared volume that cannot be created: one of its brick directories carries a volume ID.
+    (Not what this suite's own interrupted create left: --apply clears that and creates.)"""
+    volumes = list(cluster.volumes.values())
+    bricks = volume.brick_list(spec.nodes)
+    leftovers = [f"{spec.owner(b)}:{b.path}" for b in bricks if spec.owner(b) in nodes
+                 and left_by_interrupted_create(volume.name, b, nodes[spec.owner(b)], volumes)]
+    for brick in bricks:
         owner = spec.owner(brick)
         found = nodes[owner].brick_dirs.get(brick.path) if owner in nodes else None
-        if found is not None and found.volume_id:
+        if found is not None and found.volume_id and f"{owner}:{brick.path}" not in leftovers:
             live = volume_owning(found.volume_id, cluster.volumes.values())
             text = brick_in_use(brick, owner, found.volume_id, live)
             reason, _, fix = text.partition(". Nothing was changed and its data is untouched. ")
             return Cause(f"brick-in-use:{owner}:{brick.path}",
                          f"{reason}, so volume {volume.name} cannot be created", fix, VOLUME)
+    if leftovers:
+        return Cause(f"create-interrupted:{volume.name}",
+                     f"volume {volume.name} does not exist: its `volume create` by this suite was "
+                     f"cut short, and glusterd left the unfinished volume's ID on the empty brick "
+                     f"directories {', '.join(leftovers)}",
+                     "`pytest --apply` clears those IDs (the directories hold no file) and creates "
+                     "the volume again", VOLUME)
     return None
 
 

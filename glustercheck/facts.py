@@ -30,6 +30,9 @@ from glustercheck.versions import GlusterVersion
 
 MARK = "@@glustercheck@@"
 GLUSTERD_PORT = 24007
+# Where --apply records, on each brick's node, a `volume create` it is about to run ("VOLUME PATH"
+# lines in a file named after the volume), removed once the volume exists.
+CREATE_INTENTS = "/var/lib/glustercheck/creating"
 
 Run = Callable[[str], CommandResult]
 
@@ -83,6 +86,10 @@ class BrickDir:
     exists: bool
     parent_exists: bool
     volume_id: str | None  # trusted.glusterfs.volume-id as 0x..., None when not set (or no dir)
+    # With a volume ID: whether the directory holds no file at all (only directories, such as an
+    # empty .glusterfs). None when not looked at (no volume ID). What an interrupted `volume
+    # create` leaves behind is an empty directory that carries the new volume's ID.
+    empty: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,9 @@ class NodeFacts:
     fstab_mounts: tuple[str, ...] = ()
     brick_dirs: dict[str, BrickDir] = field(default_factory=dict)  # brick path -> directory state
     getfattr: bool = True  # without it a used brick directory would look unused
+    # (volume, brick path) pairs this suite recorded before it ran `volume create` and removes once
+    # the volume exists (actions.CREATE_INTENTS): a record still there means the create was cut short.
+    create_intents: frozenset[tuple[str, str]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -221,7 +231,10 @@ s fstab; awk '$1 !~ /^#/ && NF >= 2 {{print $2}}' /etc/fstab 2>/dev/null
 s bricks; command -v getfattr >/dev/null && echo getfattr || echo no-getfattr
 for p in {paths}; do e=no; u=no; [ -e "$p" ] && e=yes; [ -d "$(dirname "$p")" ] && u=yes
   i=$([ $e = yes ] && getfattr --absolute-names -n trusted.glusterfs.volume-id -e hex "$p" \
-    2>/dev/null | sed -n 's/^trusted.glusterfs.volume-id=//p'); echo "$e $u ${{i:--}} $p"; done
+    2>/dev/null | sed -n 's/^trusted.glusterfs.volume-id=//p'); c=-
+  if [ -n "$i" ]; then c=files; [ -z "$(find "$p" -mindepth 1 ! -type d -print -quit 2>/dev/null)" ] \
+    && c=empty; fi; echo "$e $u ${{i:--}} $c $p"; done
+s intents; cat {CREATE_INTENTS}/* 2>/dev/null
 s disks; for p in {paths}; do d=$p; while [ ! -e "$d" ]; do d=$(dirname "$d"); done
   echo "$p $(df -P -B1 "$d" | awk 'NR==2{{print $6, $2, $3}}')" \\
     "$(df -P -i "$d" | awk 'NR==2{{print $2, $3}}')"; done
@@ -285,9 +298,16 @@ def parse_node_facts(node: str, names: Sequence[str], text: str) -> NodeFacts:
     tool, *rows = sec["bricks"].splitlines() or ["getfattr"]
     brick_dirs = {}
     for row in rows:
-        exists, parent, volume_id, path = row.split(" ", 3)
+        fields = row.split(" ", 4)
+        if len(fields) != 5 or not fields[4].startswith("/"):
+            raise ParseError(f"node facts of {node}: brick line {row!r} is not "
+                             "'EXISTS PARENT VOLUME-ID CONTENT /PATH'")
+        exists, parent, volume_id, content, path = fields
         brick_dirs[path] = BrickDir(path, exists == "yes", parent == "yes",
-                                    None if volume_id == "-" else volume_id)
+                                    None if volume_id == "-" else volume_id,
+                                    None if content == "-" else content == "empty")
+    intents = frozenset((volume, path) for line in sec.get("intents", "").splitlines()
+                        if " " in line for volume, path in [line.split(" ", 1)])
     return NodeFacts(
         node=node, hostname=sec["hostname"].strip(), hosts_file=_hosts_text(node, sec["hosts"]),
         resolved=resolved, links=links, glusterd_running=sec["glusterd"].strip() == "running",
@@ -297,7 +317,7 @@ def parse_node_facts(node: str, names: Sequence[str], text: str) -> NodeFacts:
         op_version=op_version, max_op_version=max_op_version, peers=peers, peers_error=peers_error,
         glusterd_hung="hung" in sec,
         disks=disks,
-        brick_dirs=brick_dirs, getfattr=tool == "getfattr",
+        brick_dirs=brick_dirs, getfattr=tool == "getfattr", create_intents=intents,
         fstab_mounts=tuple(m for m in sec.get("fstab", "").split() if m.startswith("/")),
     )
 

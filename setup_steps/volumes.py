@@ -7,8 +7,11 @@ import shlex
 from collections.abc import Sequence
 
 from glustercheck.actions import (
+    ClearHalfMadeBrick,
+    ForgetCreate,
     MakeDirectory,
     Plan,
+    RecordCreate,
     SetupError,
     VolumeCreate,
     VolumeSet,
@@ -16,7 +19,13 @@ from glustercheck.actions import (
     volume_key,
 )
 from glustercheck.brick import BrickRef
-from glustercheck.declared import brick_in_use, create_request, layout_difference, volume_owning
+from glustercheck.declared import (
+    brick_in_use,
+    create_request,
+    layout_difference,
+    left_by_interrupted_create,
+    volume_owning,
+)
 from glustercheck.facts import ClusterFacts, brick_place, volume_online
 from glustercheck.layout import validate
 from glustercheck.parsers import Volume
@@ -63,13 +72,19 @@ def _plan_volume(out: Plan, observed: Observed, ctx: StepContext, cluster: Clust
                       + ". Nothing was changed; a volume is never recreated or reshaped by this suite")
             return
         out.inspect(key, f"exists as declared ({found.count_string})")
+        out.add(*_records_to_forget(observed, volume.name))
     else:
-        refusal = _brick_refusal(observed, ctx, bricks) or _misplaced(observed, ctx, volume, bricks)
+        half_made = _half_made(observed, ctx, volume.name, bricks)
+        refusal = (_brick_refusal(observed, ctx, bricks, half_made)
+                   or _misplaced(observed, ctx, volume, bricks))
         if refusal is not None:
             out.error(key, refusal)
             return
+        out.add(*half_made.values())
         out.add(*_parents_to_make(observed, ctx, bricks))
+        out.add(*_records_of_create(ctx, volume.name, bricks))
         out.add(VolumeCreate(first, request, f"{verdict.count_string} {verdict.type_name}"))
+        out.add(*(ForgetCreate(node, volume.name) for node in _brick_nodes(ctx, bricks)))
     current = found.options if found else {}
     out.add(*(VolumeSet(first, volume.name, option, value)
               for option, value in volume.options.items() if current.get(option) != value))
@@ -84,9 +99,42 @@ def _plan_start(out: Plan, first: str, name: str, found: Volume | None,
         out.problem(volume_key(name), "started, but not every brick or self-heal daemon is online")
 
 
-def _brick_refusal(observed: Observed, ctx: StepContext, bricks: Sequence[BrickRef]) -> str | None:
+def _brick_nodes(ctx: StepContext, bricks: Sequence[BrickRef]) -> list[str]:
+    return list(dict.fromkeys(ctx.spec.owner(b) for b in bricks))
+
+
+def _records_of_create(ctx: StepContext, volume: str,
+                       bricks: Sequence[BrickRef]) -> list[RecordCreate]:
+    return [RecordCreate(node, volume, tuple(b.path for b in bricks if ctx.spec.owner(b) == node))
+            for node in _brick_nodes(ctx, bricks)]
+
+
+def _records_to_forget(observed: Observed, volume: str) -> list[ForgetCreate]:
+    """The volume exists: a create record left on a node (the run that created it stopped before
+    removing it) goes."""
+    return [ForgetCreate(node, volume) for node, facts in observed.nodes.items()
+            if any(v == volume for v, _ in facts.create_intents)]
+
+
+def _half_made(observed: Observed, ctx: StepContext, volume: str,
+               bricks: Sequence[BrickRef]) -> dict[BrickRef, ClearHalfMadeBrick]:
+    """Brick directories this suite's own interrupted create of `volume` left behind (cleared
+    before the create runs again); see `left_by_interrupted_create`."""
+    live = list(observed.cluster.volumes.values()) if observed.cluster else []
+    found: dict[BrickRef, ClearHalfMadeBrick] = {}
+    for brick in bricks:
+        node = ctx.spec.owner(brick)
+        volume_id = left_by_interrupted_create(volume, brick, observed.nodes[node], live)
+        if volume_id is not None:
+            found[brick] = ClearHalfMadeBrick(node, brick.path, volume, volume_id)
+    return found
+
+
+def _brick_refusal(observed: Observed, ctx: StepContext, bricks: Sequence[BrickRef],
+                   half_made: dict[BrickRef, ClearHalfMadeBrick]) -> str | None:
     """Why a brick directory must not be used for a new volume: it already belongs to one (even
-    a deleted one), or that cannot be checked."""
+    a deleted one), or that cannot be checked. What this suite's own interrupted create left
+    (`half_made`) is cleared instead."""
     for brick in bricks:
         node = ctx.spec.owner(brick)
         facts = observed.nodes[node]
@@ -94,7 +142,7 @@ def _brick_refusal(observed: Observed, ctx: StepContext, bricks: Sequence[BrickR
             return (f"{node}: getfattr is missing, so brick {brick} cannot be checked for an earlier "
                     "volume; install it: apt-get install attr")
         found = facts.brick_dirs.get(brick.path)
-        if found is not None and found.volume_id:
+        if found is not None and found.volume_id and brick not in half_made:
             live = observed.cluster.volumes.values() if observed.cluster else ()
             return brick_in_use(brick, node, found.volume_id, volume_owning(found.volume_id, live))
     return None

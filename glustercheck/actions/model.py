@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from glustercheck.actions.record import CLUSTER, volume_key
 from glustercheck.actions.waits import BricksOnline, PeersConnected, Settle
+from glustercheck.facts import CREATE_INTENTS
 from glustercheck.layout import CreateRequest, create_args, render_command
 from glustercheck.remote import CommandResult
 
@@ -270,6 +271,101 @@ class VolumeCreate(Action):
 
     def missing(self) -> str:
         return f"volume {self.request.volume} does not exist ({render_command(self.request)})"
+
+
+@dataclass(frozen=True)
+class RecordCreate(Action):
+    """Before `volume create`: note on the node which of its brick directories the create is
+    about to claim. glusterd sets the new volume ID on each brick directory while it prepares the
+    create; if the create is then cut short (a node powered off, the controller killed) those IDs
+    stay, no volume owns them, and glusterd refuses the directories from then on. The record is
+    what lets the next --apply tell that leftover from a directory someone else used."""
+
+    node: str
+    volume: str
+    paths: tuple[str, ...]
+
+    @property
+    def title(self) -> str:
+        return f"recording the create of {self.volume}"
+
+    def command(self) -> Command:
+        lines = "".join(f"{self.volume} {path}\n" for path in self.paths)
+        target = shlex.quote(f"{CREATE_INTENTS}/{self.volume}")
+        return Command(script=f"mkdir -p {CREATE_INTENTS} && cat > {target}", stdin=lines)
+
+    def done(self) -> tuple[str, ...]:
+        return ()
+
+    def missing(self) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class ForgetCreate(Action):
+    """The volume exists: its create record on this node is no longer needed."""
+
+    node: str
+    volume: str
+
+    @property
+    def title(self) -> str:
+        return f"removing the create record of {self.volume}"
+
+    def command(self) -> Command:
+        return Command(argv=("rm", "-f", "--", f"{CREATE_INTENTS}/{self.volume}"))
+
+    def done(self) -> tuple[str, ...]:
+        return ()
+
+    def missing(self) -> None:
+        return None
+
+
+# Run on the node, so nothing changed between planning and now can be lost: the ID must still be
+# the one planned from, and the directory must still hold no file.
+_CLEAR_HALF_MADE = (
+    'set -e; p=$1; want=$2; have=$(getfattr --absolute-names -n trusted.glusterfs.volume-id -e hex '
+    '"$p" 2>/dev/null | sed -n "s/^trusted.glusterfs.volume-id=//p")\n'
+    '[ "$have" = "$want" ] || { echo "$p: volume ID is now ${have:-unset}, not $want" >&2; exit 1; }\n'
+    '[ -z "$(find "$p" -mindepth 1 ! -type d -print -quit)" ] || '
+    '{ echo "$p: holds files now" >&2; exit 1; }\n'
+    'setfattr -x trusted.glusterfs.volume-id "$p"; setfattr -x trusted.gfid "$p" 2>/dev/null || true\n'
+    'rm -rf -- "$p/.glusterfs"'
+)
+
+
+@dataclass(frozen=True)
+class ClearHalfMadeBrick(Action):
+    """A brick directory an interrupted `volume create` of this suite left behind: it carries
+    the volume ID of a create that never finished, no volume owns that ID, the node holds this
+    suite's record of that create, and the directory holds no file. Clearing the ID (and an empty
+    .glusterfs) lets the create run again; nothing anybody stored is touched."""
+
+    node: str
+    path: str
+    volume: str
+    volume_id: str
+
+    @property
+    def key(self) -> str:
+        return volume_key(self.volume)
+
+    @property
+    def title(self) -> str:
+        return f"clearing {self.path}, left half-made by an interrupted create of {self.volume}"
+
+    def command(self) -> Command:
+        return Command(script=f"sh -c {shlex.quote(_CLEAR_HALF_MADE)} sh "
+                              f"{shlex.quote(self.path)} {shlex.quote(self.volume_id)}")
+
+    def done(self) -> tuple[str, ...]:
+        return (f"{self.node}:{self.path}: cleared the volume ID {self.volume_id} an interrupted "
+                f"`volume create {self.volume}` left on the empty directory",)
+
+    def missing(self) -> str:
+        return (f"brick {self.node}:{self.path} was left half-made by an interrupted `volume create "
+                f"{self.volume}` of this suite (empty; volume ID {self.volume_id}, owned by no volume)")
 
 
 @dataclass(frozen=True)

@@ -166,39 +166,56 @@ def test_struck_during_volume_create_the_next_apply_converges_and_data_is_intact
     cluster = healthy
     before = _write_volume_data(cluster, "rpi0")
     spec = write_spec(tmp_path / "two-volumes.toml", SECOND_VOLUME)
-    moment = _watch(cluster, "rpi0", CREATING)
-    started = time.monotonic()
-    apply = start_suite(tmp_path / "drill", *APPLY, spec=spec)
-    struck = moment()
-    if strike == "kill the controller":
-        apply.kill()
-        outcome = "controller killed"
-    else:
-        cluster.stop_node(VICTIM)
-        interrupted = apply.wait()
-        assert interrupted.rc != 0, interrupted.describe()
-        outcome = f"apply rc {interrupted.rc}"
-    state = gluster(cluster, "rpi0", "volume", "info", "gv2", check=False)
-    half = "Status: Created" in state
-    again, _ = _converge_again(cluster, tmp_path, spec)
-    _hosts_files_whole(cluster)
-    wait_healthy(cluster)
-    after = _volume_data(cluster, "rpi1")
-    lost = sum(1 for line in before.splitlines() if line not in after.splitlines())
-    _record(f"{strike} during volume create", f"struck at {struck:.1f} s; {outcome}; gv2 "
-            f"{'half-made (Created)' if half else 'not made or whole'}; re-apply converged",
-            time.monotonic() - started, lost)
-    assert lost == 0, (before, after)
-    assert "gv2" in gluster(cluster, "rpi0", "volume", "list")
-    # The half-made volume is not left for the operator: the re-apply started it.
-    assert "Status: Started" in gluster(cluster, "rpi0", "volume", "info", "gv2")
-    gluster(cluster, "rpi0", "volume", "stop", "gv2")
-    gluster(cluster, "rpi0", "volume", "delete", "gv2")
+    try:
+        moment = _watch(cluster, "rpi0", CREATING)
+        started = time.monotonic()
+        apply = start_suite(tmp_path / "drill", *APPLY, spec=spec)
+        struck = moment()
+        if strike == "kill the controller":
+            apply.kill()
+            outcome = "controller killed"
+        else:
+            cluster.stop_node(VICTIM)
+            interrupted = apply.wait()
+            assert interrupted.rc != 0, interrupted.describe()
+            outcome = f"apply rc {interrupted.rc}"
+        state = gluster(cluster, "rpi0", "volume", "info", "gv2", check=False)
+        made = ("half-made (Created)" if "Status: Created" in state else "whole" if "Status:" in state
+                else "not made: " + _leftover_ids(cluster))
+        again, _ = _converge_again(cluster, tmp_path, spec)
+        _hosts_files_whole(cluster)
+        wait_healthy(cluster)
+        after = _volume_data(cluster, "rpi1")
+        lost = sum(1 for line in before.splitlines() if line not in after.splitlines())
+        _record(f"{strike} during volume create", f"struck at {struck:.1f} s; {outcome}; gv2 "
+                f"{made}; re-apply converged", time.monotonic() - started, lost)
+        assert lost == 0, (before, after)
+        # The half-made volume is not left for the operator: the re-apply made and started it.
+        assert "Status: Started" in gluster(cluster, "rpi0", "volume", "info", "gv2")
+        assert again.rc == 0, again.describe()
+        assert sh(cluster, "rpi0", "ls /var/lib/glustercheck/creating 2>/dev/null || true") == ""
+    finally:
+        _drop_second_volume(cluster)
+
+
+def _leftover_ids(cluster: SimCluster) -> str:
+    """Which gv2 brick directories carry a volume ID (what glusterd leaves of a failed create)."""
+    marked = [node for node in NODES if cluster.init_pid(node) and "volume-id" in sh(
+        cluster, node, "getfattr -n trusted.glusterfs.volume-id /mnt/usb/gv2 2>&1 || true")]
+    return f"volume ID left on {', '.join(marked) or 'no brick'}"
+
+
+def _drop_second_volume(cluster: SimCluster) -> None:
+    """gv2 and every trace of it go, whatever state the drill left (the next drill starts clean)."""
     for node in NODES:
-        sh(cluster, node, "rm -rf /mnt/usb/gv2")
+        cluster.start_node(node)  # (does nothing to a running node)
+    wait_healthy(cluster)
+    gluster(cluster, "rpi0", "volume", "stop", "gv2", check=False)
+    gluster(cluster, "rpi0", "volume", "delete", "gv2", check=False)
+    for node in NODES:
+        sh(cluster, node, "rm -rf /mnt/usb/gv2 /var/lib/glustercheck/creating")
     sh(cluster, "rpi0", "mkdir -p /mnt/drill && mount -t glusterfs rpi0:/gv /mnt/drill && "
                         "rm -rf /mnt/drill/drill; umount /mnt/drill; rmdir /mnt/drill")
-    assert again.rc == 0
 
 
 def _wait_for_lock_holder(cluster: SimCluster, what: str) -> float:

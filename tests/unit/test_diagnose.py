@@ -7,7 +7,7 @@ import dataclasses
 
 from glustercheck.diagnose import Diagnosis, access_cause, diagnose
 from glustercheck.errors import RemoteError, SudoError, UnreachableError
-from glustercheck.facts import ClusterFacts, DiskUsage, NodeFacts
+from glustercheck.facts import BrickDir, ClusterFacts, DiskUsage, NodeFacts
 from glustercheck.remote.sudo import SudoFailure, explain_sudo
 from tests.unit.test_setup_steps import CONVERGED, NAMES, SPEC, cluster_facts
 
@@ -139,6 +139,25 @@ def test_bricks_of_a_deleted_volume_block_the_create_and_say_how_to_clear_them()
     assert cause.summary.startswith("brick rpi0:/mnt/usb/gv already belongs to a volume")
     assert "no volume of the pool owns that ID" in cause.summary
     assert "setfattr -x trusted.glusterfs.volume-id /mnt/usb/gv" in cause.fix
+
+
+def test_our_own_interrupted_create_is_one_cause_that_apply_fixes() -> None:
+    facts = dataclasses.replace(cluster_facts(), volumes={}, status={}, heal={})
+    half = BrickDir("/mnt/usb/gv", True, True, "0xf33c", True)
+    nodes = {n: dataclasses.replace(f, brick_dirs={"/mnt/usb/gv": half},
+                                    create_intents=frozenset({("gv", "/mnt/usb/gv")}))
+             for n, f in CONVERGED.items()}
+    cause = run(nodes, cluster=facts).volume("gv")
+    assert cause is not None
+    assert cause.key == "create-interrupted:gv"
+    assert "rpi0:/mnt/usb/gv, rpi1:/mnt/usb/gv, rpi2:/mnt/usb/gv, rpi3:/mnt/usb/gv" in cause.summary
+    assert cause.fix.startswith("`pytest --apply` clears those IDs")
+    # One directory that holds files is somebody's: that is what leads, with the hand fix.
+    nodes["rpi2"] = dataclasses.replace(nodes["rpi2"], brick_dirs={
+        "/mnt/usb/gv": dataclasses.replace(half, empty=False)})
+    cause = run(nodes, cluster=facts).volume("gv")
+    assert cause is not None
+    assert cause.key == "brick-in-use:rpi2:/mnt/usb/gv"
 
 
 def test_a_brick_owned_by_a_live_volume_is_never_advised_to_be_cleared() -> None:

@@ -47,7 +47,7 @@ def healthy_rpi0() -> str:
         opversion="Option              Value\n------              -----\n"
                   "cluster.op-version  100000",
         peers=(LIVE / "peer-status.xml").read_text(),
-        bricks="getfattr\nyes yes 0x25061cfdcf25485b9ae89f6b37cdd3d4 /mnt/usb/gv",
+        bricks="getfattr\nyes yes 0x25061cfdcf25485b9ae89f6b37cdd3d4 files /mnt/usb/gv",
         disks="/mnt/usb/gv /mnt/usb 134217728 67108864 3085457 308545",
     )
 
@@ -65,8 +65,26 @@ def test_healthy_node_facts_parse_to_values() -> None:
     assert (disk.mount, round(disk.percent), round(disk.inode_percent)) == ("/mnt/usb", 50, 10)
     assert facts.hosts_file == HOSTS
     assert facts.brick_dirs["/mnt/usb/gv"] == BrickDir("/mnt/usb/gv", True, True,
-                                                       "0x25061cfdcf25485b9ae89f6b37cdd3d4")
+                                                       "0x25061cfdcf25485b9ae89f6b37cdd3d4", False)
+    assert facts.create_intents == frozenset()
     assert facts.getfattr
+
+
+def test_an_interrupted_create_shows_as_an_empty_directory_and_our_record() -> None:
+    text = healthy_rpi0().replace(
+        "yes yes 0x25061cfdcf25485b9ae89f6b37cdd3d4 files /mnt/usb/gv",
+        "yes yes 0xf33c empty /mnt/usb/gv2\nno yes - - /mnt/usb/my brick")
+    text += f"{MARK}intents\ngv2 /mnt/usb/gv2\ngv3 /mnt/usb/a b\n"
+    facts = parse_node_facts("rpi0", NAMES, text)
+    assert facts.brick_dirs["/mnt/usb/gv2"].empty is True
+    assert facts.brick_dirs["/mnt/usb/my brick"] == BrickDir("/mnt/usb/my brick", False, True, None)
+    assert facts.create_intents == {("gv2", "/mnt/usb/gv2"), ("gv3", "/mnt/usb/a b")}
+
+
+def test_a_brick_line_of_another_shape_is_a_parse_error_naming_the_node() -> None:
+    text = healthy_rpi0().replace("0x25061cfdcf25485b9ae89f6b37cdd3d4 files /mnt", "0x25061 /mnt")
+    with pytest.raises(ParseError, match="node facts of rpi0: brick line 'yes yes 0x25061 /mnt/usb/gv'"):
+        parse_node_facts("rpi0", NAMES, text)
 
 
 def test_stopped_glusterd_gives_no_peers_and_says_why() -> None:

@@ -14,10 +14,13 @@ import pytest
 
 from glustercheck.actions import (
     CLUSTER,
+    ClearHalfMadeBrick,
+    ForgetCreate,
     InstallPackage,
     MakeDirectory,
     PeerProbe,
     PeersConnected,
+    RecordCreate,
     SetupError,
     SetupReport,
     StartGlusterd,
@@ -240,7 +243,11 @@ def _unused_bricks(nodes: dict[str, NodeFacts]) -> dict[str, NodeFacts]:
 
 def test_missing_volume_is_created_with_an_argument_vector_then_started() -> None:
     plan = volumes.plan(Observed(_unused_bricks(CONVERGED), _no_volumes()), CTX)
-    create, start = plan.actions
+    *records, create = plan.actions[:5]
+    *forgets, start = plan.actions[5:]
+    # Each brick's node notes the create first, and forgets it once the create went through.
+    assert records == [RecordCreate(n, "gv", ("/mnt/usb/gv",)) for n in NAMES]
+    assert forgets == [ForgetCreate(n, "gv") for n in NAMES]
     assert isinstance(create, VolumeCreate)
     assert isinstance(start, VolumeStart)
     assert create.command().argv == ("volume", "create", "gv", "replica", "2", "rpi0:/mnt/usb/gv",
@@ -275,6 +282,60 @@ def test_a_brick_that_held_a_volume_is_refused_with_a_quoted_hand_fix() -> None:
                             "(trusted.glusterfs.volume-id=0xabc;")
     assert "setfattr -x trusted.glusterfs.volume-id '/mnt/usb/old(1)';" in error
     assert "rm -rf '/mnt/usb/old(1)/.glusterfs'" in error
+
+
+def _interrupted(volume_id: str = "0xf33c", *, empty: bool = True,
+                 recorded: bool = True) -> dict[str, NodeFacts]:
+    """After `volume create gv` was cut short: rpi0's and rpi1's directories carry its ID."""
+    nodes = dict(_unused_bricks(CONVERGED))
+    for name in ("rpi0", "rpi1"):
+        nodes[name] = dataclasses.replace(
+            nodes[name], brick_dirs={"/mnt/usb/gv": BrickDir("/mnt/usb/gv", True, True, volume_id, empty)},
+            create_intents=frozenset({("gv", "/mnt/usb/gv")}) if recorded else frozenset())
+    return nodes
+
+
+def test_what_an_interrupted_create_of_ours_left_is_cleared_then_created_again() -> None:
+    plan = volumes.plan(Observed(_interrupted(), _no_volumes()), CTX)
+    assert plan.errors == []
+    clears = [a for a in plan.actions if isinstance(a, ClearHalfMadeBrick)]
+    assert clears == [ClearHalfMadeBrick(n, "/mnt/usb/gv", "gv", "0xf33c") for n in ("rpi0", "rpi1")]
+    kinds = [type(a).__name__ for a in plan.actions]
+    assert kinds.index("ClearHalfMadeBrick") < kinds.index("RecordCreate") < kinds.index("VolumeCreate")
+    assert missing_lines(clears)["volume=gv"][0].startswith(
+        "not configured: brick rpi0:/mnt/usb/gv was left half-made by an interrupted `volume create gv`")
+
+
+@pytest.mark.parametrize("nodes", [
+    pytest.param(_interrupted(empty=False), id="the directory holds files"),
+    pytest.param(_interrupted(recorded=False), id="no record of our create"),
+])
+def test_a_volume_id_that_is_not_our_empty_leftover_stays_refused(nodes: dict[str, NodeFacts]) -> None:
+    plan = volumes.plan(Observed(nodes, _no_volumes()), CTX)
+    assert plan.actions == []
+    ((_key, error),) = plan.errors
+    assert error.startswith("brick rpi0:/mnt/usb/gv already belongs to a volume (trusted.glusterfs."
+                            "volume-id=0xf33c;")
+
+
+def test_an_id_owned_by_a_live_volume_is_never_cleared_even_with_our_record() -> None:
+    live = cluster_facts()  # gv exists, with its own ID; declare a second volume on its bricks
+    gv_id = "0x" + live.volumes["gv"].volume_id.replace("-", "")
+    spec = loads_spec((VECTORS / "spec.toml").read_text() + '\n[[volumes]]\nname = "gv2"\n'
+                      'replica = 2\nbricks = ["rpi0:/mnt/usb/gv", "rpi1:/mnt/usb/gv"]\n')
+    nodes = {n: dataclasses.replace(f, create_intents=frozenset({("gv2", "/mnt/usb/gv")}))
+             for n, f in _interrupted(gv_id).items()}
+    plan = volumes.plan(Observed(nodes, live), StepContext(spec))
+    assert not [a for a in plan.actions if isinstance(a, ClearHalfMadeBrick)]
+    assert any("already belongs to a volume: the live volume gv" in e for _, e in plan.errors)
+
+
+def test_a_create_record_left_after_the_volume_exists_is_removed() -> None:
+    nodes = {n: dataclasses.replace(f, create_intents=frozenset({("gv", "/mnt/usb/gv")}))
+             for n, f in CONVERGED.items()}
+    plan = volumes.plan(Observed(nodes, cluster_facts()), CTX)
+    assert plan.actions == [ForgetCreate(n, "gv") for n in NAMES]
+    assert missing_lines(plan.actions) == {}
 
 
 def test_without_getfattr_a_brick_is_not_guessed_unused() -> None:
