@@ -372,6 +372,21 @@ class GlusterRun:
             self._outputs.clear()
             self._output_locks.clear()
 
+    def start_afresh(self) -> None:
+        """Everything the nodes told so far is stale (another run changed the cluster while this
+        one waited for the lock): forget it here and in the shared directory, which xdist workers
+        read from (they start after this, at generation 0)."""
+        self.probe()  # a probe still under way would store its stale answer after the clean-up
+        if self.share_dir is None:
+            self.forget_facts()
+            with self._mutex:
+                self._outputs.clear()
+                self._output_locks.clear()
+            return
+        for path in self.share_dir.glob("glustercheck-output-*"):
+            path.unlink(missing_ok=True)
+        self.use_share_dir(self.share_dir)
+
     def forget_facts(self, nodes: Iterable[str] | None = None, *, cluster: bool = True) -> None:
         """After a change, what it touched must be gathered afresh: the facts of `nodes` (all when
         None) and, with `cluster`, the volume state."""

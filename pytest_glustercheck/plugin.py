@@ -70,6 +70,22 @@ def pytest_configure(config: pytest.Config) -> None:
     report.register(config, session)
 
 
+AUTO_WORKERS_NOTE = ("-n auto: one process. The checks wait on the network and ask every node once "
+                     "per run, side by side; worker processes would only add their start-up "
+                     "(measured: bench/bench_suite.py). -n N still starts N workers")
+AUTO_IN_ONE_PROCESS = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto` against a cluster: no workers (see AUTO_WORKERS_NOTE). Without a cluster, other
+    suites get pytest-xdist's own count (None lets its hook answer)."""
+    if not cluster_given(config):
+        return None
+    config.stash[AUTO_IN_ONE_PROCESS] = True
+    return 0
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_cmdline_main(config: pytest.Config) -> Generator[None, ExitStatus, ExitStatus]:
     """In nightly/Nagios mode a usage or spec error is "cannot check" (3), not pytest's 4."""

@@ -27,6 +27,7 @@ from glustercheck.inventory import InventoryError, load_inventory
 from glustercheck.run import GlusterRun, connect_options, with_ssh_addresses
 from glustercheck.spec import ClusterSpec, VolumeSpec, load_spec, with_hosts, with_login, with_nodes
 from pytest_glustercheck.options import NO_CLUSTER
+from pytest_glustercheck.plugin import AUTO_IN_ONE_PROCESS, AUTO_WORKERS_NOTE
 
 PLUGIN_NAME = "glustercheck-session"
 WORKER_INPUT = "glustercheck"
@@ -120,6 +121,7 @@ class GlusterSession:
         self.lock: cluster_lock.HeldLock | None = None
         self.lock_note: str | None = None  # why the run went on without the cluster lock
         self.busy: str | None = None  # why the run stopped before its checks (lock held elsewhere)
+        self._waited = False  # another run held the cluster lock when this one asked for it
 
     @property
     def spec(self) -> ClusterSpec:
@@ -157,6 +159,8 @@ class GlusterSession:
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         nodes = ", ".join(self.run.names)
         lines = [f"gluster cluster: {nodes} ({'--apply: converge' if config.option.apply else 'check only'})"]
+        if config.stash.get(AUTO_IN_ONE_PROCESS, False):
+            lines.append(AUTO_WORKERS_NOTE)
         if self.deadline is not None:
             stop = time.strftime("%H:%M:%S", time.localtime(self.deadline))
             lines.append(f"nightly deadline: no check starts after {stop} "
@@ -189,8 +193,13 @@ class GlusterSession:
         except (ClusterBusy, UnreachableError) as exc:
             self.busy = f"cannot {'converge' if apply else 'check'}: {exc}"
             pytest.exit(self.busy, returncode=3)
+        if self._waited:
+            # Reaching the nodes already told their facts, but another run held the lock then and
+            # has changed the cluster since: nothing told before now may be planned or checked from.
+            self.run.start_afresh()
 
     def _waiting(self, holder: str) -> None:
+        self._waited = True
         terminal = self.config.pluginmanager.get_plugin("terminalreporter")
         if terminal is not None:
             terminal.write_line(f"waiting for the cluster lock on {self.run.names[0]}: {holder}")

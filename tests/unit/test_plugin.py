@@ -146,6 +146,18 @@ def test_under_xdist_setup_runs_once_and_facts_are_gathered_once(suite) -> None:
     assert sum(count for (node, kind), count in ran.items() if kind == "probe") == 0, ran
 
 
+def test_n_auto_against_a_cluster_is_one_process_and_says_why(suite, pytester) -> None:  # type: ignore[no-untyped-def]
+    result = suite("--spec=cluster.toml", *NOT_DATA_PATH, "-n", "auto")
+    result.assert_outcomes(passed=44, deselected=1)
+    result.stdout.fnmatch_lines(["-n auto: one process. The checks wait on the network*"])
+    assert "workers" not in result.stdout.str().split("-n auto: one process")[0]  # no xdist banner
+    # Another suite, no cluster given: pytest-xdist's own count, untouched.
+    pytester.makepyfile(test_other="def test_other():\n    pass\n")
+    other = suite("-n", "auto", "test_other.py", fake=False)
+    other.assert_outcomes(passed=1)
+    other.stdout.fnmatch_lines(["*created: * workers*"])
+
+
 def test_nightly_mode_reports_healthy_with_exit_zero(suite, pytester) -> None:  # type: ignore[no-untyped-def]
     result = suite("--spec=cluster.toml", "--nightly", *NOT_DATA_PATH, "--report-dir=out")
     assert result.ret == 0, result.stdout.str()

@@ -145,3 +145,17 @@ def test_a_new_shared_directory_asks_again(monkeypatch: pytest.MonkeyPatch, tmp_
     run.fact_output("rpi0", "facts script")
     assert nodes.calls == [("rpi0", "facts script")] * 2
     assert len(list((tmp_path / "after-setup").glob("glustercheck-output-*.json"))) == 1
+
+
+def test_starting_afresh_forgets_shared_answers_for_later_workers(monkeypatch: pytest.MonkeyPatch,
+                                                                 tmp_path: Path) -> None:
+    """The controller reached the nodes, then waited for another run's lock: workers started
+    after that must not read what the nodes told before the other run changed them."""
+    nodes = FakeNodes()
+    controller = worker(monkeypatch, nodes, tmp_path, tmp_path)
+    controller.fact_output("rpi0", "facts script")
+    controller.start_afresh()
+    later = worker(monkeypatch, nodes, tmp_path, tmp_path)
+    later.fact_output("rpi0", "facts script")
+    controller.fact_output("rpi0", "facts script")  # the answer `later` fetched: not asked again
+    assert nodes.calls.count(("rpi0", "facts script")) == 2
