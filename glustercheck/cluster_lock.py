@@ -53,13 +53,27 @@ def owner_text() -> str:
 
 def _script(exclusive: bool, wait: float, owner: str) -> str:
     mode = "-x" if exclusive else "-s"
-    # The last run to take it says who it is: enough to tell a waiting operator who to look for.
+    # The last run to take it says who it is: enough to tell a waiting operator who to look for
+    # (best effort: another user's owner file may not be writable).
     what = "converging (--apply)" if exclusive else "checking"
-    note = f"echo {quote(f'{what}: {owner}')} > {LOCK_FILE}.owner; "
-    return (f"mkdir -p /run/lock; exec 9>>{LOCK_FILE}; "
+    note = f"{{ echo {quote(f'{what}: {owner}')} > {LOCK_FILE}.owner; }} 2>/dev/null; "
+    # Opened for reading: flock needs no more, and whoever runs it (root, or the --sudo-user of
+    # this run or of another) can open a file another user created in /run/lock, which is sticky
+    # and world-writable (an O_CREAT open there is refused by fs.protected_regular).
+    return (f"mkdir -p /run/lock 2>/dev/null; [ -e {LOCK_FILE} ] || (umask 022; : >> {LOCK_FILE}); "
+            f"exec 9< {LOCK_FILE} || exit 76; "
             f"if ! flock -n {mode} 9; then echo \"BUSY $(cat {LOCK_FILE}.owner 2>/dev/null)\"; "
             f"flock -w {wait:.0f} {mode} 9 || {{ echo TIMEOUT; exit 75; }}; fi; "
             f"{note}echo LOCKED; cat >/dev/null")
+
+
+def _stderr_tail(channel: paramiko.Channel) -> str:
+    try:
+        text = channel.makefile_stderr("r").read()
+    except (TimeoutError, OSError, EOFError):
+        return ""
+    text = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+    return " ".join(text.split())[-400:]
 
 
 def acquire(conn: Connection, *, exclusive: bool, wait: float,
@@ -68,6 +82,7 @@ def acquire(conn: Connection, *, exclusive: bool, wait: float,
     channel = conn.start(_script(exclusive, wait, owner_text()), timeout=HOLD_FOR)
     channel.settimeout(wait + 30)
     reader = channel.makefile("r")
+    line = ""
     try:
         for raw in reader:
             line = raw.strip()
@@ -80,6 +95,11 @@ def acquire(conn: Connection, *, exclusive: bool, wait: float,
     except (TimeoutError, OSError, EOFError) as exc:
         channel.close()
         raise ClusterBusy(f"{conn.name}: no answer while taking the cluster lock: {exc}") from exc
+    if line != "TIMEOUT":  # it ended without taking the lock: say what the node said
+        why = _stderr_tail(channel)
+        channel.close()
+        raise ClusterBusy(f"{conn.name}: could not take the cluster lock ({LOCK_FILE}): "
+                          f"{why or 'the lock command ended without a word'}")
     channel.close()
     kind = "converge (--apply)" if exclusive else "check"
     raise ClusterBusy(

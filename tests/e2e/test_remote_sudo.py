@@ -74,7 +74,8 @@ def test_passwordless_sudo_and_sudo_user(sshd: LoopbackSshd, options: ConnectOpt
 def test_unknown_sudo_user(sshd: LoopbackSshd, options: ConnectOptions, user: str) -> None:
     write_sudoers(user, f"{user} ALL=(ALL) NOPASSWD: ALL\n")
     message, _ = sudo_failure(sshd, options, user, sudo_user="gcnosuchuser")
-    assert message == "sudo on rpi1: there is no user gcnosuchuser to run commands as - fix the sudo user"
+    assert message == ("sudo on rpi1: there is no user gcnosuchuser to run commands as - fix the sudo "
+                       "user (gcnosuchuser does not exist on rpi1)")
 
 
 def test_group_sudo_that_asks_for_a_password(sshd: LoopbackSshd, options: ConnectOptions, user: str) -> None:

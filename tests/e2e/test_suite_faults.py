@@ -77,7 +77,7 @@ def test_network_cut_on_one_node(healthy: SimCluster, tmp_path: Path) -> None:
     assert result.failed == expected | ids("test_reaches_every_other_node_by_name", others("rpi3")), \
         result.describe()
     for test in expected:
-        assert result.message(test).startswith("rpi3 unreachable: "), result.message(test)
+        assert result.message(test).startswith("rpi3 (10.0.1.3:22) unreachable: "), result.message(test)
     for node in others("rpi3"):
         assert f"{node} -> rpi3: no ICMP reply" in result.message(
             f"test_reaches_every_other_node_by_name[{node}]")
