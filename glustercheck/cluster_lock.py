@@ -69,10 +69,10 @@ def _script(exclusive: bool, wait: float, owner: str) -> str:
 
 def _stderr_tail(channel: paramiko.Channel) -> str:
     try:
-        text = channel.makefile_stderr("r").read()
+        raw: bytes | str = channel.makefile_stderr("r").read()
     except (TimeoutError, OSError, EOFError):
         return ""
-    text = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+    text = raw.decode(errors="replace") if isinstance(raw, bytes) else raw
     return " ".join(text.split())[-400:]
 
 
