@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from simcluster import network, provision, repo_server, usb
+from simcluster import network, provision, repo_server, sshd_log, usb
 from simcluster.config import SimConfig
 from simcluster.host import HostCommandError, run
 from simcluster.images import ImageBuildError, Progress, ensure_image, repo_dir
@@ -208,6 +208,7 @@ class SimCluster:
         (node_dir / "boot.json").write_text(json.dumps({
             "name": name, "rootfs": node["rootfs"], "usb_device": device,
             "host_uts": os.readlink("/proc/self/ns/uts"),
+            "sshd_args": list(sshd_log.SSHD_ARGS),  # sshd's own log, read by benchmarks
         }) + "\n")
 
     def _boot(self, names: Sequence[str]) -> None:
