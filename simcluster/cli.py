@@ -16,6 +16,12 @@
     simcluster exec rpi2 -- gluster peer status
     simcluster ssh-config                      print the ssh_config path (use: ssh -F PATH rpi0)
     simcluster down                            remove everything; safe at any time
+
+Modelling real Pis (simcluster/latency.py, cpu_cap.py):
+    simcluster up --latency 20ms [--jitter 5ms]   round trip added between this machine and each
+                                               node (a relay on port 2022 that ssh_config names)
+    simcluster up --cpu 0.25                   each node's processes capped to 0.25 CPUs
+    simcluster latency 20ms [--jitter 5ms]     change it on the running cluster (0: none)
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import sys
 import time
 from pathlib import Path
 
+from simcluster import latency
 from simcluster.cluster import SimCluster, SimClusterError
 from simcluster.config import DEFAULT_STATE_DIR, FILESYSTEMS, VARIANTS, SimConfig
 from simcluster.os_choice import describe
@@ -55,6 +62,10 @@ def _parser() -> argparse.ArgumentParser:
                     help="same as --variant fresh")
     up.add_argument("--fs", choices=tuple(FILESYSTEMS), default="ext4",
                     help="the USB sticks' filesystem (default ext4)")
+    _model_options(up)
+    lat = sub.add_parser("latency", help="change the latency to the running cluster's nodes")
+    lat.add_argument("latency", help="round trip to add, e.g. 20ms (0: none)")
+    lat.add_argument("--jitter", default="0", help="+- this much on each round trip, e.g. 5ms")
     sub.add_parser("down", help="power everything off and remove every trace")
     sub.add_parser("status", help="one line per node")
     sub.add_parser("ssh-config", help="print the path of the generated ssh_config")
@@ -74,6 +85,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+
+
+def _model_options(up: argparse.ArgumentParser) -> None:
+    up.add_argument("--latency", default="0",
+                    help="round trip added between this machine and each node, e.g. 20ms (a "
+                         "delaying relay on each node's port 2022; ssh_config points there)")
+    up.add_argument("--jitter", default="0", help="+- this much on each round trip, e.g. 5ms")
+    up.add_argument("--cpu", type=float, default=None,
+                    help="cap each node's processes to this many CPUs, e.g. 0.25 (a cgroup each)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,7 +117,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "up":
         cluster = SimCluster(SimConfig(prefix=args.prefix, count=args.nodes,
                                        state_dir=args.state_dir, disk_size_mb=args.disk_mb,
-                                       os=args.os, variant=args.variant, fs=args.fs))
+                                       os=args.os, variant=args.variant, fs=args.fs,
+                                       latency_ms=latency.parse_ms(args.latency),
+                                       jitter_ms=latency.parse_ms(args.jitter, "--jitter"),
+                                       cpu=args.cpu))
         started = time.monotonic()
         for note in cluster.up():
             print(note)
@@ -106,6 +129,8 @@ def _dispatch(args: argparse.Namespace) -> int:
               f"{args.variant} image, USB sticks {cluster.config.fs}")
         print(f"ssh:  ssh -F {cluster.config.ssh_config} {cluster.config.names[0]}")
         print(f"spec: {cluster.config.spec_file}")
+        if cluster.config.latency_ms or cluster.config.cpu is not None:
+            print(_model(cluster))
         return 0
     if args.command == "down":
         try:
@@ -121,6 +146,9 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"{state.name:<8} {state.address:<12} {state.summary}")
     elif args.command == "ssh-config":
         print(cluster.config.ssh_config)
+    elif args.command == "latency":
+        cluster.set_latency(latency.parse_ms(args.latency), latency.parse_ms(args.jitter, "--jitter"))
+        print(_model(cluster))
     elif args.command == "spec":
         print(cluster.config.spec_file)
     elif args.command == "stop":
@@ -151,6 +179,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         sys.stderr.write(result.stderr)
         return result.returncode
     return 0
+
+
+def _model(cluster: SimCluster) -> str:
+    c = cluster.config
+    cpu = f"; each node capped to {c.cpu:g} CPUs" if c.cpu is not None else ""
+    return f"model: {latency.describe(c.latency_ms, c.jitter_ms)}{cpu}"
 
 
 if __name__ == "__main__":
