@@ -111,6 +111,7 @@ def main() -> int:
     print(report.table(found))
     print()
     print(report.phase_table(found))
+    print(report.latency_text(found, args.latency))
     print()
     print(report.profile_text(done))
     for phase in done:

@@ -13,6 +13,7 @@ through the node's overlay layer, without entering the node:
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,3 +78,16 @@ class LogMarks:
             except FileNotFoundError:
                 found[name] = SshdCounts()
         return found
+
+
+def wait_quiet(config: SimConfig, quiet: float = 0.5, timeout: float = 10.0) -> None:
+    """Until no node's log has grown for `quiet` seconds: a node just booted logs simcluster's
+    port check a moment late, which would count against the next run."""
+    deadline = time.monotonic() + timeout
+    marks = LogMarks.take(config)
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        now = LogMarks.take(config)
+        if now == marks:
+            return
+        marks = now

@@ -7,7 +7,8 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-LOG_FORMAT = "%(created).3f %(threadName)s %(name)s %(message)s"
+# The process too: under xdist every worker appends its own lines to the same file.
+LOG_FORMAT = "%(created).3f %(process)d-%(threadName)s %(name)s %(message)s"
 _LINE = re.compile(r"^(?P<at>\d+\.\d+) (?P<thread>\S+) glustercheck\.remote\.commands "
                    r"(?P<node>\S+): `(?P<command>.*)` -> rc (?P<rc>-?\d+) in (?P<s>[0-9.]+) s$")
 

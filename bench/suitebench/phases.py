@@ -15,7 +15,7 @@ from pathlib import Path
 import filelock
 
 from glustercheck.parsers import parse_peer_status_xml, parse_volume_info_xml, parse_volume_status_xml
-from simcluster import SimCluster, SimClusterError, SimConfig
+from simcluster import SimCluster, SimClusterError, SimConfig, sshd_log
 from suitebench import runs
 from suitebench.measure import busy_share, machine_state
 from suitebench.runs import Bench, Sample
@@ -76,6 +76,7 @@ def locked_cluster(config: SimConfig, options: Options, phase: Phase) -> Iterato
             started = time.monotonic()
             cluster.up()
             say(f"{config.count} nodes up in {time.monotonic() - started:.1f} s")
+            sshd_log.wait_quiet(config)
             yield cluster
         finally:
             cluster.down()
@@ -153,12 +154,15 @@ def apply_phase(count: int, variant: str, options: Options) -> Phase:
             if not budget.another_round(started):
                 phase.notes.append(f"time budget reached after {round_no + 1} rounds")
                 break
+        _reboot_bare(cluster)
+        phase.extra["profile"] = runs.profile(bench, *APPLY)
     return phase
 
 
 def _reboot_bare(cluster: SimCluster) -> None:
     cluster.down()
     cluster.up()
+    sshd_log.wait_quiet(cluster.config)
 
 
 def _timeout(options: Options, count: int) -> float:
@@ -185,6 +189,7 @@ def check_phase(count: int, options: Options) -> Phase:
         ]
         _rounds(phase, kinds, options, Budget(options.budget * 0.6))
         phase.extra["profile"] = runs.profile(bench)
+        phase.extra["profile_auto"] = runs.profile(bench, "-n", "auto")
         phase.extra["import_profile"] = runs.import_profile(bench)
         if options.latency_ms:
             cluster.set_latency(options.latency_ms)
@@ -203,12 +208,13 @@ def _rounds(phase: Phase, kinds: list[tuple[str, Callable[[], Sample]]], options
             budget: Budget) -> None:
     for round_no in range(options.warmup + options.runs):
         started = time.monotonic()
+        shown = []
         for kind, measure in kinds:
             sample = measure()
             phase.add(kind, sample, keep=round_no >= options.warmup)
-        say(f"{phase.count} nodes, round {round_no + 1}: " + ", ".join(
-            f"{kind} {phase.series[kind][-1].seconds:.2f}" for kind, _ in kinds
-            if phase.series.get(kind)))
+            shown.append(f"{kind} {sample.seconds:.2f}{'' if sample.ok else ' NOT OK'}")
+        warm = " (warm-up)" if round_no < options.warmup else ""
+        say(f"{phase.count} nodes, round {round_no + 1}{warm}: {', '.join(shown)}")
         if not budget.another_round(started):
             phase.notes.append(f"time budget reached after {round_no + 1} rounds of "
                                f"{', '.join(k for k, _ in kinds)}")

@@ -59,11 +59,12 @@ def median(samples: list[Sample], attr: str = "seconds") -> float:
 
 
 def per_node(samples: list[Sample]) -> tuple[float, float, float]:
-    """Median over runs of: connections to the busiest node, mean commands per node, commands on
-    the busiest node (all counted in the nodes' own sshd logs)."""
+    """Median over runs of: SSH logins on the busiest node, mean commands per node, commands on
+    the busiest node (all counted in the nodes' own sshd logs). Logins, not TCP connections: a
+    booting node's sshd also logs simcluster's port check, a moment late."""
     if not samples or not samples[0].per_node:
         return math.nan, math.nan, math.nan
-    conns = statistics.median(max(c.connections for c in s.per_node.values()) for s in samples)
+    conns = statistics.median(max(c.logins for c in s.per_node.values()) for s in samples)
     mean = statistics.median(statistics.mean(c.commands for c in s.per_node.values()) for s in samples)
     most = statistics.median(max(c.commands for c in s.per_node.values()) for s in samples)
     return conns, mean, most
@@ -128,7 +129,7 @@ def table(found: list[dict[str, object]]) -> str:
             f"{_n(r['cmds_busiest'], '.0f'):>7} {_n(rss if rss else math.nan, '.0f'):>7}")
     lines.append("ratio: against the baseline of the same run (check-only: the floor; -n auto: 1 "
                  "process; --apply: the plain script; --collect-only: bare pytest). conn/n: SSH "
-                 "connections to the busiest node; cmd/n, cmd max: commands per node (mean, busiest), "
+                 "logins on the busiest node; cmd/n, cmd max: commands per node (mean, busiest), "
                  "counted in the nodes' sshd logs. RSS: peak of the largest process (-n auto: the "
                  "whole tree, sampled).")
     return "\n".join(lines)
@@ -154,12 +155,13 @@ def profile_text(phases: list[Phase]) -> str:
     """The profiled check-only run of each count: its remote commands by kind (from the DEBUG
     command log), pytest's slowest phases, and what importing the plugin costs by module."""
     out = []
-    for phase in phases:
-        profile = phase.extra.get("profile")
+    for phase, key in ((p, k) for p in phases for k in ("profile", "profile_auto")):
+        profile = phase.extra.get(key)
         if not isinstance(profile, dict):
             continue
         remote = profile["remote"]
-        out.append(f"profiled check-only run, {phase.count} nodes: {profile['seconds']:.2f} s, "
+        what = f"{phase.name}{', -n auto' if key == 'profile_auto' else ''}"
+        out.append(f"profiled run ({what}), {phase.count} nodes: {profile['seconds']:.2f} s, "
                    f"{remote['commands']} remote commands (per node: {remote['per_node']}), the "
                    f"first ends {_n(remote['first_command_ends_s'], '.2f')} s after launch, the last "
                    f"{_n(remote['last_command_ends_s'], '.2f')} s")
@@ -167,6 +169,27 @@ def profile_text(phases: list[Phase]) -> str:
             out.append(f"    {kind['count']:>4} x {kind['total_s']:>7.2f} s (max {kind['max_s']:.2f})  "
                        f"{kind['kind']}")
         out += [f"    pytest --durations: {line.strip()}" for line in profile["durations"][:5]]
-        for row in phase.extra.get("import_profile", [])[:6]:  # type: ignore[union-attr]
+        for row in phase.extra.get("import_profile", [])[:6] if key == "profile" else []:  # type: ignore[union-attr]
             out.append(f"    import {int(row['cumulative_us']) / 1000:>6.0f} ms  {row['module'].strip()}")
+    return "\n".join(out)
+
+
+def latency_text(found: list[dict[str, object]], latency_ms: float) -> str:
+    """Round trips on each run's critical path: (time with the added latency - time without) /
+    the round trip. The floor's are one SSH login and command; what the suite adds is its own."""
+    if not latency_ms:
+        return ""
+    seconds = {(r["nodes"], r["kind"]): float(str(r["median_s"])) for r in found}
+    out = []
+    for count in sorted({int(str(r["nodes"])) for r in found}):
+        parts = []
+        for kind in ("floor", "check", "check_auto"):
+            with_latency = seconds.get((count, f"{kind}_latency"))
+            without = seconds.get((count, kind))
+            if with_latency is not None and without is not None:
+                trips = (with_latency - without) * 1000 / latency_ms
+                parts.append(f"{kind} {trips:.1f}")
+        if parts:
+            out.append(f"{count} nodes, round trips on the critical path (+{latency_ms:g} ms each): "
+                       + "; ".join(parts))
     return "\n".join(out)

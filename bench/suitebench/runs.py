@@ -215,15 +215,16 @@ def howto(bench: Bench, *, fresh: bool) -> Sample:
     return bench.counted(run, marks, ok=run.rc == 0, note="" if run.rc == 0 else run.stderr[-300:])
 
 
-def profile(bench: Bench) -> dict[str, object]:
-    """One check-only run with the DEBUG command log and --durations (not timed: logging costs)."""
+def profile(bench: Bench, *extra: str) -> dict[str, object]:
+    """One run (check-only, or `extra`'s) with the DEBUG command log and --durations; its time is
+    not a figure of the table (logging every command costs)."""
     rundir = bench.rundir("profile")
     env = bench.env()
     env["SUITEBENCH_PHASES"] = str(rundir / "phases.json")
     log = rundir / "debug.log"
     launched = time.time()
-    run = run_measured(_suite_argv(bench, rundir, "--durations=12", f"--log-file={log}",
-                                   "--log-file-level=DEBUG",
+    run = run_measured(_suite_argv(bench, rundir, *extra, "--durations=12", f"--log-file={log}",
+                                   "--log-file-level=DEBUG", "--log-file-mode=a",
                                    f"--log-file-format={commands_log.LOG_FORMAT}"),
                        timeout=bench.timeout, cwd=rundir, env=env)
     (rundir / "output.txt").write_text(run.tail(200_000))

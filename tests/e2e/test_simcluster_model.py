@@ -101,21 +101,9 @@ def test_jitter_varies_each_round_trip_within_its_bounds(delayed: SimCluster) ->
     assert max(times) <= 2 * RTT_MS + 20 + 25
 
 
-def _quiet_logs(config: SimConfig, timeout: float = 10) -> None:
-    """Until no node's sshd log grows for 0.5 s (the boot's port check is logged a moment late)."""
-    deadline = time.monotonic() + timeout
-    marks = sshd_log.LogMarks.take(config)
-    while time.monotonic() < deadline:
-        time.sleep(0.5)
-        now = sshd_log.LogMarks.take(config)
-        if now == marks:
-            return
-        marks = now
-
-
 def test_each_node_counts_connections_and_commands_in_its_own_log(delayed: SimCluster) -> None:
     config = delayed.config
-    _quiet_logs(config)
+    sshd_log.wait_quiet(config)  # the boot's port check is logged a moment late
     marks = sshd_log.LogMarks.take(config)
     ssh_true_ms(config, "rpi1")
     counts = marks.counts(config)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from simcluster import SimConfig, sshd_log
@@ -34,3 +35,13 @@ def test_counts_cover_only_what_was_logged_since_the_marks(tmp_path: Path) -> No
         out.write(SSHD_LOG.splitlines(keepends=True)[0])
     counts = marks.counts(config)
     assert counts == {"rpi0": sshd_log.SshdCounts(connections=1), "rpi1": sshd_log.SshdCounts()}
+
+
+def test_waiting_for_quiet_logs_ends_once_nothing_grows(tmp_path: Path) -> None:
+    config = SimConfig(count=1, state_dir=tmp_path)
+    log = sshd_log.log_path(config, "rpi0")
+    log.parent.mkdir(parents=True)
+    log.write_text(SSHD_LOG)
+    started = time.monotonic()
+    sshd_log.wait_quiet(config, quiet=0.05, timeout=5)
+    assert time.monotonic() - started < 1
