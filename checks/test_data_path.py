@@ -10,45 +10,19 @@ to be healed. Otherwise the check says why it did not write, and names the cause
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from glustercheck.datapath import MOUNT_FAILED, DataPathRun, parse_read, parse_sums, placement_problems
 from glustercheck.diagnose import Cause, Diagnosis
 from glustercheck.errors import GlusterCheckError
 from glustercheck.facts import ClusterFacts
-from glustercheck.remote import quote
+from glustercheck.remote import CommandResult, quote
 from glustercheck.run import GlusterRun
 from glustercheck.spec import ClusterSpec
 from pytest_glustercheck.messages import fail
 
 FILES = 8
-
-
-class Mount:
-    """A FUSE mount of the volume on one node, in a directory of its own, removed afterwards."""
-
-    def __init__(self, run: GlusterRun, node: str, volume: str) -> None:
-        self.run, self.node = run, node
-        self.path = f"/mnt/glustercheck-{volume}-{uuid.uuid4().hex[:8]}"
-        q = quote(self.path)
-        result = run.run(node, f"mkdir -p {q} && mount -t glusterfs {quote(node)}:/{quote(volume)} {q}",
-                         timeout=60)
-        if result.rc != 0:
-            run.run(node, f"rmdir {q}")
-            fail(node, [f"cannot mount volume {volume}: {result.stderr.strip()}"],
-                 fix="install glusterfs-client on this node (mount.glusterfs), then read "
-                     f"/var/log/glusterfs/{self.path.strip('/').replace('/', '-')}.log there")
-
-    def sh(self, command: str) -> str:
-        result = self.run.run(self.node, f"cd {quote(self.path)} && {command}", timeout=120)
-        if result.rc != 0:
-            fail(self.node, [f"`{command}` in the mount failed: {result.stderr.strip()}"])
-        return result.stdout
-
-    def close(self) -> None:
-        self.run.run(self.node, f"umount {quote(self.path)} && rmdir {quote(self.path)}", timeout=60)
 
 
 def _why_not_write(run: GlusterRun, cluster: ClusterFacts, spec: ClusterSpec, volume: str,
@@ -89,8 +63,11 @@ def _why_not_write(run: GlusterRun, cluster: ClusterFacts, spec: ClusterSpec, vo
 
 
 @pytest.fixture
-def mounts(run: GlusterRun, volume: str, spec: ClusterSpec, diagnosis: Diagnosis,
-           converged: object) -> Iterator[tuple[Mount, Mount]]:
+def sides(run: GlusterRun, volume: str, spec: ClusterSpec, diagnosis: Diagnosis,
+          converged: object) -> tuple[str, str]:
+    """(writer, reader): the last two reachable nodes in spec order, so that the first node (it
+    told the volume state and holds the cluster lock) and the second (it told the heal state)
+    send no command of the data path."""
     nodes = run.reachable()
     if len(nodes) < 2:
         pytest.fail("the data path check needs two reachable nodes", pytrace=False)
@@ -99,51 +76,73 @@ def mounts(run: GlusterRun, volume: str, spec: ClusterSpec, diagnosis: Diagnosis
     except GlusterCheckError as exc:
         fail(f"volume {volume}", [f"data path not tested: no node reports the volume state ({exc})"],
              causes=[diagnosis.node(n) for n in run.names])
-        return
     reasons, causes = _why_not_write(run, cluster, spec, volume, diagnosis)
     fail(f"volume {volume}", reasons, causes=causes)
-    # Mount on both nodes at once (each mount takes a moment to connect to every brick).
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        pending = [pool.submit(Mount, run, node, volume) for node in nodes[:2]]
-        done = [f for f in pending if f.exception() is None]
-    if len(done) < 2:
-        for future in done:
-            future.result().close()
-        raise next(e for f in pending if (e := f.exception()) is not None)
-    writer, reader = (f.result() for f in pending)
-    yield writer, reader
-    reader.close()
-    writer.close()
+    return nodes[-1], nodes[-2]
 
 
-def _sums(text: str) -> dict[str, str]:
-    return {line.split()[1]: line.split()[0] for line in text.splitlines()}
+def _side(node: str, volume: str, names: tuple[str, ...]) -> DataPathRun:
+    return DataPathRun(node, volume, f"/mnt/glustercheck-{volume}-{uuid.uuid4().hex[:8]}", names)
 
 
-def test_written_on_one_node_reads_back_on_another(volume: str, mounts: tuple[Mount, Mount],
+def _mount_failed(side: DataPathRun, result: CommandResult) -> None:
+    fail(side.node, [f"cannot mount volume {side.volume}: {result.reason}"],
+         fix="install glusterfs-client on this node (mount.glusterfs), then read "
+             f"/var/log/glusterfs/{side.mount.strip('/').replace('/', '-')}.log there")
+
+
+def test_written_on_one_node_reads_back_on_another(volume: str, sides: tuple[str, str],
                                                    run: GlusterRun) -> None:
-    writer, reader = mounts
+    """One command on the writer (mount, write, sync, checksums, unmount), one on the reader
+    (mount, checksums, placement from gluster's pathinfo, remove the files, unmount)."""
     tag = f"glustercheck-{uuid.uuid4().hex[:12]}"
-    names = [f"{tag}-{i}" for i in range(FILES)]
-    try:
-        written = _sums(writer.sh(
-            "for f in " + " ".join(names) + "; do head -c 65536 /dev/urandom > $f; done; "
-            "sync; sha256sum " + " ".join(names)))
-        read = _sums(reader.sh("sha256sum " + " ".join(names)))
-        problems = [f"{name}: written on {writer.node} as {written[name][:12]}, read on "
-                    f"{reader.node} as {read.get(name, 'missing')[:12]}"
-                    for name in names if read.get(name) != written[name]]
-        problems += _placement_problems(run, run.cluster_facts(), volume, names)
-    finally:
-        writer.sh(f"rm -f {tag}-*")
+    names = tuple(f"{tag}-{i}" for i in range(FILES))
+    writer, reader = (_side(node, volume, names) for node in sides)
+    wrote = run.run(writer.node, writer.write_script(), timeout=180)
+    if wrote.rc == MOUNT_FAILED:
+        _mount_failed(writer, wrote)
+    if wrote.rc != 0:
+        fail(writer.node, [f"writing {FILES} test files through a mount of {volume} failed: {wrote.reason}"])
+    written = parse_sums(wrote.stdout)
+    read = run.run(reader.node, reader.read_script(), timeout=180)
+    if read.rc == MOUNT_FAILED:
+        run.run(writer.node, writer.cleanup_script(), timeout=120)  # the files it left for the reader
+        _mount_failed(reader, read)
+    back = parse_read(read.stdout)
+    problems = [f"{name}: written on {writer.node} as {written.get(name, 'not written')[:12]}, read "
+                f"on {reader.node} as {back.sums.get(name, 'missing')[:12]}"
+                for name in names if back.sums.get(name) != written.get(name)]
+    cluster = run.cluster_facts()
+    if back.placement is not None:
+        problems += placement_problems(back.placement, _replica_sets(run, cluster, volume))
+    else:
+        problems += _placement_on_bricks(run, cluster, volume, list(names))
     fail(f"volume {volume}", problems,
          fix=f"check `gluster volume heal {volume} info` and the brick logs in /var/log/glusterfs/bricks")
 
 
-def _placement_problems(run: GlusterRun, cluster: ClusterFacts, volume: str,
-                        names: list[str]) -> list[str]:
-    """Each file must be on every brick of one replica set and on no other brick (DHT link files,
-    zero-byte pointers with only the sticky bit set, are not copies)."""
+def _replica_sets(run: GlusterRun, cluster: ClusterFacts, volume: str) -> list[frozenset[tuple[str, str]]]:
+    """The volume's replica sets as pathinfo names their bricks: (server's own hostname, path)."""
+    found = cluster.volumes[volume]
+    if found.shape.disperse or found.shape.is_distribute_only:
+        return []  # disperse stores fragments; distribute has one copy by definition
+    facts = run.all_node_facts()
+
+    def hostname(host: str) -> str:
+        owner = run.spec.node_for_host(host)
+        known = facts.get(owner.name) if owner else None
+        return known.hostname if known else host
+
+    by_name = {b.name: (hostname(b.host), b.path) for b in found.bricks}
+    return [frozenset(by_name[name] for name in group)
+            for group in found.shape.groups([b.name for b in found.bricks])]
+
+
+def _placement_on_bricks(run: GlusterRun, cluster: ClusterFacts, volume: str,
+                         names: list[str]) -> list[str]:
+    """Without getfattr on the reader (no pathinfo): each file must be on every brick of one
+    replica set and on no other brick, as the brick servers list them (DHT link files, zero-byte
+    pointers with only the sticky bit set, are not copies). One command per brick server."""
     found = cluster.volumes[volume]
     if found.shape.disperse or found.shape.is_distribute_only:
         return []  # disperse stores fragments; distribute has one copy by definition

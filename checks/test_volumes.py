@@ -66,14 +66,14 @@ def test_replica_sets_on_distinct_servers(volume: str, cluster: ClusterFacts,
              "(gluster-plan suggests an order)")
 
 
-def test_every_brick_online(volume: str, cluster: ClusterFacts, spec: ClusterSpec,
+def test_every_brick_online(volume: str, cluster: ClusterFacts, spec: ClusterSpec, run: GlusterRun,
                             converged: SetupReport, diagnosis: Diagnosis) -> None:
     found = _volume(cluster, volume, converged, diagnosis)
     status = cluster.status.get(volume)
     if status is None:
         why = cluster.errors.get(f"volume status {volume}", "unknown reason")
         fail(f"volume {volume}", [f"no volume status ({why})"],
-             causes=[diagnosis.volume(volume), diagnosis.node(cluster.source)])
+             causes=[diagnosis.volume(volume), *(diagnosis.node(n) for n in run.names)])
         return
     online = {(b.host, b.path) for b in status.bricks if b.online}
     offline = [b for b in found.bricks if (b.host, b.path) not in online]
@@ -107,6 +107,8 @@ def _heal_is_off(diagnosis: Diagnosis, volume: str) -> bool:
 def _heal_causes(diagnosis: Diagnosis, spec: ClusterSpec, volume: str, found: Volume,
                  heal: HealInfo | None) -> list[Cause | None]:
     causes: list[Cause | None] = [diagnosis.volume(volume), diagnosis.heal(volume)]
+    if heal is None:  # unreadable: any node's own trouble may be why (a hung glusterd)
+        causes += [diagnosis.node(n.name) for n in spec.nodes]
     for brick in found.bricks:
         causes.append(diagnosis.brick(volume, brick.host, brick.path, _owner(spec, brick.host)))
     return causes

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from glustercheck.declared import brick_in_use, create_request, volume_owning
+from glustercheck.errors import RemoteError, SudoError
 from glustercheck.facts import ClusterFacts, NodeFacts, brick_place
 from glustercheck.hosts_file import first_mapping
 from glustercheck.layout import render_command
@@ -100,12 +101,12 @@ class Diagnosis:
         return sorted(found.values(), key=lambda c: (c.rank, c.key))
 
 
-def diagnose(spec: ClusterSpec, nodes: Mapping[str, NodeFacts], unreachable: Mapping[str, str],
+def diagnose(spec: ClusterSpec, nodes: Mapping[str, NodeFacts], unreachable: Mapping[str, RemoteError],
              cluster: ClusterFacts | None, *, capacity_critical: float = 90.0) -> Diagnosis:
     out = Diagnosis()
     for node in spec.nodes:
         if node.name in unreachable:
-            out._node[node.name] = out._add(unreachable_cause(node.name, unreachable[node.name]))
+            out._node[node.name] = out._add(access_cause(node.name, unreachable[node.name]))
         elif node.name in nodes:
             _node_causes(out, nodes[node.name])
     for facts in nodes.values():
@@ -126,13 +127,41 @@ def diagnose(spec: ClusterSpec, nodes: Mapping[str, NodeFacts], unreachable: Map
     return out
 
 
-def unreachable_cause(name: str, error: str) -> Cause:
-    """The probe's message holds the reason and, after " - ", what to check."""
-    text = error.split(" unreachable: ", 1)[-1]
-    reason, _, hint = text.partition(" - ")
-    fix = hint or (f"check that {name} is powered on and on the network, and that "
-                   f"`ssh {name} true` works from here")
+def access_cause(name: str, error: RemoteError) -> Cause:
+    """Why node `name` cannot be used: it does not answer SSH, or it does but sudo cannot be used
+    there (another fix entirely: the node is up). The fix is the one the error was raised with."""
+    message = str(error)
+    if isinstance(error, SudoError):
+        return Cause(f"sudo-refused:{name}", f"sudo cannot be used on {name}: {_reason(message, error.fix)}",
+                     error.fix or f"give the login user passwordless sudo on {name}, or log in as root",
+                     UNREACHABLE)
+    return unreachable_cause(name, message, error.fix)
+
+
+def unreachable_cause(name: str, message: str, fix: str | None = None) -> Cause:
+    """A node that does not answer: the reason from the probe's message (after "unreachable: ");
+    the fix as raised, else a dead link's or a stopped sshd's, else the hint after " - "."""
+    reason = _reason(message.split(" unreachable: ", 1)[-1], fix)
+    if fix is None and "connection refused" in reason:
+        fix = (f"start sshd on {name} (from its console: sudo systemctl start ssh), or check the "
+               "SSH port in ssh_config")
+    elif fix is None and reason.startswith(("no answer within", "no route to host")):
+        fix = (f"power {name} on and check its network link (from here: ping it); if it is up, "
+               "check a firewall between here and it")
+    elif fix is None:
+        hint = message.partition(" - ")[2]
+        fix = hint or (f"check that {name} is powered on and on the network, and that "
+                       f"`ssh {name} true` works from here")
     return Cause(f"node-unreachable:{name}", f"{name} is unreachable: {reason}", fix, UNREACHABLE)
+
+
+def _reason(message: str, fix: str | None) -> str:
+    """The message without its fix: up to " - ", "; fix: " or the sentence that starts the fix."""
+    for marker in (" - ", "; fix: ", ". Compare it with", ". Either the node"):
+        message = message.partition(marker)[0]
+    if fix and message.endswith(fix):
+        message = message[: -len(fix)].rstrip(" :;,")
+    return message
 
 
 def _node_causes(out: Diagnosis, facts: NodeFacts) -> None:
@@ -141,6 +170,12 @@ def _node_causes(out: Diagnosis, facts: NodeFacts) -> None:
         out._node[n] = out._add(Cause(
             f"package-missing:{n}", f"glusterfs-server is not installed on {n}",
             f"on {n}: sudo apt-get install glusterfs-server (or `pytest --apply`)", PACKAGE))
+    elif facts.glusterd_hung:
+        out._node[n] = out._add(Cause(
+            f"glusterd-hung:{n}", f"glusterd runs on {n} but does not answer (`gluster pool list` got "
+            "nothing within 5 s): commands that need it wait, on every node",
+            f"on {n}: sudo systemctl restart glusterd (a glusterd stopped with SIGSTOP: sudo kill -CONT "
+            "$(pidof glusterd)); its bricks keep serving data meanwhile", GLUSTERD))
     elif not facts.glusterd_running:
         if facts.systemd:
             start = ("sudo systemctl start glusterd" if facts.glusterd_enabled

@@ -40,11 +40,22 @@ class LayoutError(GlusterCheckError, ValueError):
 
 
 class RemoteError(GlusterCheckError):
-    """A remote command could not be run, timed out, or failed where failure is not expected."""
+    """A remote command could not be run, timed out, or failed where failure is not expected.
+
+    `fix`, when the raiser knows it, is the operator's next step on its own (the message already
+    includes it): the diagnosis shows it as the cause's fix without cutting it out of the text."""
+
+    def __init__(self, *args: object, fix: str | None = None) -> None:
+        super().__init__(*args)
+        self.fix = fix
 
 
 class UnreachableError(RemoteError):
     """A node that cannot be reached over SSH (DNS, TCP, authentication or host-key failure)."""
+
+
+class SudoError(RemoteError):
+    """A node answers, but sudo there could not be used: the message names node, user and fix."""
 
 
 class CommandTimeout(RemoteError):

@@ -102,6 +102,7 @@ class NodeFacts:
     max_op_version: int | None  # the highest op-version every peer of the pool supports
     peers: tuple[Peer, ...] | None  # None when gluster could not answer
     peers_error: str | None
+    glusterd_hung: bool = False  # the process runs, the CLI gets no answer (hung, or SIGSTOPped)
     disks: dict[str, DiskUsage] = field(default_factory=dict)  # brick path -> usage
     # Mount points /etc/fstab lists (the how-to's USB stick at /mnt/usb): a brick under one of them
     # that sits on another filesystem is on the SD card because the stick did not mount.
@@ -178,9 +179,16 @@ PRELUDE = f's() {{ echo "{MARK}$1"; }}\n' + retrying_gluster_sh()
 
 # ----- node facts ---------------------------------------------------------------------------
 
-def node_script(names: Sequence[str], me: str, brick_paths: Sequence[str]) -> str:
-    """The shell script (POSIX sh + bash for /dev/tcp) that prints every node fact in sections."""
+def node_script(names: Sequence[str], me: str, brick_paths: Sequence[str],
+                volumes: Sequence[str] = ()) -> str:
+    """The shell script (POSIX sh + bash for /dev/tcp) that prints every node fact in sections;
+    with `volumes`, also the volume state (`state_script`'s sections) when glusterd answers, so
+    one node's first command tells both (one round trip fewer for the whole run)."""
     others = " ".join(quote(n) for n in names if n != me)
+    # The volume state is asked in the background while the node facts are gathered, and
+    # printed last (glusterd answers read-only queries side by side).
+    state = ("    st=$(mktemp) && (\n" + "".join(f"      {line}\n" for line in _state_lines(volumes))
+             + '    ) >"$st" &\n') if volumes else ""
     all_names = " ".join(quote(n) for n in names)
     paths = " ".join(quote(p) for p in brick_paths)
     return f"""# glustercheck: facts of {me}
@@ -202,8 +210,12 @@ s package; dpkg-query -W -f='${{Status}} ${{Version}}\\n' glusterfs-server 2>/de
 s version; command -v gluster >/dev/null && gluster --version 2>&1 | head -1
 s uuid; sed -n 's/^UUID=//p' /var/lib/glusterd/glusterd.info 2>/dev/null
 if pgrep -x glusterd >/dev/null; then
-  s opversion; g 20 volume get all cluster.op-version; g 20 volume get all cluster.max-op-version
-  s peers; g 20 --xml peer status
+  if timeout 5 gluster --mode=script pool list >/dev/null 2>&1 || [ $? != 124 ]; then
+{state}    s opversion; g 20 volume get all cluster.op-version; g 20 volume get all cluster.max-op-version
+    s peers; g 20 --xml peer status
+  else  # running but silent (hung, or stopped with SIGSTOP): ask nothing more of it
+    s hung; echo "gluster pool list: no answer within 5 s"
+  fi
 fi
 s fstab; awk '$1 !~ /^#/ && NF >= 2 {{print $2}}' /etc/fstab 2>/dev/null
 s bricks; command -v getfattr >/dev/null && echo getfattr || echo no-getfattr
@@ -213,6 +225,7 @@ for p in {paths}; do e=no; u=no; [ -e "$p" ] && e=yes; [ -d "$(dirname "$p")" ] 
 s disks; for p in {paths}; do d=$p; while [ ! -e "$d" ]; do d=$(dirname "$d"); done
   echo "$p $(df -P -B1 "$d" | awk 'NR==2{{print $6, $2, $3}}')" \\
     "$(df -P -i "$d" | awk 'NR==2{{print $2, $3}}')"; done
+if [ -n "${{st:-}}" ]; then wait; cat "$st"; rm -f "$st"; fi
 """
 
 
@@ -247,6 +260,8 @@ def parse_node_facts(node: str, names: Sequence[str], text: str) -> NodeFacts:
             peers = tuple(parse_peer_status_xml(sec["peers"]))
         except ParseError as exc:
             peers_error = str(exc)
+    elif "hung" in sec:
+        peers_error = f"glusterd runs but does not answer ({sec['hung'].strip()})"
     else:
         peers_error = "glusterd is not running"
     package_line = sec.get("package", "").strip()
@@ -280,6 +295,7 @@ def parse_node_facts(node: str, names: Sequence[str], text: str) -> NodeFacts:
         glusterd_enabled=sec.get("enabled", "").strip() == "enabled",
         package=package, version=version, uuid=sec.get("uuid", "").strip() or None,
         op_version=op_version, max_op_version=max_op_version, peers=peers, peers_error=peers_error,
+        glusterd_hung="hung" in sec,
         disks=disks,
         brick_dirs=brick_dirs, getfattr=tool == "getfattr",
         fstab_mounts=tuple(m for m in sec.get("fstab", "").split() if m.startswith("/")),
@@ -296,9 +312,10 @@ def _hosts_text(node: str, encoded: str) -> str:
         raise ParseError(f"node facts of {node}: /etc/hosts section is not base64: {exc}") from None
 
 
-def gather_node_facts(run: Run, node: str, names: Sequence[str],
-                      brick_paths: Sequence[str]) -> NodeFacts:
-    result = run(node_script(names, node, brick_paths))
+def gather_node_facts(run: Run, node: str, names: Sequence[str], brick_paths: Sequence[str], *,
+                      script: str | None = None) -> NodeFacts:
+    """`script`: node_script's output for this node when the caller built it (with volumes)."""
+    result = run(script or node_script(names, node, brick_paths))
     return parse_node_facts(node, names, result.stdout)
 
 
@@ -318,9 +335,20 @@ def state_script(volumes: Sequence[str]) -> str:
     """volume info, and each volume's status on its own: `volume status all` under contention
     leaves volumes out and still says success; one volume's status says "Another transaction
     is in progress", which `g` waits out."""
+    return "# glustercheck: volume state\n" + PRELUDE + "\n".join(_state_lines(volumes)) + "\n"
+
+
+def _state_lines(volumes: Sequence[str]) -> list[str]:
     lines = ["s info; g 30 --xml volume info"]
-    lines += [f"s {quote('status:' + v)}; g 30 --xml volume status {quote(v)}" for v in volumes]
-    return "# glustercheck: volume state\n" + PRELUDE + "\n".join(lines) + "\n"
+    # 10 s: a healthy pool answers in well under a second; a hung peer's glusterd would make
+    # every volume status wait as long as we let it.
+    lines += [f"s {quote('status:' + v)}; g 10 --xml volume status {quote(v)}" for v in volumes]
+    return lines
+
+
+def has_state(output: str) -> bool:
+    """Whether a node's fact output carries the volume state (see node_script's `volumes`)."""
+    return f"{MARK}info\n" in output
 
 
 def heal_script(plan: dict[str, str]) -> str:
@@ -408,13 +436,17 @@ def add_heal(facts: ClusterFacts, sec: dict[str, str], wanted: Sequence[str]) ->
 
 
 def gather_cluster_facts(run: Run, source: str, volumes: Sequence[str],
-                         unreachable: Callable[[str], bool] = lambda host: False) -> ClusterFacts:
-    """Volume state from `source`. `unreachable(brick_host)` is asked only after volume info is
-    in, so a caller may let it wait for a reachability probe still under way."""
-    facts = parse_cluster_facts(source, run(state_script(volumes)).stdout, volumes)
+                         unreachable: Callable[[str], bool] = lambda host: False, *,
+                         state: str | None = None, heal: Run | None = None) -> ClusterFacts:
+    """Volume state from `source` (`state`: its output already gathered, e.g. with its node
+    facts), the heal state through `heal` (another node may answer it; default `run`).
+    `unreachable(brick_host)` is asked only after volume info is in, so a caller may let it wait
+    for a reachability probe still under way."""
+    text = state if state is not None else run(state_script(volumes)).stdout
+    facts = parse_cluster_facts(source, text, volumes)
     plan, known, unread = heal_plan(facts.volumes, volumes, unreachable)
     if plan:
-        add_heal(facts, split_sections(run(heal_script(plan)).stdout), volumes)
+        add_heal(facts, split_sections((heal or run)(heal_script(plan)).stdout), volumes)
     facts.heal.update(known)
     facts.errors.update(unread)
     return facts

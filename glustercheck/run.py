@@ -16,23 +16,28 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import filelock
 
-from glustercheck.errors import GlusterCheckError, UnreachableError
-from glustercheck.facts import ClusterFacts, NodeFacts, gather_cluster_facts, gather_node_facts
-from glustercheck.remote import (
-    ClusterLock,
-    CommandResult,
-    Connection,
-    ConnectionPool,
-    ConnectOptions,
-    SshTarget,
-    ensure_open_files,
-    probe,
+from glustercheck.errors import GlusterCheckError, RemoteError, SudoError, UnreachableError
+from glustercheck.facts import (
+    ClusterFacts,
+    NodeFacts,
+    gather_cluster_facts,
+    gather_node_facts,
+    has_state,
+    node_script,
 )
+from glustercheck.remote.gluster import ClusterLock
+from glustercheck.remote.limits import ensure_open_files
 from glustercheck.remote.resolver import Resolver
+from glustercheck.remote.result import CommandResult
+from glustercheck.remote.targets import ConnectOptions, SshTarget
 from glustercheck.spec import ClusterSpec, Node
+
+if TYPE_CHECKING:
+    from glustercheck.remote import Connection, ConnectionPool
 
 
 def ssh_target(node: Node, spec: ClusterSpec) -> SshTarget:
@@ -89,8 +94,8 @@ class GlusterRun:
     spec: ClusterSpec
     options: ConnectOptions
     lock_path: Path
-    pool: ConnectionPool = field(init=False)
-    _probes: dict[str, Future[UnreachableError | None]] = field(default_factory=dict)
+    _pool: ConnectionPool | None = None
+    _probes: dict[str, Future[RemoteError | None]] = field(default_factory=dict)
     _node_facts: dict[str, NodeFacts | GlusterCheckError] = field(default_factory=dict)
     _cluster_facts: ClusterFacts | None = None
     _mutex: threading.Lock = field(default_factory=threading.Lock)
@@ -101,15 +106,28 @@ class GlusterRun:
     # run, not once per worker (four workers asking four nodes at once made each answer 3x slower).
     share_dir: Path | None = None
     _generation: int = 0  # bumped by forget_facts: outputs shared before then are not reused
+    # Every fact script's answer (or error) in this process, by generation, node and script.
+    _outputs: dict[str, CommandResult | RemoteError] = field(default_factory=dict)
+    _output_locks: dict[str, threading.Lock] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        ensure_open_files(len(self.spec.nodes))
-        self.pool = ConnectionPool(self.options)
+        ensure_open_files(len(self.spec.nodes))  # a usage error now, before anything connects
         workers = max(1, min(32, len(self.spec.nodes)))
         self._probing = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe")
         self._gathering = ThreadPoolExecutor(max_workers=min(16, workers), thread_name_prefix="node-facts")
         # Volume state is gathered in the background: it overlaps the per-node checks.
         self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cluster-facts")
+
+    @property
+    def pool(self) -> ConnectionPool:
+        """The run's SSH connections, made on first use: paramiko (and the ~0.2 s its import
+        costs) is loaded only by a run that talks to a node, not by one that only collects."""
+        with self._mutex:
+            if self._pool is None:
+                from glustercheck.remote.pool import ConnectionPool
+
+                self._pool = ConnectionPool(self.options)
+            return self._pool
 
     @property
     def names(self) -> list[str]:
@@ -120,24 +138,43 @@ class GlusterRun:
         return ClusterLock(self.lock_path)
 
     def start_probes(self) -> None:
-        """Probe every node, side by side, once per run (later calls do nothing)."""
+        """Reach every node, side by side, once per run (later calls do nothing). Reaching a node
+        is its first command, the one that gathers its facts (the first node's also the volume
+        state): knowing that a node answers and what it looks like costs one round trip, not two,
+        and under xdist only the first process to ask sends it (see `fact_output`)."""
         with self._mutex:
             if not self._probes:
-                for node in self.spec.nodes:
-                    self._probes[node.name] = self._probing.submit(
-                        probe, self.pool, ssh_target(node, self.spec))
+                for name in self.names:
+                    self._probes[name] = self._probing.submit(self._reach, name)
 
-    def probe_result(self, name: str) -> UnreachableError | None:
-        """Why `name` cannot be reached (None: it can), waiting for its probe only."""
+    def _reach(self, name: str) -> RemoteError | None:
+        try:
+            self._facts_output(name)
+        except (UnreachableError, SudoError) as exc:
+            return exc
+        except RemoteError:
+            return None  # it answered; its facts could not be read: its own checks say why
+        return None
+
+    def _facts_script(self, name: str) -> str:
+        volumes = [v.name for v in self.spec.volumes] if name == self.names[0] else []
+        return node_script(self.names, name, self.brick_paths(name), volumes)
+
+    def _facts_output(self, name: str) -> CommandResult:
+        return self._output(name, self._facts_script(name), None, wait_probe=False)
+
+    def probe_result(self, name: str) -> RemoteError | None:
+        """Why `name` cannot be used (None: it can), waiting for its probe only: an
+        UnreachableError, or a SudoError when it answers but sudo cannot be used."""
         self.start_probes()
         return self._probes[name].result()
 
-    def probe(self) -> dict[str, UnreachableError]:
-        """The unreachable nodes, once every probe is in: about one connect timeout at most."""
+    def probe(self) -> dict[str, RemoteError]:
+        """The nodes that cannot be used, once every probe is in: one connect timeout at most."""
         return {name: error for name in self.names if (error := self.probe_result(name)) is not None}
 
     @property
-    def unreachable(self) -> dict[str, UnreachableError]:
+    def unreachable(self) -> dict[str, RemoteError]:
         """Nodes known unreachable so far, without waiting (for reports)."""
         return {name: error for name, f in self._probes.items()
                 if f.done() and (error := f.result()) is not None}
@@ -158,21 +195,51 @@ class GlusterRun:
             raise error
         return self.pool.get(ssh_target(self.spec.node(name), self.spec))
 
+    def first_command(self, name: str, command: str, *, timeout: float | None = None) -> CommandResult:
+        """The probe's command: straight to the connection (opening it), as it is what the probe
+        waits for."""
+        return self.pool.get(ssh_target(self.spec.node(name), self.spec)).run(command, timeout=timeout)
+
     def run(self, name: str, command: str | Sequence[str], *, timeout: float | None = None,
             stdin: str | None = None) -> CommandResult:
         return self.connection(name).run(command, timeout=timeout, stdin=stdin)
 
     def fact_output(self, name: str, script: str, *, timeout: float | None = None) -> CommandResult:
-        """Run a read-only fact script on `name`. With `share_dir`, the first process to ask runs
-        it and the others read its output; a failure (unreachable, timeout) is not shared."""
-        if self.share_dir is None:
-            return self.run(name, script, timeout=timeout)
+        """Run a read-only fact script on `name`, once per generation in this process (the answer,
+        or the error, is kept). With `share_dir`, the first process to ask runs it and the others
+        read its output; a failure (unreachable, timeout) is not shared."""
+        return self._output(name, script, timeout, wait_probe=True)
+
+    def _output(self, name: str, script: str, timeout: float | None, *,
+                wait_probe: bool) -> CommandResult:
         key = hashlib.sha256(f"{self._generation}\0{name}\0{script}".encode()).hexdigest()[:24]
+        with self._mutex:
+            key_lock = self._output_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            if key not in self._outputs:
+                try:
+                    self._outputs[key] = self._shared_output(key, name, script, timeout, wait_probe)
+                except RemoteError as exc:
+                    self._outputs[key] = exc
+            found = self._outputs[key]
+        if isinstance(found, RemoteError):
+            raise found
+        return found
+
+    def _shared_output(self, key: str, name: str, script: str, timeout: float | None,
+                       wait_probe: bool) -> CommandResult:
+        def run() -> CommandResult:
+            if wait_probe:
+                return self.run(name, script, timeout=timeout)
+            return self.first_command(name, script, timeout=timeout)
+
+        if self.share_dir is None:
+            return run()
         path = self.share_dir / f"glustercheck-output-{key}.json"
         with filelock.FileLock(f"{path}.lock"):
             if path.exists():
                 return CommandResult(**json.loads(path.read_text()))
-            result = self.run(name, script, timeout=timeout)
+            result = run()
             path.write_text(json.dumps(dataclasses.asdict(result)))
             return result
 
@@ -195,7 +262,7 @@ class GlusterRun:
                 try:
                     self._node_facts[name] = gather_node_facts(
                         lambda script: self.fact_output(name, script), name, self.names,
-                        self.brick_paths(name))
+                        self.brick_paths(name), script=self._facts_script(name))
                 except GlusterCheckError as exc:
                     self._node_facts[name] = exc
             found = self._node_facts[name]
@@ -220,8 +287,10 @@ class GlusterRun:
             self.node_facts(name)
 
     def _try_cluster_facts(self) -> None:
-        """From the first node in spec order that answers its probe (not waiting for later ones)."""
-        source = next((n for n in self.names if self.probe_result(n) is None), None)
+        """From the first node in spec order that answers its probe (not waiting for later ones)
+        and whose glusterd answers."""
+        source = next((n for n in self.names if self.probe_result(n) is None and self._answers(n)),
+                      None)
         if source is None:
             return
         with contextlib.suppress(GlusterCheckError):  # cluster_facts() then asks another node
@@ -233,8 +302,36 @@ class GlusterRun:
                 volumes = [v.name for v in self.spec.volumes]
                 self._cluster_facts = gather_cluster_facts(
                     lambda script: self.fact_output(source, script, timeout=120), source, volumes,
-                    self.is_unreachable_host)
+                    self.is_unreachable_host, state=self._state_gathered(source),
+                    heal=lambda script: self.fact_output(self._heal_node(source), script, timeout=120))
             return self._cluster_facts
+
+    def _answers(self, name: str) -> bool:
+        try:
+            facts = self.node_facts(name)
+        except GlusterCheckError:
+            return False
+        return facts.glusterd_running and not facts.glusterd_hung
+
+    def _state_gathered(self, source: str) -> str | None:
+        """The volume state `source` printed with its facts, if it did (the first node does,
+        when its glusterd answers): then asking for it is no command of its own."""
+        try:
+            output = self._facts_output(source).stdout
+        except RemoteError:
+            return None
+        return output if has_state(output) else None
+
+    def _heal_node(self, source: str) -> str:
+        """Who asks for the heal state: another node whose glusterd is known to answer (so the
+        node that told the volume state, and holds the cluster lock, sends no second command),
+        else `source`. Never waits for a probe still under way."""
+        for name in self.names:
+            future = self._probes.get(name)
+            done = future is not None and future.done() and future.result() is None
+            if name != source and done and self._answers(name):
+                return name
+        return source
 
     def cluster_facts(self) -> ClusterFacts:
         """Volume state from the first reachable node whose glusterd answers."""
@@ -242,9 +339,12 @@ class GlusterRun:
         if self._cluster_future is not None:
             self._cluster_future.result()
         found = self._cluster_facts
-        if found is not None and facts.get(found.source) and facts[found.source].glusterd_running:
+        def answers(name: str) -> bool:  # a hung glusterd (SIGSTOP) runs but tells nothing
+            return name in facts and facts[name].glusterd_running and not facts[name].glusterd_hung
+
+        if found is not None and answers(found.source):
             return found
-        source = next((n for n in self.names if n in facts and facts[n].glusterd_running), None)
+        source = next((n for n in self.names if answers(n)), None)
         if source is None:
             raise GlusterCheckError(
                 "no node could report volume state: glusterd runs on none of the reachable "
@@ -267,6 +367,10 @@ class GlusterRun:
         with self._mutex:
             self.share_dir = directory
             self._generation = 0
+            # Generation 0 again: answers this process kept from before (the probe's facts,
+            # gathered before --apply acted) would otherwise be taken for today's.
+            self._outputs.clear()
+            self._output_locks.clear()
 
     def forget_facts(self, nodes: Iterable[str] | None = None, *, cluster: bool = True) -> None:
         """After a change, what it touched must be gathered afresh: the facts of `nodes` (all when
@@ -284,4 +388,5 @@ class GlusterRun:
     def close(self) -> None:
         for executor in (self._background, self._gathering, self._probing):
             executor.shutdown(wait=True)  # every remote command and connect has a timeout
-        self.pool.close_all()
+        if self._pool is not None:
+            self._pool.close_all()

@@ -12,7 +12,7 @@ import filelock
 import pytest
 
 from glustercheck.actions import Progress, SetupReport
-from glustercheck.diagnose import Diagnosis, diagnose, unreachable_cause
+from glustercheck.diagnose import Diagnosis, access_cause, diagnose
 from glustercheck.errors import GlusterCheckError
 from glustercheck.facts import ClusterFacts, NodeFacts
 from glustercheck.run import GlusterRun
@@ -95,11 +95,12 @@ def spec(run: GlusterRun) -> ClusterSpec:
 
 @pytest.fixture
 def reachable(run: GlusterRun, node: str) -> str:
-    """Fail at once, with the probe's message, when the node could not be reached."""
+    """Fail at once, with the probe's message, when the node could not be reached (or sudo there
+    could not be used)."""
     error = run.probe().get(node)
     if error is not None:
-        # One line, the probe's own message, which names the reason and what to check.
-        raise ClusterFailure(f"{node} unreachable: {error}", [unreachable_cause(node, str(error))])
+        # One line, the probe's own message: it names the node, the reason and the fix.
+        raise ClusterFailure(str(error), [access_cause(node, error)])
     return node
 
 
@@ -107,7 +108,7 @@ def reachable(run: GlusterRun, node: str) -> str:
 def diagnosis(run: GlusterRun, converged: SetupReport, request: pytest.FixtureRequest) -> Diagnosis:
     """Root causes from everything gathered (it gathers what is missing, each node once)."""
     nodes = run.all_node_facts()
-    unreachable = {name: str(error) for name, error in run.probe().items()}
+    unreachable = run.probe()
     try:
         cluster: ClusterFacts | None = run.cluster_facts()
     except GlusterCheckError:

@@ -17,8 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from glustercheck import report as rpt
-
 
 def _lenient(kind: Callable[[str], float]) -> Callable[[str], float | str]:
     def convert(text: str) -> float | str:
@@ -66,8 +64,14 @@ def add_options(parser: pytest.Parser) -> None:
                     help="write node_exporter textfile metrics (per-check gauges) to PATH atomically")
 
 
+NO_CLUSTER = ("no cluster given: use --hosts=rpi0..rpi3 (how-to defaults), --spec=FILE or "
+              "--ansible-inventory=FILE; "
+              "for the simulated cluster: --spec=/var/lib/simcluster/cluster.toml")
+
+
 def cluster_given(config: pytest.Config) -> bool:
-    return bool(getattr(config.option, "hosts", None) or config.option.spec)
+    return bool(getattr(config.option, "hosts", None) or config.option.spec
+                or getattr(config.option, "ansible_inventory", None))
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,8 @@ def check_options(config: pytest.Config, report_dir: Path) -> None:
         if path.parent.exists() and not path.parent.is_dir():
             raise pytest.UsageError(f"--prometheus-textfile {textfile}: {path.parent} is not a directory")
     if config.option.nightly and not hasattr(config, "workerinput"):
+        from glustercheck import report as rpt
+
         try:  # a broken history is found now, not after the checks (read again at the end)
             rpt.load_history(report_dir / "history")
         except rpt.HistoryError as exc:

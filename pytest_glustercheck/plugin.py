@@ -1,8 +1,10 @@
 """The pytest plugin (entry point `pytest11: glustercheck`): options, `--hosts` ranges expanded in
 place, the run's session object, the checks supplied when no test path is named, report hooks.
 
-Inert unless a cluster is given (--hosts or --spec): installed next to other test suites, it
-changes nothing for them.
+Inert unless a cluster is given (--hosts, --spec or --ansible-inventory): installed next to other
+test suites, it changes nothing for them, and costs them only its options. Everything else (the
+fixtures, the session, the reports, and through them paramiko) is imported when a cluster is
+given: importing this module takes a few milliseconds.
 """
 
 from __future__ import annotations
@@ -13,21 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from glustercheck import report as rpt
-from pytest_glustercheck import fixtures, report, testinfra_host
 from pytest_glustercheck.checks_dir import checks_requested, supply_checks
-from pytest_glustercheck.options import add_options, check_options, cluster_given
-from pytest_glustercheck.outputs import empty_summary, write_cannot_check
-from pytest_glustercheck.session import NO_CLUSTER, PLUGIN_NAME, GlusterSession, spec_from_options
+from pytest_glustercheck.options import NO_CLUSTER, add_options, check_options, cluster_given
 
 ExitStatus = int | pytest.ExitCode
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     add_options(parser)
-    # The fixtures module is imported by this one already (so not through `pytest_plugins`, which
-    # would warn that it cannot be assertion-rewritten): registered as it is.
-    pluginmanager.register(fixtures, "glustercheck-fixtures")
 
 
 HOSTS_HELP = ("the nodes, comma separated; ranges expand: rpi0..rpi3, rpi[0-3], rpi[0-3,7], "
@@ -60,9 +55,14 @@ def pytest_configure(config: pytest.Config) -> None:
         if (checks_requested(config) or config.option.apply or config.option.nightly
                 or getattr(config.option, "nagios", False)):
             raise pytest.UsageError(NO_CLUSTER)
-        report.register(config, None)
         return
+    from pytest_glustercheck import fixtures, report, testinfra_host
+    from pytest_glustercheck.session import PLUGIN_NAME, GlusterSession, spec_from_options
+
     check_options(config, report.report_dir(config))
+    # Registered as it is (not through `pytest_plugins`, which would warn that it cannot be
+    # assertion-rewritten); the fixture manager, made later, reads every registered plugin.
+    config.pluginmanager.register(fixtures, "glustercheck-fixtures")
     session = GlusterSession(config, spec_from_options(config))
     config.pluginmanager.register(session, PLUGIN_NAME)
     config.option.hosts = ",".join(testinfra_host.bind(session.run))
@@ -84,7 +84,11 @@ def pytest_cmdline_main(config: pytest.Config) -> Generator[None, ExitStatus, Ex
             print(f"GLUSTER UNKNOWN - cannot check: {message}")
         else:
             print(f"ERROR: cannot check: {message}", file=sys.stderr)
+        from glustercheck import report as rpt
+        from pytest_glustercheck.outputs import empty_summary, write_cannot_check
+        from pytest_glustercheck.report import report_dir
+
         textfile = config.option.prometheus_textfile
-        write_cannot_check(empty_summary(message), directory=report.report_dir(config),
+        write_cannot_check(empty_summary(message), directory=report_dir(config),
                            textfile=Path(textfile) if textfile else None)
         return rpt.EXIT_STATUS[rpt.CANNOT_CHECK]

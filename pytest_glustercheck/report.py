@@ -19,7 +19,7 @@ import pytest
 
 from glustercheck import report as rpt
 from glustercheck.actions import SetupReport
-from glustercheck.errors import cap
+from glustercheck.errors import SudoError, cap
 from glustercheck.facts import NodeFacts
 from glustercheck.run import GlusterRun
 from pytest_glustercheck.checks_dir import canonical_id
@@ -105,7 +105,7 @@ def dump_facts(session: GlusterSession) -> None:
         else:
             errors[name] = f"could not gather facts: {found}"
     for name, err in run.unreachable.items():
-        errors[name] = f"unreachable: {rpt.first_line(str(err))}"
+        errors[name] = rpt.unusable_note(str(err), sudo=isinstance(err, SudoError))
     cluster = run.gathered_cluster_facts()
     worker = getattr(session.config, "workerinput", {}).get("workerid", "main")
     data = {"spec": _spec_plain(run), "nodes": nodes, "node_errors": errors,
@@ -127,7 +127,7 @@ def merge_facts(directory: Path) -> dict[str, Any]:
         merged["node_errors"].update(d["node_errors"])
         merged["cluster"] = d["cluster"] or merged["cluster"]
     for name in merged["nodes"]:
-        if not merged["node_errors"].get(name, "").startswith("unreachable"):
+        if not rpt.is_unusable(merged["node_errors"].get(name, "")):
             merged["node_errors"].pop(name, None)
     return merged
 
@@ -209,6 +209,8 @@ class ReportCollector:
         facts = merge_facts(self.gluster.shared_dir)
         setup = self.setup_report()
         problems = list(self.problems)
+        if self.gluster.busy:
+            problems.append(self.gluster.busy)
         if session.shouldstop:
             problems.append(str(session.shouldstop))
         known = {c["key"]: c for phases in self.phases.values() for r in phases.values()

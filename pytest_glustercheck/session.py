@@ -19,16 +19,17 @@ from typing import Any
 
 import pytest
 
+from glustercheck import cluster_lock
+from glustercheck.cluster_lock import ClusterBusy
 from glustercheck.errors import HostRangeError, RemoteError, SpecError, UnreachableError
 from glustercheck.hostrange import expand_hosts
 from glustercheck.inventory import InventoryError, load_inventory
 from glustercheck.run import GlusterRun, connect_options, with_ssh_addresses
 from glustercheck.spec import ClusterSpec, VolumeSpec, load_spec, with_hosts, with_login, with_nodes
+from pytest_glustercheck.options import NO_CLUSTER
 
 PLUGIN_NAME = "glustercheck-session"
 WORKER_INPUT = "glustercheck"
-NO_CLUSTER = ("no cluster given: use --hosts=rpi0..rpi3 (how-to defaults) or --spec=FILE; "
-              "for the simulated cluster: --spec=/var/lib/simcluster/cluster.toml")
 
 
 def is_xdist_worker(config: pytest.Config) -> bool:
@@ -113,8 +114,12 @@ class GlusterSession:
             self.run = GlusterRun(spec, options, lock_dir / "glustercheck-cluster.lock")
         except RemoteError as exc:  # e.g. too few open files allowed for this many hosts
             raise pytest.UsageError(str(exc)) from None
-        if worker:  # each fact script once per run, not once per worker
-            self.run.share_dir = self.shared_dir
+        # Each fact script once per run, not once per process: under xdist the controller (which
+        # reaches the nodes first, to take the cluster lock) and every worker read one answer.
+        self.run.share_dir = self.shared_dir
+        self.lock: cluster_lock.HeldLock | None = None
+        self.lock_note: str | None = None  # why the run went on without the cluster lock
+        self.busy: str | None = None  # why the run stopped before its checks (lock held elsewhere)
 
     @property
     def spec(self) -> ClusterSpec:
@@ -164,8 +169,36 @@ class GlusterSession:
             item.session.shouldstop = reason
             pytest.skip(reason)
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """The controller takes the cluster lock for the whole run: exclusive to converge, shared
+        to check (so a check never reads a cluster another controller is converging)."""
+        if is_xdist_worker(self.config) or self.config.option.collectonly:
+            return
+        first = self.run.names[0]
+        if self.run.probe_result(first) is not None:
+            self.lock_note = f"cluster lock not taken: {first}, which holds it, is unreachable"
+            return
+        apply = self.config.option.apply
+        wait = 900.0 if apply else 60.0
+        if self.deadline is not None:
+            wait = max(10.0, min(600.0, self.deadline - time.time() - 60))
+        try:
+            self.lock = cluster_lock.acquire(self.run.connection(first), exclusive=apply, wait=wait,
+                                             on_wait=self._waiting)
+        except (ClusterBusy, UnreachableError) as exc:
+            self.busy = f"cannot {'converge' if apply else 'check'}: {exc}"
+            pytest.exit(self.busy, returncode=3)
+
+    def _waiting(self, holder: str) -> None:
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        if terminal is not None:
+            terminal.write_line(f"waiting for the cluster lock on {self.run.names[0]}: {holder}")
+
     @pytest.hookimpl(trylast=True)
     def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self.lock is not None:
+            self.lock.release()
         self.run.close()
         if self._owns_shared_dir:
             shutil.rmtree(self.shared_dir, ignore_errors=True)

@@ -24,7 +24,8 @@ from glustercheck.actions import (
     SetupReport,
     record_missing,
 )
-from glustercheck.errors import GlusterCheckError
+from glustercheck.errors import GlusterCheckError, SudoError
+from glustercheck.report.model import SUDO_REFUSED, UNREACHABLE
 from glustercheck.run import GlusterRun
 
 from . import daemon, hosts_file, package, peers, volumes
@@ -43,7 +44,8 @@ def converge(run: GlusterRun, *, apply: bool, replace_hosts_conflicts: bool = Fa
     executor = Executor(run, report, tell) if apply else None
     ctx = StepContext(run.spec, replace_hosts_conflicts=apply and replace_hosts_conflicts)
     for name, error in run.probe().items():
-        report.add_error(name, f"unreachable, not set up: {error}", "probe")
+        why = SUDO_REFUSED if isinstance(error, SudoError) else UNREACHABLE
+        report.add_error(name, f"{why}, not set up: {error}", "probe")
     nodes = run.reachable()
     with ThreadPoolExecutor(max_workers=max(1, min(16, len(nodes)))) as pool:
         fine = all(list(pool.map(

@@ -6,6 +6,7 @@
     simcluster up --fresh                      nodes without gluster: `apt-get install glusterfs-server`
                                                installs it from the cluster's local package repository
     simcluster up --fs xfs                     the USB sticks' filesystem (default ext4)
+    simcluster up --bastion                    rpi1.. refuse SSH from this machine: only through rpi0
     simcluster status                          one line per node
     simcluster stop rpi2 / start rpi2          power a node off / on (its disk survives)
     simcluster partition rpi2 / unpartition    cut / restore its network
@@ -15,6 +16,10 @@
     simcluster exec rpi2 -- mkdir -p /mnt/usb/gv   the brick directory on the root filesystem
     simcluster exec rpi2 -- gluster peer status
     simcluster ssh-config                      print the ssh_config path (use: ssh -F PATH rpi0)
+    simcluster user-ssh-config [--bastion] [--agent] [--known-hosts ~/.ssh/known_hosts]
+                                               print ~/.ssh/config blocks for the nodes (ProxyJump
+                                               rpi0 for the others with --bastion), add host keys
+    simcluster agent-add                       load the cluster's key into the ssh-agent ($SSH_AUTH_SOCK)
     simcluster down                            remove everything; safe at any time
 
 Modelling real Pis (simcluster/latency.py, cpu_cap.py):
@@ -36,6 +41,8 @@ from simcluster import latency
 from simcluster.cluster import SimCluster, SimClusterError
 from simcluster.config import DEFAULT_STATE_DIR, FILESYSTEMS, VARIANTS, SimConfig
 from simcluster.os_choice import describe
+from simcluster.provision import known_hosts_lines
+from simcluster.user_ssh import agent_add, merge_known_hosts, user_ssh_config
 
 EX_USAGE = 64
 
@@ -66,10 +73,26 @@ def _parser() -> argparse.ArgumentParser:
     lat = sub.add_parser("latency", help="change the latency to the running cluster's nodes")
     lat.add_argument("latency", help="round trip to add, e.g. 20ms (0: none)")
     lat.add_argument("--jitter", default="0", help="+- this much on each round trip, e.g. 5ms")
+    up.add_argument("--bastion", action="store_true",
+                    help="every node but the first refuses SSH from this machine: reach them "
+                         "through the first (ProxyJump), as Pis behind one gateway Pi")
     sub.add_parser("down", help="power everything off and remove every trace")
     sub.add_parser("status", help="one line per node")
     sub.add_parser("ssh-config", help="print the path of the generated ssh_config")
     sub.add_parser("spec", help="print the path of the generated cluster spec")
+    user = sub.add_parser("user-ssh-config",
+                          help="print ~/.ssh/config blocks for the nodes (HostName, User, "
+                               "IdentityFile, ProxyJump behind a bastion)")
+    user.add_argument("--bastion", action="store_true",
+                      help="ProxyJump through the first node for the others (default: only when "
+                           "the cluster is up with --bastion)")
+    user.add_argument("--agent", action="store_true",
+                      help="no IdentityFile lines: the key comes from ssh-agent (simcluster agent-add)")
+    user.add_argument("--known-hosts", type=Path, metavar="FILE",
+                      help="also add the nodes' host keys to FILE (e.g. ~/.ssh/known_hosts), "
+                           "replacing earlier lines for the same names")
+    sub.add_parser("agent-add", help="load the cluster's key into the running ssh-agent "
+                                     "($SSH_AUTH_SOCK)")
     for name, text in (("stop", "power a node off"), ("start", "power a node on"),
                        ("partition", "cut a node's network"),
                        ("unpartition", "restore a node's network"),
@@ -108,29 +131,45 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         return _dispatch(args)
-    except (RuntimeError, ValueError) as exc:  # SimClusterError and host command errors: say why
+    except (RuntimeError, ValueError) as exc:  # SimClusterError, UserSshError, host commands: why
         print(f"simcluster: {exc}", file=sys.stderr)
         return 1
 
 
+def _up(args: argparse.Namespace) -> int:
+    cluster = SimCluster(SimConfig(prefix=args.prefix, count=args.nodes,
+                                   state_dir=args.state_dir, disk_size_mb=args.disk_mb,
+                                   os=args.os, variant=args.variant, fs=args.fs,
+                                   bastion=args.bastion,
+                                   latency_ms=latency.parse_ms(args.latency),
+                                   jitter_ms=latency.parse_ms(args.jitter, "--jitter"),
+                                   cpu=args.cpu))
+    started = time.monotonic()
+    for note in cluster.up():
+        print(note)
+    print(f"{args.nodes} nodes up in {time.monotonic() - started:.1f} s: "
+          f"{', '.join(cluster.config.names)}; {describe(cluster.config.suites)}, "
+          f"{args.variant} image, USB sticks {cluster.config.fs}")
+    first = cluster.config.names[0]
+    print(f"ssh:  ssh -F {cluster.config.ssh_config} {first}  (as {cluster.config.login_user}, "
+          "with passwordless sudo; root may not log in, as on Raspberry Pi OS)")
+    if cluster.config.bastion:
+        print(f"bastion: only {first} accepts SSH from this machine; the others through it "
+              f"(ProxyJump {first})")
+    print(f"spec: {cluster.config.spec_file}")
+    if cluster.config.latency_ms or cluster.config.cpu is not None:
+        print(_model(cluster))
+    print("your own ~/.ssh: simcluster user-ssh-config --known-hosts ~/.ssh/known_hosts "
+          ">> ~/.ssh/config")
+    return 0
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "up":
-        cluster = SimCluster(SimConfig(prefix=args.prefix, count=args.nodes,
-                                       state_dir=args.state_dir, disk_size_mb=args.disk_mb,
-                                       os=args.os, variant=args.variant, fs=args.fs,
-                                       latency_ms=latency.parse_ms(args.latency),
-                                       jitter_ms=latency.parse_ms(args.jitter, "--jitter"),
-                                       cpu=args.cpu))
-        started = time.monotonic()
-        for note in cluster.up():
-            print(note)
-        print(f"{args.nodes} nodes up in {time.monotonic() - started:.1f} s: "
-              f"{', '.join(cluster.config.names)}; {describe(cluster.config.suites)}, "
-              f"{args.variant} image, USB sticks {cluster.config.fs}")
-        print(f"ssh:  ssh -F {cluster.config.ssh_config} {cluster.config.names[0]}")
-        print(f"spec: {cluster.config.spec_file}")
-        if cluster.config.latency_ms or cluster.config.cpu is not None:
-            print(_model(cluster))
+        return _up(args)
+    if args.command == "agent-add":
+        print(agent_add(SimConfig(state_dir=args.state_dir).client_key,
+                        os.environ.get("SSH_AUTH_SOCK")))
         return 0
     if args.command == "down":
         try:
@@ -151,6 +190,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(_model(cluster))
     elif args.command == "spec":
         print(cluster.config.spec_file)
+    elif args.command == "user-ssh-config":
+        return _user_ssh_config(cluster, args)
     elif args.command == "stop":
         cluster.stop_node(args.node)
     elif args.command == "start":
@@ -185,6 +226,18 @@ def _model(cluster: SimCluster) -> str:
     c = cluster.config
     cpu = f"; each node capped to {c.cpu:g} CPUs" if c.cpu is not None else ""
     return f"model: {latency.describe(c.latency_ms, c.jitter_ms)}{cpu}"
+
+
+def _user_ssh_config(cluster: SimCluster, args: argparse.Namespace) -> int:
+    config = cluster.config
+    sys.stdout.write(user_ssh_config(config, bastion=args.bastion or config.bastion,
+                                     agent=args.agent))
+    if args.known_hosts is not None:
+        path = args.known_hosts.expanduser()
+        dropped = merge_known_hosts(path, config, known_hosts_lines(config))
+        replaced = f", replacing {dropped} older line(s) for them" if dropped else ""
+        print(f"host keys of {', '.join(config.names)} added to {path}{replaced}", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":

@@ -92,11 +92,13 @@ class SimCluster:
                              variant=saved.get("variant", "full"), fs=saved.get("fs", "ext4"),
                              cache_dir=Path(saved.get("cache_dir", probe.cache_dir)),
                              latency_ms=saved.get("latency_ms", 0.0),
-                             jitter_ms=saved.get("jitter_ms", 0.0), cpu=saved.get("cpu")))
+                             jitter_ms=saved.get("jitter_ms", 0.0), cpu=saved.get("cpu"),
+                             bastion=saved.get("bastion", False)))
 
     def _state(self) -> dict[str, int]:
         try:
-            return json.loads(self.config.state_file.read_text()).get("pids", {})
+            pids: dict[str, int] = json.loads(self.config.state_file.read_text()).get("pids", {})
+            return pids
         except (FileNotFoundError, json.JSONDecodeError):
             return {}
 
@@ -105,7 +107,7 @@ class SimCluster:
         c.state_file.write_text(json.dumps({
             "prefix": c.prefix, "count": c.count, "disk_size_mb": c.disk_size_mb,
             "login_user": c.login_user, "os": c.os, "variant": c.variant, "fs": c.fs,
-            "cache_dir": str(c.cache_dir), "pids": pids,
+            "cache_dir": str(c.cache_dir), "bastion": c.bastion, "pids": pids,
             "latency_ms": c.latency_ms, "jitter_ms": c.jitter_ms, "cpu": c.cpu,
         }, indent=2))
 

@@ -56,6 +56,9 @@ class SimConfig:
     latency_ms: float = 0.0
     jitter_ms: float = 0.0
     cpu: float | None = None
+    # Behind a bastion: every node but the first refuses SSH from the controller (BRIDGE_ADDRESS),
+    # so only ProxyJump through the first node reaches them (as with Pis behind one gateway Pi).
+    bastion: bool = False
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z][a-z0-9-]{0,10}", self.prefix):
@@ -96,6 +99,14 @@ class SimConfig:
 
     def address(self, index: int) -> str:
         return f"10.0.1.{index}"
+
+    @property
+    def bastion_node(self) -> str | None:
+        """The node the others are reached through (None when every node is reached directly)."""
+        return self.names[0] if self.bastion else None
+
+    def behind_bastion(self, name: str) -> bool:
+        return self.bastion and name != self.names[0]
 
     def netns(self, name: str) -> str:
         return f"gvsim-{name}"

@@ -60,7 +60,8 @@ def ensure_image(recipe: ImageRecipe, cache_dir: Path, progress: Progress,
 
 def image_info(cache_dir: Path, recipe: ImageRecipe) -> dict[str, object]:
     """What image.json recorded at build time: seconds, size, glusterfs version, date."""
-    return json.loads((image_root(cache_dir, recipe).parent / "image.json").read_text())
+    info: dict[str, object] = json.loads((image_root(cache_dir, recipe).parent / "image.json").read_text())
+    return info
 
 
 @contextmanager
@@ -184,9 +185,8 @@ def _run_mmdebstrap(command: list[str], say: Progress, recipe: ImageRecipe, mirr
             proc.kill()
     if proc.wait() != 0:
         text = "\n".join(tail)
-        if _NETWORK_TROUBLE.search(text):
-            raise ImageBuildError(_unreachable(mirror, recipe.suite,
-                                               _NETWORK_TROUBLE.search(text).group(0)))
+        if trouble := _NETWORK_TROUBLE.search(text):
+            raise ImageBuildError(_unreachable(mirror, recipe.suite, trouble.group(0)))
         raise ImageBuildError(f"mmdebstrap failed building the {recipe.name} image "
                               f"(rc={proc.returncode}); its last lines:\n{text}")
 

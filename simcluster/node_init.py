@@ -110,7 +110,9 @@ def boot(node_dir: Path, settings: dict[str, Any]) -> None:
     for directory in ("/run/sshd", "/run/lock", "/run/gluster"):
         os.makedirs(directory, mode=0o755, exist_ok=True)
     sh("ip", "link", "set", "lo", "up")
-    sh("/usr/sbin/sshd", *settings.get("sshd_args", ()))  # from the host: its log (sshd_log.py)
+    # -E: its log in a file (as Debian before journald; a node has no syslog), VERBOSE: one line
+    # per connection, login and session, which benchmarks count (sshd_log.py).
+    sh("/usr/sbin/sshd", *settings["sshd_args"])
     if GLUSTERD_ENABLED_LINK.exists():
         sh("/usr/sbin/glusterd", "-p", "/run/glusterd.pid")
 

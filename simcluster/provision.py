@@ -2,8 +2,9 @@
 sshd_config and host key, apt sources, authorized_keys), the USB stick, and the client files.
 
 Each node starts like a Raspberry Pi after first boot: /etc/hosts knows only localhost and its own
-name (on 127.0.1.1, as Debian writes it), glusterd has no UUID yet and is not enabled, and the
-login user `pi` has passwordless sudo. Adding the peers is the suite's job, not ours.
+name (on 127.0.1.1, as Debian writes it), glusterd has no UUID yet and is not enabled, the login
+user `pi` has passwordless sudo and the client key in its authorized_keys, and root has none (its
+SSH login is refused anyway). Adding the peers is the suite's job, not ours.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from glustercheck.spec import ClusterSpec, ConnectionSpec, Node, NodeDefaults, VolumeSpec, dump_spec
 from simcluster import node_files, usb
-from simcluster.config import SimConfig
+from simcluster.config import BRIDGE_ADDRESS, SimConfig
 from simcluster.host import run
 
 HOST_KEY = node_files.HOST_KEY.lstrip("/")
@@ -73,17 +74,17 @@ def provision_node(config: SimConfig, index: int, client_pubkey: str, rootfs: Pa
     user = config.login_user
     uid, gid = user_ids(rootfs, user)
     suite = config.suites[name]
+    refuse_from = str(BRIDGE_ADDRESS) if config.behind_bastion(name) else None
     files = {
         "etc/hostname": (f"{name}\n", 0o644),
         "etc/hosts": (node_files.hosts(name), 0o644),
         "etc/fstab": (node_files.fstab(config.fs), 0o644),
-        "etc/ssh/sshd_config": (node_files.sshd_config(name, user, config.address(index)), 0o644),
+        "etc/ssh/sshd_config": (node_files.sshd_config(name, user, config.address(index),
+                                                       refuse_from=refuse_from), 0o644),
         "etc/apt/sources.list.d/simcluster.list": (node_files.apt_sources(suite), 0o644),
-        "root/.ssh/authorized_keys": (client_pubkey, 0o600),
     }
     for rel, (text, mode) in files.items():
         _write(upper, rootfs, rel, text, mode)
-    (upper / "root/.ssh").chmod(0o700)
     _write(upper, rootfs, f"home/{user}/.ssh/authorized_keys", client_pubkey, 0o600, owner=(uid, gid))
     os.chown(upper / f"home/{user}/.ssh", uid, gid)
     (upper / f"home/{user}/.ssh").chmod(0o700)
@@ -106,18 +107,26 @@ def host_public_key(config: SimConfig, name: str) -> str:
     return f"{kind} {blob}"
 
 
+def known_hosts_lines(config: SimConfig) -> list[str]:
+    """`rpi0,10.0.1.0 ssh-ed25519 AAAA...`: each node's host key under its name and address."""
+    return [f"{name},{config.address(i)} {host_public_key(config, name)}\n"
+            for i, name in enumerate(config.names)]
+
+
 def write_client_files(config: SimConfig) -> None:
-    """ssh_config and known_hosts for `ssh -F`, paramiko and pytest-testinfra: host keys stay checked."""
-    blocks, known = [], []
+    """ssh_config and known_hosts for `ssh -F`, paramiko and pytest-testinfra: host keys stay checked.
+    Behind a bastion, the other nodes' blocks say ProxyJump (it names the first node's block)."""
+    blocks = []
     for index, name in enumerate(config.names):
         address = config.address(index)
+        jump = f"  ProxyJump {config.bastion_node}\n" if config.behind_bastion(name) else ""
         blocks.append(
             f"Host {name} {address}\n  HostName {address}\n  User {config.login_user}\n"
             f"  IdentityFile {config.client_key}\n  IdentitiesOnly yes\n"
             f"  UserKnownHostsFile {config.known_hosts}\n  StrictHostKeyChecking yes\n"
-            f"  ConnectTimeout 5\n"
+            f"  ConnectTimeout 5\n{jump}"
         )
-        known.append(f"{name},{address} {host_public_key(config, name)}\n")
+    known = known_hosts_lines(config)
     _write_host_file(config.ssh_config, "\n".join(blocks), 0o600)
     _write_host_file(config.known_hosts, "".join(known), 0o600)
 

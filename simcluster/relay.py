@@ -159,11 +159,12 @@ class Relay:
         server_w: asyncio.StreamWriter | None = None
         try:
             await asyncio.sleep(handshake_delay(self.latency_ms, self.jitter_ms, self.rng))
-            server_r, server_w = await asyncio.wait_for(
+            server_r, server = await asyncio.wait_for(
                 asyncio.open_connection(listener.target, listener.target_port), CONNECT_TIMEOUT)
-            _nodelay(server_w)
+            server_w = server
+            _nodelay(server)
             one_way, jitter = one_way_delays(self.latency_ms, self.jitter_ms)
-            await asyncio.gather(pipe(client_r, server_w, Delay(one_way, jitter, self.rng)),
+            await asyncio.gather(pipe(client_r, server, Delay(one_way, jitter, self.rng)),
                                  pipe(server_r, client_w, Delay(one_way, jitter, self.rng)))
         except (OSError, TimeoutError):
             pass  # the node is off or cut off, or a side reset: the client sees the connection end

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from simcluster.config import SimConfig
+from simcluster.node_files import SSHD_LOG
 
-NODE_LOG = "/var/log/sshd.log"
+NODE_LOG = SSHD_LOG  # auth.log, where Debian's sshd logs (the e2e tests read it too)
 SSHD_ARGS = ("-E", NODE_LOG, "-o", "LogLevel=VERBOSE")
 
 _CONNECTION = re.compile(r"\bConnection from \S+ port \d+ on ")

@@ -93,8 +93,7 @@ class Action(ABC):
         """What check-only mode reports as not configured (None: a prerequisite, not reported)."""
 
     def failure(self, result: CommandResult) -> str:
-        detail = (result.stderr.strip() or result.stdout.strip())[-500:]
-        return f"{self.node}: `{self.command().shown}` failed (rc={result.rc}): {detail}"
+        return f"{self.node}: `{self.command().shown}` failed (rc={result.rc}): {result.reason}"
 
 
 @dataclass(frozen=True)
@@ -125,7 +124,7 @@ class WriteHostsFile(Action):
         return "/etc/hosts " + "; ".join(self.differences) if self.differences else None
 
     def failure(self, result: CommandResult) -> str:
-        return f"{self.node}: could not write /etc/hosts: {result.stderr.strip()}"
+        return f"{self.node}: could not write /etc/hosts: {result.reason}"
 
 
 @dataclass(frozen=True)
@@ -152,7 +151,7 @@ class InstallPackage(Action):
 
     def failure(self, result: CommandResult) -> str:
         return (f"{self.node}: `apt-get install {self.package}` failed (rc={result.rc}); is the "
-                f"package registry reachable from {self.node}? {result.stderr.strip()[-500:]}")
+                f"package registry reachable from {self.node}? {result.reason}")
 
 
 @dataclass(frozen=True)
@@ -187,7 +186,7 @@ class StartGlusterd(Action):
         return "glusterd " + " and ".join(lacks)
 
     def failure(self, result: CommandResult) -> str:
-        return f"{self.node}: could not start glusterd: {result.stderr.strip()[-500:]}"
+        return f"{self.node}: could not start glusterd: {result.reason}"
 
 
 @dataclass(frozen=True)

@@ -25,16 +25,53 @@ jump host in a pool. sudo: `sudo -n [-u sudo_user]` for commands that need it.
 Host specs (`ssh://pi@rpi0:2222?sudo=true`): parse_hostspec.
 """
 
-from .connection import Connection, JumpConnections
-from .gluster import ClusterLock, GlusterError, Runner, is_busy, retrying_gluster_sh, run_gluster
-from .hostkeys import fingerprint
-from .hostspec import HostSpec, HostSpecError, HostSpecOptions, UnsupportedSchemeError, parse_hostspec
-from .pool import ConnectionPool, ensure_open_files, probe, probe_all
-from .quoting import format_command, quote
-from .result import CommandFailed, CommandResult
-from .sshconfig import HostConfig, HostKeyChecking, SshConfig, SshConfigError
-from .sudo import SudoError
-from .targets import ConnectOptions, ResolvedTarget, SshTarget, first_given, resolve
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from glustercheck.errors import SudoError
+
+    from .connection import Connection, JumpConnections
+    from .gluster import ClusterLock, GlusterError, Runner, is_busy, retrying_gluster_sh, run_gluster
+    from .hostkeys import fingerprint
+    from .hostspec import HostSpec, HostSpecError, HostSpecOptions, UnsupportedSchemeError, parse_hostspec
+    from .limits import ensure_open_files
+    from .pool import ConnectionPool, probe, probe_all
+    from .quoting import format_command, quote
+    from .result import CommandFailed, CommandResult
+    from .sshconfig import HostConfig, HostKeyChecking, SshConfig, SshConfigError
+    from .targets import ConnectOptions, ResolvedTarget, SshTarget, first_given, resolve
+
+# Each name is imported from its module on first use (PEP 562): paramiko and the crypto it pulls
+# in cost ~0.2 s, which a run that only collects, or only quotes a command, never needs.
+_HOME = {
+    "SudoError": "glustercheck.errors",
+    **dict.fromkeys(("Connection", "JumpConnections"), ".connection"),
+    **dict.fromkeys(("ClusterLock", "GlusterError", "Runner", "is_busy", "retrying_gluster_sh",
+                     "run_gluster"), ".gluster"),
+    "fingerprint": ".hostkeys",
+    **dict.fromkeys(("HostSpec", "HostSpecError", "HostSpecOptions", "UnsupportedSchemeError",
+                     "parse_hostspec"), ".hostspec"),
+    "ensure_open_files": ".limits",
+    **dict.fromkeys(("ConnectionPool", "probe", "probe_all"), ".pool"),
+    **dict.fromkeys(("format_command", "quote"), ".quoting"),
+    **dict.fromkeys(("CommandFailed", "CommandResult"), ".result"),
+    **dict.fromkeys(("HostConfig", "HostKeyChecking", "SshConfig", "SshConfigError"), ".sshconfig"),
+    **dict.fromkeys(("ConnectOptions", "ResolvedTarget", "SshTarget", "first_given", "resolve"),
+                    ".targets"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home, __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ClusterLock",

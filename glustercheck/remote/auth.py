@@ -154,6 +154,7 @@ def auth_failed(target: ResolvedTarget, keys: Keys) -> UnreachableError:
                      "IdentitiesOnly yes")
     fix = (f"add one of these public keys to ~{target.user}/.ssh/authorized_keys on {target.name} "
            f"(e.g. ssh-copy-id -i KEY.pub {who})" if keys.offers else "give a key")
-    parts.append(f"fix: {fix}, or name the right key (IdentityFile in ssh_config, "
-                 "identity_file in the spec, --ssh-identity-file) or load it into ssh-agent")
-    return UnreachableError("; ".join(parts))
+    fix = (f"{fix}, or name the right key (IdentityFile in ssh_config, identity_file in the spec, "
+           "--ssh-identity-file) or load it into ssh-agent")
+    parts.append(f"fix: {fix}")
+    return UnreachableError("; ".join(parts), fix=fix)

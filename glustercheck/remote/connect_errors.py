@@ -48,7 +48,8 @@ def explain(exc: BaseException, target: ResolvedTarget, timeout: float,
     if isinstance(exc, paramiko.PasswordRequiredException):
         return UnreachableError(
             f"{head}: identity file {target.identity_file} is passphrase-protected; "
-            f"give a key without a passphrase for unattended runs"
+            f"give a key without a passphrase for unattended runs",
+            fix="load that key into ssh-agent (ssh-add), or give a key without a passphrase",
         )
     if isinstance(exc, paramiko.AuthenticationException):
         keys = ", ".join(str(p) for p in target.identity_files) or "the default keys in ~/.ssh"
@@ -68,5 +69,7 @@ def explain(exc: BaseException, target: ResolvedTarget, timeout: float,
     if isinstance(exc, EOFError | ConnectionResetError):
         return UnreachableError(f"{head}: the server closed the connection during the handshake")
     if isinstance(exc, FileNotFoundError) and target.identity_file is not None:
-        return UnreachableError(f"{head}: identity file {target.identity_file} does not exist")
+        return UnreachableError(f"{head}: identity file {target.identity_file} does not exist",
+                                fix="correct the identity file's path (IdentityFile in ssh_config, "
+                                    "identity_file in the spec, --ssh-identity-file)")
     return UnreachableError(f"{head}: {type(exc).__name__}: {exc}")

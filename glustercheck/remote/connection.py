@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import paramiko
 
-from glustercheck.errors import CommandTimeout, UnreachableError
+from glustercheck.errors import CommandTimeout, SudoError, UnreachableError
 
 from .auth import authenticate
 from .channel import run_on_channel
@@ -20,7 +20,7 @@ from .hostkeys import prefer_known_key_types, verify_host_key
 from .quoting import to_shell, wrap_command
 from .result import CommandFailed, CommandResult
 from .routes import JumpHosts, Stream, open_stream
-from .sudo import DIAGNOSE, SudoError, SudoFailure, classify, describe, sudo_target
+from .sudo import DIAGNOSE, SudoFailure, classify, explain_sudo, sudo_target
 from .targets import ConnectOptions, ResolvedTarget, SshTarget, resolve
 
 # paramiko's transport thread logs each failed handshake as an ERROR with a traceback, for
@@ -133,6 +133,23 @@ class Connection:
             self._stream.close()
             self._stream = None
 
+    def start(self, command: str, *, timeout: float, sudo: bool | None = None) -> paramiko.Channel:
+        """Start `command` (under `timeout` and sudo as `run` would) and return its open channel,
+        for commands that live as long as the caller holds them (a lock held on the node for the
+        life of the session). The caller closes the channel; the remote command then sees EOF."""
+        wanted = self.resolved.sudo if sudo is None else sudo
+        as_user = sudo_target(self.resolved.user, wanted, self.resolved.sudo_user)
+        line = wrap_command(command, timeout=timeout, sudo=as_user is not None, sudo_user=as_user)
+        channel = self._channel()
+        try:
+            channel.exec_command(line)
+        except (paramiko.SSHException, OSError, EOFError) as exc:
+            channel.close()
+            raise UnreachableError(f"{self.label} unreachable: connection lost while starting "
+                                   f"`{_first_line(command)}`: {exc}") from exc
+        COMMAND_LOG.debug("%s: `%s` started (held)", self.name, _first_line(command))
+        return channel
+
     def _channel(self) -> paramiko.Channel:
         """A new session channel; reconnects once if the old transport turned out dead."""
         for attempt in range(2):
@@ -172,7 +189,8 @@ class Connection:
         line = wrap_command(shown, timeout=limit, sudo=as_user is not None, sudo_user=as_user)
         result = self._execute(shown, line, limit, stdin)
         if as_user is not None and (kind := classify(result.rc, result.stderr)) is not None:
-            raise SudoError(self._sudo_message(kind, as_user))
+            message, fix = self._sudo_problem(kind, as_user)
+            raise SudoError(message, fix=fix)
         return result
 
     def _execute(self, shown: str, line: str, limit: float, stdin: str | None) -> CommandResult:
@@ -201,13 +219,13 @@ class Connection:
             duration=duration,
         )
 
-    def _sudo_message(self, kind: SudoFailure, as_user: str) -> str:
+    def _sudo_problem(self, kind: SudoFailure, as_user: str) -> tuple[str, str]:
         """One message per node: sudo's "password required" is looked into once (DIAGNOSE)."""
         if kind is SudoFailure.PASSWORD and self._sudo_diagnosis is None:
             with contextlib.suppress(UnreachableError, CommandTimeout):
                 self._sudo_diagnosis = self._execute(DIAGNOSE, DIAGNOSE, 10.0, None).stdout
         diagnosis = self._sudo_diagnosis if kind is SudoFailure.PASSWORD else None
-        return describe(kind, diagnosis, host=self.name, user=self.resolved.user, as_user=as_user)
+        return explain_sudo(kind, diagnosis, host=self.name, user=self.resolved.user, as_user=as_user)
 
     def check(
         self,

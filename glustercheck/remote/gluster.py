@@ -95,8 +95,12 @@ def retrying_gluster_sh(retries: int = 5, backoff: tuple[float, float] = (0.3, 4
     output (stderr folded in), asking again while glusterd says it is busy. For reads: with --xml
     gluster exits 0 even then, and concurrent readers (xdist workers) do collide."""
     delays = " ".join(f"{d:g}" for d in backoff_delays(retries, backoff))
+    # A glusterd that hangs (or a peer's, that it waits for) answers nothing: say so, naming the
+    # command, instead of printing nothing for the parsers to puzzle over.
     return (f'g() {{ t=$1; shift; for d in {delays} 0; do '
-            'out=$(timeout "$t" gluster --mode=script "$@" 2>&1); '
+            'out=$(timeout "$t" gluster --mode=script "$@" 2>&1); rc=$?; '
+            '[ $rc = 124 ] && out="gluster $*: no answer within ${t} s (glusterd hung, or waiting '
+            'for a peer'"'"'s)"; '
             f"printf '%s' \"$out\" | grep -qiE {quote(READ_BUSY_PATTERN)} || break; "
             '[ "$d" = 0 ] || sleep "$d"; done; printf \'%s\\n\' "$out"; }\n')
 

@@ -74,7 +74,9 @@ def verify_host_key(target: ResolvedTarget, key: paramiko.PKey) -> None:
         revoked = next(k for k in known if k.revoked and k.blob == blob)
         raise UnreachableError(
             f"{target.label} unreachable: its host key {key.get_name()} {fingerprint(key)} is marked "
-            f"@revoked in {revoked.where}; refusing to connect")
+            f"@revoked in {revoked.where}; refusing to connect",
+            fix=f"find out why that key was revoked ({revoked.where}) before connecting to "
+                f"{target.name}; give the node a new host key if it was compromised")
     usable = [k for k in known if not k.revoked]
     if any(k.blob == blob for k in usable):
         return
@@ -107,11 +109,11 @@ def unknown_key_error(target: ResolvedTarget, key: paramiko.PKey) -> Unreachable
         scan = f"ssh {target.via.name} ssh-keyscan -p {target.port} {target.hostname} >> {file}"
     if target.host_key_alias:
         scan += f"  (then replace the host name on that line with {target.host_key_alias})"
+    fix = f"compare it with the node's `ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub`, then add it: {scan}"
     return UnreachableError(
         f"{target.label} unreachable: unknown host key {key.get_name()} {fingerprint(key)} "
-        f"(no entry for {target.known_hosts_name} in {_files(target)}). Compare it with the node's "
-        f"`ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub`, then add it: {scan}"
-    )
+        f"(no entry for {target.known_hosts_name} in {_files(target)}). {fix[0].upper()}{fix[1:]}",
+        fix=fix)
 
 
 def changed_key_error(target: ResolvedTarget, key: paramiko.PKey, known_type: str, known_blob: bytes,
@@ -122,7 +124,9 @@ def changed_key_error(target: ResolvedTarget, key: paramiko.PKey, known_type: st
         f"{key.get_name()} {fingerprint(key)}, but {where} has "
         f"{known_type} {blob_fingerprint(known_blob)} for {name}. "
         f"Either the node was reinstalled or someone is intercepting the connection; "
-        f"if you are sure it is the former: ssh-keygen -R '{name}' -f {file}"
+        f"if you are sure it is the former: ssh-keygen -R '{name}' -f {file}",
+        fix=f"only if {target.name} was reinstalled (check its console): ssh-keygen -R '{name}' -f {file}, "
+            "then add its new key; otherwise the connection is being intercepted",
     )
 
 

@@ -3,39 +3,15 @@
 from __future__ import annotations
 
 import os
-import resource
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
-from glustercheck.errors import RemoteError, UnreachableError
+from glustercheck.errors import RemoteError, SudoError, UnreachableError
 
 from .connection import Connection, JumpConnections
 from .resolver import Resolver
-from .sudo import SudoError
 from .targets import ConnectOptions, SshTarget
-
-
-def open_files_needed(hosts: int) -> int:
-    """A socket per kept connection, twice over for headroom, plus what pytest itself opens."""
-    return 2 * hosts + 256
-
-
-def ensure_open_files(hosts: int) -> None:
-    """Every host's SSH connection stays open for the whole run, so this process must be allowed
-    that many files (pytest-testinfra #452: large fleets hit the limit mid-run, in some random
-    check). Raises the soft limit as far as needed and allowed; raises RemoteError up front if
-    the hard limit is too low."""
-    needed = open_files_needed(hosts)
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft == resource.RLIM_INFINITY or soft >= needed:
-        return
-    if hard != resource.RLIM_INFINITY and hard < needed:
-        raise RemoteError(
-            f"{hosts} hosts keep {hosts} SSH connections open, which needs about {needed} open "
-            f"files, but this process may open only {hard} (`ulimit -Hn`): raise the limit (as "
-            "root, or LimitNOFILE= in the systemd unit) or check fewer hosts per run")
-    resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
 
 
 class ConnectionPool:
@@ -88,9 +64,10 @@ class ConnectionPool:
         self.close_all()
 
 
-def probe(pool: ConnectionPool, target: SshTarget) -> UnreachableError | None:
+def probe(pool: ConnectionPool, target: SshTarget) -> UnreachableError | SudoError | None:
     """Open (or reuse) the pool's connection to `target` and run `true` (through sudo when the
-    target uses sudo, so a sudo that cannot be used is one clear error per node): None, or why not."""
+    target uses sudo, so a sudo that cannot be used is one clear error per node): None, or why not
+    (a SudoError when the node answers but sudo cannot be used: a different fix than a dead node)."""
     try:
         conn = pool.get(target)
         limit = max(conn.resolved.connect_timeout, 5.0)
@@ -98,7 +75,7 @@ def probe(pool: ConnectionPool, target: SshTarget) -> UnreachableError | None:
     except UnreachableError as exc:
         return exc
     except SudoError as exc:
-        return UnreachableError(str(exc))
+        return exc
     except RemoteError as exc:
         return UnreachableError(f"{target.name} connected, but `true` did not run: {exc}")
     return None
@@ -110,7 +87,7 @@ def probe_all(
     max_workers: int = 32,
     *,
     pool: ConnectionPool | None = None,
-) -> dict[str, UnreachableError | None]:
+) -> dict[str, UnreachableError | SudoError | None]:
     """Connect to every target in parallel and run `true`: name -> None (fine) or the error.
 
     Dead hosts are waited for side by side, so the whole probe takes about one connect

@@ -25,6 +25,18 @@ class CommandResult:
     def ok(self) -> bool:
         return self.rc == 0
 
+    @property
+    def reason(self) -> str:
+        """Why it failed, in its own words: the tail of stderr, else of stdout, bounded in lines
+        and characters (one runaway line must not flood a report)."""
+        text = tail(self.stderr) or tail(self.stdout)
+        if len(text) > REASON_CHARS:
+            return f"...{text[-REASON_CHARS:]}"
+        return text or "(no output)"
+
+
+REASON_CHARS = 800
+
 
 def tail(text: str, lines: int = 10) -> str:
     """The last few lines of output, which is where tools put the reason they failed."""
@@ -37,6 +49,5 @@ class CommandFailed(RemoteError):
 
     def __init__(self, result: CommandResult) -> None:
         self.result = result
-        detail = tail(result.stderr) or tail(result.stdout) or "(no output)"
         how = "was killed by a signal" if result.rc == -1 else f"failed with exit status {result.rc}"
-        super().__init__(f"{result.host}: `{result.command}` {how}:\n{detail}")
+        super().__init__(f"{result.host}: `{result.command}` {how}:\n{result.reason}")

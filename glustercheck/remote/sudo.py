@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-from glustercheck.errors import RemoteError
-
 from .quoting import quote
 
 _PASSWORD = re.compile(r"^sudo: (a password is required|a terminal is required)", re.M)
@@ -31,10 +29,6 @@ class SudoFailure(Enum):
     NOT_ALLOWED = "not allowed"
     NOT_INSTALLED = "not installed"
     UNKNOWN_USER = "unknown user"
-
-
-class SudoError(RemoteError):
-    """sudo on a node could not be used: the message names node, user and the fix."""
 
 
 def sudo_target(login_user: str, wanted: bool, sudo_user: str | None) -> str | None:
@@ -74,21 +68,31 @@ def nopasswd_fix(user: str, as_user: str = "root") -> str:
 
 def describe(kind: SudoFailure, diagnosis: str | None, *, host: str, user: str, as_user: str = "root") -> str:
     """The operator's message for `kind`, sharpened by DIAGNOSE's output when there is one."""
+    return explain_sudo(kind, diagnosis, host=host, user=user, as_user=as_user)[0]
+
+
+def explain_sudo(kind: SudoFailure, diagnosis: str | None, *, host: str, user: str,
+            as_user: str = "root") -> tuple[str, str]:
+    """(message, fix): the message includes the fix; the fix alone is what a report shows."""
     if kind is SudoFailure.UNKNOWN_USER:
-        return f"sudo on {host}: there is no user {as_user} to run commands as - fix the sudo user"
+        fix = f"fix the sudo user ({as_user} does not exist on {host})"
+        return f"sudo on {host}: there is no user {as_user} to run commands as - {fix}", fix
     if kind is SudoFailure.NOT_INSTALLED:
-        return f"sudo is not installed on {host}: install it (apt install sudo), or log in as root"
+        fix = f"on {host}, as root: apt install sudo; or log in as root"
+        return f"sudo is not installed on {host}: install it (apt install sudo), or log in as root", fix
+    nopasswd = nopasswd_fix(user, as_user)
     if kind is SudoFailure.NOT_ALLOWED:
         return (f"user {user} may not use sudo on {host} (not in the sudoers file, or not allowed to "
-                f"run commands as {as_user}): give it passwordless sudo, {nopasswd_fix(user, as_user)}; "
-                "or log in as root")
+                f"run commands as {as_user}): give it passwordless sudo, {nopasswd}; or log in as root",
+                f"give {user} passwordless sudo, {nopasswd}; or log in as root")
     if diagnosis is not None:
         return _password_diagnosed(diagnosis, host=host, user=user, as_user=as_user)
     return (f"sudo on {host} needs a password: give user {user} passwordless sudo "
-            f"(a NOPASSWD line in /etc/sudoers.d/), or log in as root")
+            f"(a NOPASSWD line in /etc/sudoers.d/), or log in as root",
+            f"give user {user} passwordless sudo on {host}, {nopasswd}; or log in as root")
 
 
-def _password_diagnosed(diagnosis: str, *, host: str, user: str, as_user: str) -> str:
+def _password_diagnosed(diagnosis: str, *, host: str, user: str, as_user: str) -> tuple[str, str]:
     listing, _, tail = diagnosis.partition("sudo-l-rc=")
     status, _, groups_line = tail.partition("\n")
     groups = groups_line.split()
@@ -97,13 +101,15 @@ def _password_diagnosed(diagnosis: str, *, host: str, user: str, as_user: str) -
         # sudo -l needs no password when some rule has NOPASSWD: the user has rules, not ours.
         rules = "; ".join(r.strip() for r in _RULE.findall(listing)) or "see sudo -l"
         return (f"sudo on {host} needs a password: user {user} may not run commands as {as_user} "
-                f"without one (its sudo rules: {rules}); fix: {fix}")
+                f"without one (its sudo rules: {rules}); fix: {fix}", fix)
     in_group = [g for g in SUDO_GROUPS if g in groups]
     if in_group:
         return (f"sudo on {host} needs a password: user {user} is in group {in_group[0]}, whose sudo "
-                f"rule asks for one, and this tool cannot type it; fix: {fix}; or log in as root")
+                f"rule asks for one, and this tool cannot type it; fix: {fix}; or log in as root",
+                f"{fix}; or log in as root")
     # sudo -n says "a password is required" whether or not a rule exists: say what is likely.
     return (f"user {user} may not use sudo on {host} without a password: most likely it is not in the "
             f"sudoers file at all (it is in none of the groups {', '.join(SUDO_GROUPS)}; `sudo -n` "
             f"only says a password is required either way); fix: {fix}; or log in as a user with "
-            "passwordless sudo, or as root")
+            "passwordless sudo, or as root",
+            f"{fix}; or log in as a user with passwordless sudo, or as root")

@@ -10,6 +10,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from glustercheck.report.model import UNREACHABLE
+
 
 @dataclass(frozen=True)
 class BrickUsage:
@@ -69,7 +71,7 @@ def node_states(summary: Mapping[str, Any]) -> Iterator[NodeState]:
     for node in (summary.get("spec") or {}).get("nodes", []):
         name = node["name"]
         facts = nodes.get(name)
-        unreachable = str(errors.get(name, "")).startswith("unreachable")
+        unreachable = str(errors.get(name, "")).startswith(UNREACHABLE)  # sudo refused: it answers
         if facts is None:
             yield NodeState(name, not unreachable, None, None)
             continue

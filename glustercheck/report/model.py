@@ -19,6 +19,11 @@ DEGRADED = "degraded"
 CANNOT_CHECK = "cannot-check"
 
 EXIT_STATUS = {HEALTHY: 0, DEGRADED: 1, CANNOT_CHECK: 3}
+
+# How a node that could not be used is noted in `node_errors`: it did not answer SSH, or it did
+# but sudo could not be used there (up and reachable: another fix, so another word).
+UNREACHABLE = "unreachable"
+SUDO_REFUSED = "sudo refused"
 """Exit status for schedulers (documented in reports/README.md)."""
 
 PASSED, FAILED, SKIPPED, ERROR = "passed", "failed", "skipped", "error"
@@ -82,6 +87,15 @@ def first_line(text: str | None) -> str:
     return ""
 
 
+def unusable_note(message: str, *, sudo: bool) -> str:
+    """The `node_errors` entry for a node the probe could not use."""
+    return f"{SUDO_REFUSED if sudo else UNREACHABLE}: {first_line(message)}"
+
+
+def is_unusable(note: str) -> bool:
+    return note.startswith((UNREACHABLE, SUDO_REFUSED))
+
+
 def counts(results: Iterable[CheckResult]) -> dict[str, int]:
     found = {PASSED: 0, FAILED: 0, SKIPPED: 0, ERROR: 0}
     for r in results:
@@ -90,16 +104,20 @@ def counts(results: Iterable[CheckResult]) -> dict[str, int]:
 
 
 def verdict(results: list[CheckResult], *, node_names: Iterable[str] = (),
-            unreachable: Iterable[str] = (), problem: str | None = None) -> tuple[str, str]:
+            unreachable: Iterable[str] = (), sudo_refused: Iterable[str] = (),
+            problem: str | None = None) -> tuple[str, str]:
     """(verdict, reason). cannot-check: the run itself failed (usage/spec error, collection error,
     nothing ran, every node unreachable, deadline hit without a failure); degraded: a check failed;
     healthy: every check that ran passed or was not applicable."""
-    names, dead = set(node_names), set(unreachable)
+    names, dead, refused = set(node_names), set(unreachable), set(sudo_refused)
     bad = [r for r in results if r.outcome in BAD_OUTCOMES]
     if problem and not bad:
         return CANNOT_CHECK, problem
     if names and names <= dead:
         return CANNOT_CHECK, f"no node reachable ({', '.join(sorted(names))})"
+    if names and names <= dead | refused:
+        return CANNOT_CHECK, (f"no node usable ({', '.join(sorted(names))}): sudo cannot be used on "
+                              f"{', '.join(sorted(refused))}")
     if not results and not problem:
         return CANNOT_CHECK, "no check ran"
     if bad:
@@ -139,7 +157,7 @@ def cause_lines(summary: Mapping[str, Any]) -> list[str]:
                      f"{warning['text']}")
         lines.append(f"    fix: {warning['fix']}")
     causes = summary.get("causes") or []
-    if summary.get("verdict") != DEGRADED or not causes:
+    if summary.get("verdict") == HEALTHY or not causes:  # cannot-check: why no node could be used
         return lines
     for number, cause in enumerate(causes, 1):
         lines.append(f"  root cause {number}: {cause_line(cause)}")
@@ -165,10 +183,11 @@ def build_summary(*, results: list[CheckResult], started: float, finished: float
     """The summary dict; `started`/`finished` are epoch seconds; `causes` by key (as the checks
     reported them: summary, fix, rank)."""
     node_names = [n["name"] for n in (spec or {}).get("nodes", [])]
-    unreachable = [n for n, e in node_errors.items() if e.startswith("unreachable")]
+    unreachable = [n for n, e in node_errors.items() if e.startswith(UNREACHABLE)]
+    refused = [n for n, e in node_errors.items() if e.startswith(SUDO_REFUSED)]
     cluster_results = [r for r in results if r.node is not None] or results
     verdict_, reason = verdict(cluster_results, node_names=node_names, unreachable=unreachable,
-                               problem=problem)
+                               sudo_refused=refused, problem=problem)
     roots = root_causes(cluster_results, causes or {})
     if verdict_ == DEGRADED and roots:
         more = f" (+{len(roots) - 1} more root causes)" if len(roots) > 1 else ""

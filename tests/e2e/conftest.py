@@ -1,9 +1,14 @@
-"""End-to-end fixtures: one simulated cluster for the whole test session, brought up on demand."""
+"""End-to-end fixtures: one simulated cluster for the whole test session, brought up on demand,
+and the suite as a user installs it (the wheel in a fresh virtual environment, built once)."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import filelock
 import pytest
@@ -77,3 +82,43 @@ def sim() -> Iterator[SimClusterManager]:
 @pytest.fixture
 def cluster(sim: SimClusterManager) -> SimCluster:
     return sim.ensure_up()
+
+
+# ----- the suite as a user gets it ---------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Installed:
+    """The wheel installed (with its `ansible` extra) into a fresh virtual environment; `pytest`
+    runs its pytest in a directory of the caller's, with only PATH, HOME, LANG and `env` set."""
+
+    venv: Path
+    home: Path
+
+    def pytest(self, workdir: Path, *args: str, timeout: float = 300, home: Path | None = None,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        environment = {"PATH": f"{self.venv / 'bin'}:/usr/sbin:/usr/bin:/sbin:/bin",
+                       "HOME": str(home or self.home), "LANG": "C.UTF-8", **(env or {})}
+        return subprocess.run([str(self.venv / "bin" / "pytest"), "-p", "no:cacheprovider", *args],
+                              cwd=workdir, env=environment, capture_output=True, text=True,
+                              timeout=timeout, check=False)
+
+
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """Built and installed once per session: every test that runs the installed suite shares it."""
+    base = tmp_path_factory.mktemp("wheel")
+    dist = base / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
+                   check=True, timeout=600, capture_output=True)
+    (wheel,) = dist.glob("gluster_verify-*.whl")
+    venv = base / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    # [ansible]: --ansible-inventory runs the ansible-inventory this installs next to pytest.
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", f"{wheel}[ansible]"], check=True,
+                   timeout=600, capture_output=True)
+    home = base / "home"
+    home.mkdir()
+    return Installed(venv, home)

@@ -38,6 +38,7 @@ SUMMARY_SCHEMA = json.loads(
     (resources.files("glustercheck.report") / "summary.schema.json").read_text())
 SPEC = SimConfig().spec_file
 NODES = SimConfig().names
+ALL_CHECKS = 45  # 9 per node x 4, 3 cluster-wide, 6 per volume: the how-to's spec
 SUITE_TIMEOUT = 300.0
 HEALTH_TIMEOUT = 120.0
 CONNECT_TIMEOUT = 5.0  # the simulated cluster's spec: [connection] connect_timeout
@@ -122,10 +123,50 @@ def _parse_junit(path: Path) -> dict[str, Outcome]:
 
 
 def run_suite(workdir: Path, *args: str, spec: Path = SPEC, hosts: str | None = "rpi0..rpi3",
-              timeout: float = SUITE_TIMEOUT) -> SuiteRun:
+              timeout: float = SUITE_TIMEOUT, env: dict[str, str] | None = None) -> SuiteRun:
     """`python -m pytest checks --spec SPEC [--hosts H] ARGS` in the project root, results parsed."""
+    return start_suite(workdir, *args, spec=spec, hosts=hosts, timeout=timeout, env=env).wait()
+
+
+@dataclass
+class RunningSuite:
+    """A suite run going on in the background (a controller process of its own)."""
+
+    proc: subprocess.Popen[str]
+    argv: list[str]
+    junit: Path
+    reports: str
+    started: float
+    timeout: float
+
+    def wait(self) -> SuiteRun:
+        try:
+            stdout, stderr = self.proc.communicate(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            pytest.fail(f"`pytest {' '.join(self.argv)}` did not finish within {self.timeout:g} s")
+        seconds = time.monotonic() - self.started
+        run = SuiteRun(self.argv, self.proc.returncode, stdout, stderr, seconds, report_dir=self.reports)
+        summary = Path(self.reports) / "summary.json"
+        if summary.exists():  # every summary an e2e run writes must match the shipped schema
+            jsonschema.validate(json.loads(summary.read_text()), SUMMARY_SCHEMA)
+        if not self.junit.exists():
+            pytest.fail(f"the suite wrote no JUnit XML\n{run.describe()}")
+        run.results = _parse_junit(self.junit)
+        return run
+
+    def kill(self) -> None:
+        """The controller dies at once (SIGKILL: no cleanup of its own), as when a laptop's
+        battery runs out; its SSH sessions end with it."""
+        self.proc.kill()
+        self.proc.communicate(timeout=30)
+
+
+def start_suite(workdir: Path, *args: str, spec: Path = SPEC, hosts: str | None = "rpi0..rpi3",
+                timeout: float = SUITE_TIMEOUT, env: dict[str, str] | None = None) -> RunningSuite:
     workdir.mkdir(parents=True, exist_ok=True)
-    number = len(list(workdir.glob("run-*")))
+    number = len(list(workdir.glob("run-*.started")))
+    (workdir / f"run-{number}.started").touch()
     base = workdir / f"run-{number}"
     junit = workdir / f"run-{number}.xml"
     argv = [str(ROOT / "checks"), f"--spec={spec}", "-p", "no:cacheprovider", f"--junitxml={junit}",
@@ -136,25 +177,12 @@ def run_suite(workdir: Path, *args: str, spec: Path = SPEC, hosts: str | None = 
         argv.append(f"--hosts={hosts}")
     argv += list(args)
     # The outer pytest's variables (PYTEST_CURRENT_TEST, xdist's, GLUSTERCHECK_SPEC) must not leak in.
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PYTEST_", "GLUSTERCHECK_SPEC"))}
-    started = time.monotonic()
-    try:
-        proc = subprocess.run([sys.executable, "-m", "pytest", *argv], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as exc:
-        pytest.fail(f"`pytest {' '.join(argv)}` did not finish within {timeout:g} s; output so far:\n"
-                    f"{(exc.stdout or b'')[-4000:]!r}")
-    seconds = time.monotonic() - started
+    environment = {k: v for k, v in os.environ.items()
+                   if not k.startswith(("PYTEST_", "GLUSTERCHECK_SPEC"))} | (env or {})
+    proc = subprocess.Popen([sys.executable, "-m", "pytest", *argv], cwd=ROOT, env=environment,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     reports = next((a.split("=", 1)[1] for a in argv if a.startswith("--report-dir=")), "")
-    run = SuiteRun(argv, proc.returncode, proc.stdout, proc.stderr, seconds, report_dir=reports)
-    summary = Path(reports) / "summary.json"
-    if summary.exists():  # every summary an e2e run writes must match the shipped schema
-        jsonschema.validate(json.loads(summary.read_text()), SUMMARY_SCHEMA)
-    if not junit.exists():
-        pytest.fail(f"the suite wrote no JUnit XML\n{run.describe()}")
-    run.results = _parse_junit(junit)
-    return run
+    return RunningSuite(proc, argv, junit, reports, time.monotonic(), timeout)
 
 
 def write_spec(path: Path, extra: str = "", *, replace: tuple[str, str] | None = None) -> Path:

@@ -17,6 +17,7 @@ import pytest
 
 from glustercheck.parsers import parse_heal_info_xml, parse_volume_status_xml
 from simcluster import SimCluster
+from simcluster.sshd_log import SSHD_ARGS
 from tests.e2e.suite_runner import NODES, gluster, run_suite, sh, wait_healthy, write_spec
 
 pytestmark = pytest.mark.e2e
@@ -33,6 +34,10 @@ class Fault:
     repair: Callable[[SimCluster], None]
     cause: str  # the root cause key the verdict must lead with
     fix: str  # a substring of that cause's fix
+    # The faulted run's bound over the healthy one: nothing may hang it (a cut network waits
+    # out gluster's own TCP timeouts, about 40 s).
+    bound: float = 30.0
+    node: str | None = None  # the one node at fault: every other node's own checks still pass
 
 
 def _brick_pid(cluster: SimCluster, host: str) -> int:
@@ -107,9 +112,15 @@ FAULTS = [
     Fault("brick filesystem full", _fill, lambda c: sh(c, "rpi2", "rm -f /mnt/usb/matrix-fill"),
           "disk-full:rpi2:/mnt/usb", "free space on /mnt/usb"),
     Fault("node powered off", lambda c, _: c.stop_node("rpi3"), lambda c: c.start_node("rpi3"),
-          "node-unreachable:rpi3", "powered"),
+          "node-unreachable:rpi3", "power rpi3 on"),
     Fault("network cut", lambda c, _: c.partition("rpi3"), lambda c: c.unpartition("rpi3"),
-          "node-unreachable:rpi3", "powered"),
+          "node-unreachable:rpi3", "power rpi3 on", bound=60.0),
+    Fault("glusterd hung (SIGSTOP)", lambda c, _: sh(c, "rpi1", "kill -STOP $(pgrep -x glusterd)") and None,
+          lambda c: sh(c, "rpi1", "kill -CONT $(pgrep -x glusterd)"), "glusterd-hung:rpi1",
+          "on rpi1: sudo systemctl restart glusterd", node="rpi1"),
+    Fault("sshd stopped, host up", lambda c, _: sh(c, "rpi2", "kill $(cat /run/sshd.pid)") and None,
+          lambda c: sh(c, "rpi2", " ".join(("/usr/sbin/sshd", *SSHD_ARGS))), "node-unreachable:rpi2",
+          "start sshd on rpi2", node="rpi2"),
     Fault("wrong hosts entry", _hosts_edit("rpi1", "\n10.0.1.2\trpi2\n", "\n10.0.1.99\trpi2\n"),
           _hosts_restore("rpi1"), "name-conflict:rpi1:rpi2",
           "`pytest --apply` rewrites the managed block on rpi1"),
@@ -165,6 +176,11 @@ def test_fault_leads_with_its_root_cause_and_leaves_nothing_behind(
                   f"settled in {settle:.0f} s)")
     print(MATRIX[-1])
     assert faulted.rc == 1, faulted.describe()
+    assert faulted.seconds < baseline + fault.bound, faulted.describe()
+    if fault.node is not None:  # the fault stays on its node: the others' own checks pass
+        for other in (n for n in NODES if n != fault.node):
+            for test in ("test_glusterd_running_and_enabled", "test_brick_filesystems_have_room"):
+                assert f"{test}[{other}]" in faulted.passed, faulted.describe()
     assert fault.cause in faulted.verdict_line, faulted.verdict_line + "\n" + faulted.describe()
     assert top["key"] == fault.cause, summary["causes"]
     assert fault.fix in top["fix"], top

@@ -1,52 +1,20 @@
-"""The suite as a user gets it: the wheel installed into a fresh virtual environment, run from an
-empty directory with a HOME of its own, against fresh simulated nodes: converge, converge again
-(no change), check only, HTML report; and a user's own testinfra test in that directory."""
+"""The wheel as a user installs it: the checks and setup steps ship as packages of their own, with
+the pytest entry point. Running it (converge, check, a user's own tests, their SSH setup) is in
+test_user_login.py, on the same installation (the session's `installed` fixture)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.suite_runner import NODES, SPEC, ConvergedCluster
+from tests.e2e.conftest import Installed
+from tests.e2e.suite_runner import ALL_CHECKS, NODES, SPEC, ConvergedCluster
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-ALL_CHECKS = 45
-
-
-@dataclass(frozen=True)
-class Installed:
-    venv: Path
-    home: Path
-
-    def pytest(self, workdir: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-        env = {"PATH": f"{self.venv / 'bin'}:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": str(self.home),
-               "LANG": "C.UTF-8"}
-        return subprocess.run([str(self.venv / "bin" / "pytest"), "-p", "no:cacheprovider", *args],
-                              cwd=workdir, env=env, capture_output=True, text=True,
-                              timeout=timeout, check=False)
-
-
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    base = tmp_path_factory.mktemp("wheel")
-    dist = base / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
-                   check=True, timeout=600, capture_output=True)
-    (wheel,) = dist.glob("gluster_verify-*.whl")
-    venv = base / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], check=True,
-                   timeout=600, capture_output=True)
-    home = base / "home"
-    home.mkdir()
-    return Installed(venv, home)
 
 
 def _passed(result: subprocess.CompletedProcess[str]) -> int:

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from simcluster import SimCluster, SimConfig
-from tests.e2e.suite_runner import NODES, ConvergedCluster, gluster, run_suite, sh, wait_healthy
-from tests.e2e.test_suite_setup import ALL_CHECKS
+from tests.e2e.suite_runner import ALL_CHECKS, NODES, ConvergedCluster, gluster, run_suite, sh, wait_healthy
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from glustercheck.errors import UnreachableError
 from glustercheck.remote import Connection, ConnectionPool, ConnectOptions, SudoError, probe_all
 
 from .loopback_sshd import SSHD, LoopbackSshd, add_user, revoke_sudo, start_sshd, sudoers_file, write_sudoers
@@ -132,5 +131,5 @@ def test_probe_reports_broken_sudo_once_per_node(sshd: LoopbackSshd, options: Co
     assert results["rootnode"] is None
     for i in range(3):
         error = results[f"rpi{i}"]
-        assert isinstance(error, UnreachableError)
+        assert isinstance(error, SudoError)  # it answers: not called unreachable
         assert str(error).startswith(f"user {user} may not use sudo on rpi{i} without a password")

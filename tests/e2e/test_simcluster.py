@@ -72,14 +72,6 @@ def test_each_node_has_its_own_etc_hosts(bare: SimCluster) -> None:
     ssh(cluster, "rpi0", "sudo sed -i '/^10.0.1.1 rpi1$/d' /etc/hosts")
 
 
-def test_ssh_as_pi_with_passwordless_sudo_and_as_root(bare: SimCluster) -> None:
-    cluster = bare
-    for node in cluster.config.names:
-        result = ssh(cluster, node, "id -un; sudo -n id -un")
-        assert (result.returncode, result.stdout) == (0, "pi\nroot\n"), result.stderr
-        assert ssh(cluster, node, "id -u", user="root").stdout == "0\n"
-
-
 def test_host_keys_are_checked(bare: SimCluster, tmp_path: Path) -> None:
     cluster = bare
     wrong = tmp_path / "known_hosts"

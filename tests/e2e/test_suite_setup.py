@@ -9,6 +9,7 @@ import pytest
 
 from simcluster import SimCluster
 from tests.e2e.suite_runner import (
+    ALL_CHECKS,
     NODES,
     ConvergedCluster,
     cluster_state,
@@ -20,7 +21,6 @@ from tests.e2e.suite_runner import (
 
 pytestmark = pytest.mark.e2e
 
-ALL_CHECKS = 45  # 9 per node x 4, 3 cluster-wide, 6 per volume: the how-to's spec
 # From bare nodes: per node hosts block + Debian's `127.0.1.1 <name>` commented out + glusterd
 # started + enabled (4 x 4), then 3 peer probes, volume created, volume started.
 FIRST_APPLY_CHANGES = 21

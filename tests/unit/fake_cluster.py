@@ -38,8 +38,10 @@ class FakeConnection:
                                    "is the node powered and on the network?")
         if text == "true":
             kind, out = "probe", ""
-        elif "s hostname" in text:
+        elif "s hostname" in text:  # the first node's facts carry the volume state too
             kind, out = "node-facts", _disk_used((VECTORS / f"{self.name}.txt").read_text())
+            if "s info" in text:
+                out += (VECTORS / "state.txt").read_text()
         elif "s info" in text:
             kind, out = "volume-state", (VECTORS / "state.txt").read_text()
         elif "s heal:" in text:
@@ -49,6 +51,22 @@ class FakeConnection:
         who = f"user={self.target.user} sudo={self.target.sudo} sudo_user={self.target.sudo_user}"
         self._log(f"{kind}\t{text if kind == 'other' else ''}\t{who}")
         return CommandResult(self.name, text, 0, out, "", 0.001)
+
+    def start(self, command: str, **_: object) -> FakeChannel:
+        """The cluster lock's held command: taken at once (one controller in these tests)."""
+        self._log("lock\t")
+        return FakeChannel()
+
+    def close(self) -> None:
+        return None
+
+
+class FakeChannel:
+    def settimeout(self, _: float) -> None:
+        return None
+
+    def makefile(self, _: str) -> list[str]:
+        return ["LOCKED\n"]
 
     def close(self) -> None:
         return None

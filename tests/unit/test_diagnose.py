@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 
-from glustercheck.diagnose import Diagnosis, diagnose
+from glustercheck.diagnose import Diagnosis, access_cause, diagnose
+from glustercheck.errors import RemoteError, SudoError, UnreachableError
 from glustercheck.facts import ClusterFacts, DiskUsage, NodeFacts
+from glustercheck.remote.sudo import SudoFailure, explain_sudo
 from tests.unit.test_setup_steps import CONVERGED, NAMES, SPEC, cluster_facts
 
 
 def run(nodes: dict[str, NodeFacts] | None = None, cluster: ClusterFacts | None = None,
-        unreachable: dict[str, str] | None = None) -> Diagnosis:
+        unreachable: dict[str, RemoteError] | None = None) -> Diagnosis:
     return diagnose(SPEC, nodes if nodes is not None else CONVERGED, unreachable or {},
                     cluster if cluster is not None else cluster_facts())
 
@@ -28,14 +30,54 @@ def test_an_unreachable_node_takes_the_probes_reason_and_hint() -> None:
     nodes = {n: f for n, f in CONVERGED.items() if n != "rpi2"}
     error = ("rpi2 (10.0.1.2:22) unreachable: no answer within 5 s - is the node powered and on the "
              "network?")
-    found = run(nodes, unreachable={"rpi2": error})
+    found = run(nodes, unreachable={"rpi2": UnreachableError(error)})
     cause = found.node("rpi2")
     assert cause is not None
     assert cause.key == "node-unreachable:rpi2"
     assert cause.summary == "rpi2 is unreachable: no answer within 5 s"
-    assert cause.fix == "is the node powered and on the network?"
+    assert cause.fix.startswith("power rpi2 on and check its network link")
     # its bricks are explained by it, not called offline on their own
     assert found.brick("gv", "rpi2", "/mnt/usb/gv", "rpi2") is cause
+
+
+def test_a_fix_given_with_the_error_is_the_causes_fix_and_not_in_its_summary() -> None:
+    fix = ("compare it with the node's `ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub`, then add it: "
+           "ssh-keyscan -p 22 10.0.1.2 >> /home/pi/.ssh/known_hosts")
+    error = UnreachableError("rpi2 (10.0.1.2:22) unreachable: unknown host key ssh-ed25519 SHA256:x "
+                             "(no entry for 10.0.1.2 in ~/.ssh/known_hosts). Compare it with the node's "
+                             "`ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub`, then add it: ssh-keyscan -p 22 "
+                             "10.0.1.2 >> /home/pi/.ssh/known_hosts", fix=fix)
+    cause = access_cause("rpi2", error)
+    assert cause.key == "node-unreachable:rpi2"
+    assert cause.fix == fix
+    assert cause.summary == ("rpi2 is unreachable: unknown host key ssh-ed25519 SHA256:x (no entry for "
+                             "10.0.1.2 in ~/.ssh/known_hosts)")
+
+
+def test_a_wrong_key_names_the_keys_tried_and_the_fix_apart() -> None:
+    error = UnreachableError("rpi1 (10.0.1.1:22) unreachable: authentication failed for pi@10.0.1.1 with "
+                             "keys: /k (ssh-ed25519 SHA256:y) (agent: 0 keys); fix: add one of these "
+                             "public keys", fix="add one of these public keys")
+    cause = access_cause("rpi1", error)
+    assert cause.summary == ("rpi1 is unreachable: authentication failed for pi@10.0.1.1 with keys: /k "
+                             "(ssh-ed25519 SHA256:y) (agent: 0 keys)")
+    assert cause.fix == "add one of these public keys"
+
+
+def test_sudo_that_cannot_be_used_is_its_own_cause_not_an_unreachable_node() -> None:
+    diagnosis = "Sorry, try again.\nsudo-l-rc=1\npi adm sudo\n"
+    message, fix = explain_sudo(SudoFailure.PASSWORD, diagnosis, host="rpi3", user="pi")
+    found = run({n: f for n, f in CONVERGED.items() if n != "rpi3"},
+                unreachable={"rpi3": SudoError(message, fix=fix)})
+    cause = found.node("rpi3")
+    assert cause is not None
+    assert cause.key == "sudo-refused:rpi3"
+    assert cause.summary == ("sudo cannot be used on rpi3: sudo on rpi3 needs a password: user pi is in "
+                             "group sudo, whose sudo rule asks for one, and this tool cannot type it")
+    assert cause.fix == ("as root on the node: echo 'pi ALL=(ALL) NOPASSWD: ALL' > "
+                         "/etc/sudoers.d/010_pi-nopasswd (Raspberry Pi OS does this for its first user); "
+                         "or log in as root")
+    assert "unreachable" not in cause.summary + cause.fix
 
 
 def test_glusterd_down_fix_follows_what_runs_the_node() -> None:

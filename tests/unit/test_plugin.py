@@ -7,6 +7,7 @@ simulated cluster, so every check runs its real code against real gluster output
 
 from __future__ import annotations
 
+import collections
 import json
 import sys
 from collections import Counter
@@ -114,10 +115,15 @@ def test_installed_checks_run_from_an_empty_directory_with_per_node_ids(suite, p
     assert {c["node"] for c in summary["checks"]} == {*NODES, "cluster", "volume=gv"}
     junit = (pytester.path / "junit.xml").read_text()
     assert '<property name="node" value="rpi2" />' in junit
-    # One batched fact script per node, plus volume state and heal from the first node.
+    # One command per node, the first node's telling the volume state too; no probe of its own;
+    # the heal state from another node: at most two commands (here: facts and lock) per node.
     ran = commands(suite.log)
     assert all(ran[(n, "node-facts")] == 1 for n in NODES), ran
-    assert ran[("rpi0", "volume-state")] == 1
+    assert ran[("rpi0", "volume-state")] == 0, ran
+    assert sum(count for (node, kind), count in ran.items() if kind == "probe") == 0, ran
+    assert ran[("rpi1", "heal")] == 1, ran
+    per_node = collections.Counter(node for (node, _), count in ran.items() for _ in range(count))
+    assert max(per_node.values()) <= 2, ran
 
 
 def test_a_users_own_testinfra_test_runs_per_node_on_the_suites_connections(suite, pytester) -> None:  # type: ignore[no-untyped-def]
@@ -136,7 +142,8 @@ def test_under_xdist_setup_runs_once_and_facts_are_gathered_once(suite) -> None:
     result.assert_outcomes(passed=44)
     assert result.stdout.str().count("setup steps (check-only") == 1
     ran = commands(suite.log)
-    assert all(ran[(n, "node-facts")] == 1 for n in NODES), ran  # shared by the three workers
+    assert all(ran[(n, "node-facts")] == 1 for n in NODES), ran  # shared by controller and workers
+    assert sum(count for (node, kind), count in ran.items() if kind == "probe") == 0, ran
 
 
 def test_nightly_mode_reports_healthy_with_exit_zero(suite, pytester) -> None:  # type: ignore[no-untyped-def]
@@ -182,6 +189,10 @@ def test_an_ansible_group_gives_the_nodes_and_their_logins(suite, pytester) -> N
     lines = sorted(line.split("\t")[3] for line in suite.log.read_text().splitlines()
                    if "\tid\t" in line)
     assert lines == ["user=pi sudo=None sudo_user=None", "user=pi sudo=True sudo_user=None"]
+    # The inventory alone is the cluster: every host in it (Ansible's "all").
+    whole = suite("--ansible-inventory=hosts.ini", "test_mine.py", "-v")
+    whole.assert_outcomes(passed=2)
+    whole.stdout.fnmatch_lines(["*test_mine[[]rpi0[]] PASSED*", "*test_mine[[]rpi1[]] PASSED*"])
     unknown = suite("--ansible-inventory=hosts.ini", "--hosts=ansible://nope")
     assert unknown.ret == pytest.ExitCode.USAGE_ERROR
     assert "no group or host 'nope' (groups: gluster)" in unknown.stderr.str()

@@ -128,3 +128,18 @@ def _ed25519_blob(seed: bytes = b"\x00") -> bytes:
     msg.add_string("ssh-ed25519")
     msg.add_string(seed * 32)
     return msg.asbytes()
+
+
+def test_a_failures_reason_is_the_tail_of_its_output_and_bounded() -> None:
+    def result(stdout: str, stderr: str) -> CommandResult:
+        return CommandResult("rpi1", "cmd", 1, stdout, stderr, 0.1)
+
+    assert result("out\n", "E: Unable to locate package glusterfs-server\n").reason == (
+        "E: Unable to locate package glusterfs-server")
+    assert result("only stdout says why\n", "  \n").reason == "only stdout says why"
+    assert result("", "").reason == "(no output)"
+    flood = result("", "x" * 100_000 + " the end")
+    assert len(flood.reason) <= 803
+    assert flood.reason.startswith("...")
+    assert flood.reason.endswith(" the end")
+    assert len(str(CommandFailed(flood))) < 1000

@@ -11,7 +11,7 @@ import pytest
 
 from glustercheck.errors import RemoteError
 from glustercheck.remote import ensure_open_files
-from glustercheck.remote import pool as pool_module
+from glustercheck.remote import limits as limits_module
 
 INF = resource.RLIM_INFINITY
 
@@ -20,8 +20,8 @@ class Limits:
     def __init__(self, monkeypatch: pytest.MonkeyPatch, soft: int, hard: int) -> None:
         self.value = (soft, hard)
         self.set_calls: list[tuple[int, int]] = []
-        monkeypatch.setattr(pool_module.resource, "getrlimit", lambda which: self.value)
-        monkeypatch.setattr(pool_module.resource, "setrlimit", self._set)
+        monkeypatch.setattr(limits_module.resource, "getrlimit", lambda which: self.value)
+        monkeypatch.setattr(limits_module.resource, "setrlimit", self._set)
 
     def _set(self, which: int, value: tuple[int, int]) -> None:
         assert which == resource.RLIMIT_NOFILE

@@ -11,11 +11,13 @@ from glustercheck.report import (
     CheckResult,
     build_summary,
     cluster_facts_plain,
+    is_unusable,
     load_history,
     save_history,
     summary_html,
     topology_svg,
     trend,
+    unusable_note,
     verdict,
 )
 from glustercheck.volume_shape import VolumeShape
@@ -47,6 +49,18 @@ def test_verdict_healthy_degraded_cannot_check() -> None:
     dead = [result("test_a", n, "failed", "unreachable") for n in NODES]
     assert verdict(dead, node_names=NODES, unreachable=NODES)[0] == "cannot-check"
     assert verdict(dead, node_names=NODES, unreachable=NODES[:3])[0] == "degraded"
+    # Nodes that answer but refuse sudo are not called unreachable: another fix entirely.
+    assert verdict(dead, node_names=NODES, unreachable=NODES[:1], sudo_refused=NODES[1:]) == (
+        "cannot-check", f"no node usable ({', '.join(NODES)}): sudo cannot be used on "
+                        f"{', '.join(NODES[1:])}")
+
+
+def test_node_errors_say_unreachable_or_sudo_refused() -> None:
+    refused = unusable_note("sudo on rpi1 needs a password: fix it\nmore", sudo=True)
+    assert refused == "sudo refused: sudo on rpi1 needs a password: fix it"
+    assert unusable_note("rpi2 unreachable: no answer", sudo=False).startswith("unreachable: rpi2")
+    assert is_unusable(refused)
+    assert not is_unusable("could not gather facts: timeout")
 
 
 def test_trend_new_persistent_fixed_since_when() -> None:

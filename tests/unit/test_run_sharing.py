@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from glustercheck import run as run_module
-from glustercheck.errors import CommandTimeout, UnreachableError
+from glustercheck.errors import CommandTimeout, GlusterCheckError, UnreachableError
 from glustercheck.remote import CommandResult, ConnectOptions
 from glustercheck.run import GlusterRun
 from glustercheck.spec import loads_spec
 
 SPEC = loads_spec('[[nodes]]\nname = "rpi0"\naddress = "10.0.1.0"\n'
-                  '[[nodes]]\nname = "rpi1"\naddress = "10.0.1.1"\n')
+                  '[[nodes]]\nname = "rpi1"\naddress = "10.0.1.1"\n'
+                  '[[volumes]]\nname = "gv"\nreplica = 2\n')
 
 
 class FakeNodes:
@@ -38,6 +38,7 @@ def worker(monkeypatch: pytest.MonkeyPatch, nodes: FakeNodes, share: Path | None
            tmp_path: Path) -> GlusterRun:
     run = GlusterRun(SPEC, ConnectOptions(), tmp_path / "cluster.lock")
     monkeypatch.setattr(run, "run", nodes.run)
+    monkeypatch.setattr(run, "first_command", nodes.run)
     run.share_dir = share
     return run
 
@@ -75,26 +76,49 @@ def test_forgotten_facts_are_asked_again(monkeypatch: pytest.MonkeyPatch, tmp_pa
     assert len(nodes.calls) == 2
 
 
-def test_without_a_shared_directory_every_call_asks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_without_a_shared_directory_a_process_asks_once(monkeypatch: pytest.MonkeyPatch,
+                                                        tmp_path: Path) -> None:
     nodes = FakeNodes()
     run = worker(monkeypatch, nodes, None, tmp_path)
     run.fact_output("rpi0", "s")
     run.fact_output("rpi0", "s")
-    assert len(nodes.calls) == 2
+    assert len(nodes.calls) == 1
     assert not list(tmp_path.glob("glustercheck-output-*"))
+    run.forget_facts()
+    run.fact_output("rpi0", "s")
+    assert len(nodes.calls) == 2
+
+
+def test_reaching_a_node_is_its_facts_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The probe sends the facts script (the first node's with the volume state): the facts are
+    then read from that answer, so a node costs one command, however many checks read it."""
+    nodes = FakeNodes()
+    run = worker(monkeypatch, nodes, None, tmp_path)
+    try:
+        assert run.probe() == {}
+        assert sorted(name for name, _ in nodes.calls) == ["rpi0", "rpi1"]
+        first = dict(nodes.calls)["rpi0"]
+        assert "# glustercheck: facts of rpi0" in first
+        assert "s info; g 30 --xml volume info" in first  # the first node tells the volume state
+        assert "volume info" not in dict(nodes.calls)["rpi1"]
+        with pytest.raises(GlusterCheckError):  # the fake's answer is no fact output
+            run.node_facts("rpi0")
+        assert len(nodes.calls) == 2  # read from the probe's answer, not asked again
+    finally:
+        run.close()
 
 
 def test_a_node_waits_only_for_its_own_probe(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     released = threading.Event()
 
-    def probe(pool: object, target: object) -> UnreachableError | None:
-        if target.name == "rpi1":  # type: ignore[attr-defined]
+    def first_command(name: str, command: str, **_: object) -> CommandResult:
+        if name == "rpi1":
             released.wait(10)  # a dead node: its connect timeout
-            return UnreachableError("rpi1 (10.0.1.1:22) unreachable: timed out")
-        return None
+            raise UnreachableError("rpi1 (10.0.1.1:22) unreachable: timed out")
+        return CommandResult(name, command, 0, "", "", 0.01)
 
-    monkeypatch.setattr(run_module, "probe", probe)
     run = GlusterRun(SPEC, ConnectOptions(), tmp_path / "cluster.lock")
+    monkeypatch.setattr(run, "first_command", first_command)
     try:
         started = time.monotonic()
         assert run.probe_result("rpi0") is None
@@ -109,3 +133,15 @@ def test_a_node_waits_only_for_its_own_probe(monkeypatch: pytest.MonkeyPatch, tm
     finally:
         released.set()
         run.close()
+
+
+def test_a_new_shared_directory_asks_again(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """After --apply acted, every process moves to a fresh shared directory: what it was told
+    before (the probe's facts, gathered before the steps changed the nodes) is not reused."""
+    nodes = FakeNodes()
+    run = worker(monkeypatch, nodes, None, tmp_path)
+    run.fact_output("rpi0", "facts script")
+    run.use_share_dir(tmp_path / "after-setup")
+    run.fact_output("rpi0", "facts script")
+    assert nodes.calls == [("rpi0", "facts script")] * 2
+    assert len(list((tmp_path / "after-setup").glob("glustercheck-output-*.json"))) == 1

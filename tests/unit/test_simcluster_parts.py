@@ -121,15 +121,34 @@ def test_fstab_mounts_the_stick_with_nofail() -> None:
     assert "\txfs\t" in node_files.fstab("xfs")
 
 
-def test_sshd_config_is_key_only_on_the_node_address() -> None:
+def test_sshd_config_is_key_only_on_the_node_address_and_refuses_root() -> None:
     config = node_files.sshd_config("rpi2", "pi", "10.0.1.2")
     settings = dict(line.split(" ", 1) for line in config.splitlines() if not line.startswith("#"))
     assert settings["ListenAddress"] == "10.0.1.2"
     assert settings["PasswordAuthentication"] == "no"
     assert settings["KbdInteractiveAuthentication"] == "no"
-    assert settings["PermitRootLogin"] == "prohibit-password"
+    assert settings["PermitRootLogin"] == "no"  # as Raspberry Pi OS
     assert settings["HostKey"] == node_files.HOST_KEY
     assert settings["PidFile"] == "/run/sshd.pid"
+    assert "Match" not in config
+
+
+def test_sshd_config_behind_a_bastion_ends_with_the_refusal_of_the_controller() -> None:
+    config = node_files.sshd_config("rpi2", "pi", "10.0.1.2", refuse_from="10.0.255.254")
+    lines = [line for line in config.splitlines() if not line.startswith("#")]
+    # Last: every line after a Match belongs to it.
+    assert lines[-2:] == ["Match Address 10.0.255.254", "    DenyUsers *"]
+    assert config.startswith(node_files.sshd_config("rpi2", "pi", "10.0.1.2"))
+
+
+def test_bastion_is_the_first_node_and_only_the_others_are_behind_it() -> None:
+    config = SimConfig(bastion=True)
+    assert config.bastion_node == "rpi0"
+    assert [config.behind_bastion(n) for n in NAMES] == [False, True, True, True]
+    assert SimConfig().bastion_node is None
+    assert not any(SimConfig().behind_bastion(n) for n in NAMES)
+    assert cli._parser().parse_args(["up", "--bastion"]).bastion
+    assert not cli._parser().parse_args(["up"]).bastion
 
 
 def test_hosts_is_debians_with_the_own_name_on_127_0_1_1() -> None:

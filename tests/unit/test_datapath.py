@@ -1,0 +1,120 @@
+"""The data path's two scripts, run for real by sh on this machine with `mount`, `umount` and
+`getfattr` stood in by small scripts (the mount a plain directory): files written, read back,
+placed, removed, the mount point gone, whatever failed; and the parsers on gluster's pathinfo."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from glustercheck.datapath import MOUNT_FAILED, DataPathRun, parse_read, parse_sums, placement_problems
+
+NAMES = tuple(f"glustercheck-0123456789ab-{i}" for i in range(3))
+# What a 2 x 2 volume's FUSE mount answers for a file on the second replica set (gluster 10/11).
+PATHINFO = ('"(<DISTRIBUTE:gv-dht> (<REPLICATE:gv-replicate-1> '
+            '<POSIX(/mnt/usb/gv):rpi2:/mnt/usb/gv/{f}> <POSIX(/mnt/usb/gv):rpi3:/mnt/usb/gv/{f}>))"')
+
+
+def _tools(tmp_path: Path, *, mount_fails: bool = False, getfattr: bool = True) -> dict[str, str]:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    tools = {"mount": "echo 'mount: gv: mount failed' >&2; exit 32" if mount_fails else "exit 0",
+             "umount": "exit 0"}
+    if getfattr:
+        line = PATHINFO.replace("{f}", '${5##*/}')
+        tools["getfattr"] = f'echo "# file: $5"; echo "trusted.glusterfs.pathinfo={line}"'.replace(
+            '"(<', '\\"(<').replace('>))"', '>))\\"')
+    for name, body in tools.items():
+        path = bin_dir / name
+        path.write_text(f"#!/bin/sh\n{body}\n")
+        path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    path_dirs = f"{bin_dir}:/usr/bin:/bin"
+    if not getfattr:  # hide the machine's own getfattr
+        path_dirs = f"{bin_dir}:{_without('getfattr', tmp_path)}"
+    return {"PATH": path_dirs, "LANG": "C"}
+
+
+def _without(tool: str, tmp_path: Path) -> str:
+    """A directory of links to /usr/bin and /bin commands, all but `tool`."""
+    shadow = tmp_path / "shadow"
+    shadow.mkdir(exist_ok=True)
+    for directory in ("/usr/bin", "/bin"):
+        for entry in os.listdir(directory):
+            if entry != tool and not (shadow / entry).exists():
+                (shadow / entry).symlink_to(Path(directory) / entry)
+    return str(shadow)
+
+
+def _run(script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["sh", "-c", script], capture_output=True, text=True, env=env, timeout=30,
+                          check=False)
+
+
+def _side(tmp_path: Path) -> DataPathRun:
+    return DataPathRun("rpi3", "gv", str(tmp_path / "mnt" / "glustercheck-gv-1a2b3c4d"), NAMES)
+
+
+def test_written_files_are_read_back_placed_and_removed(tmp_path: Path) -> None:
+    env = _tools(tmp_path)
+    side = _side(tmp_path)
+    wrote = _run(side.write_script(), env)
+    assert wrote.returncode == 0, wrote.stderr
+    written = parse_sums(wrote.stdout)
+    assert sorted(written) == sorted(NAMES)
+    # The files stay for the reader (with no real mount they sit in the directory itself, which
+    # therefore stays too; the reader works on the same directory).
+    assert sorted(os.listdir(side.mount)) == sorted(NAMES)
+    reader = DataPathRun("rpi2", "gv", side.mount, NAMES)
+    back = parse_read(_run(reader.read_script(), env).stdout)
+    assert back.sums == written
+    assert back.placement == {n: frozenset({("rpi2", "/mnt/usb/gv"), ("rpi3", "/mnt/usb/gv")}) for n in NAMES}
+    assert not Path(side.mount).exists()  # files removed, unmounted, directory gone
+
+
+def test_a_failed_write_removes_what_it_wrote(tmp_path: Path) -> None:
+    env = _tools(tmp_path)
+    side = DataPathRun("rpi3", "gv", str(tmp_path / "mnt" / "m"), (*NAMES, "no/such/dir/file"))
+    result = _run(side.write_script(), env)
+    assert result.returncode == 93
+    assert not Path(side.mount).exists()
+
+
+def test_a_mount_that_fails_says_so_and_leaves_no_directory(tmp_path: Path) -> None:
+    env = _tools(tmp_path, mount_fails=True)
+    side = _side(tmp_path)
+    result = _run(side.write_script(), env)
+    assert result.returncode == MOUNT_FAILED
+    assert "mount failed" in result.stderr
+    assert not Path(side.mount).exists()
+
+
+def test_without_getfattr_the_placement_is_unknown_not_wrong(tmp_path: Path) -> None:
+    env = _tools(tmp_path, getfattr=False)
+    side = _side(tmp_path)
+    Path(side.mount).mkdir(parents=True)
+    back = parse_read(_run(side.read_script(), env).stdout)
+    assert back.placement is None
+
+
+SETS = [frozenset({("rpi0", "/b"), ("rpi1", "/b")}), frozenset({("rpi2", "/b"), ("rpi3", "/b")})]
+
+
+@pytest.mark.parametrize(("where", "problem"), [
+    ({("rpi2", "/b"), ("rpi3", "/b")}, None),
+    # A DHT link: the set it hashes to and the set holding the data, both whole.
+    ({("rpi0", "/b"), ("rpi1", "/b"), ("rpi2", "/b"), ("rpi3", "/b")}, None),
+    ({("rpi2", "/b")}, "f is on bricks rpi2:/b, expected all bricks of one replica set"),
+    ({("rpi1", "/b"), ("rpi2", "/b"), ("rpi3", "/b")}, "f is on bricks rpi1:/b, rpi2:/b, rpi3:/b"),
+    (set(), "f is on bricks none"),
+])
+def test_placement_needs_whole_replica_sets(where: set[tuple[str, str]], problem: str | None) -> None:
+    found = placement_problems({"f": frozenset(where)}, SETS)
+    if problem is None:
+        assert found == []
+    else:
+        (message,) = found
+        assert message.startswith(problem)

@@ -1,0 +1,35 @@
+"""What loading the plugin costs other test suites, and what a run that only collects loads: the
+plugin module alone pulls in none of the library, and nothing before a node is contacted pulls in
+paramiko (~0.2 s with its crypto) or the report renderers (prometheus_client, nagiosplugin).
+Module sets, not timings: the benchmark (bench/bench_suite.py) measures the time."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HEAVY = ("paramiko", "cryptography", "prometheus_client", "nagiosplugin", "glustercheck.report.html")
+
+
+def _loaded_after(code: str, cwd: Path) -> set[str]:
+    probe = f"{code}\nimport sys\nprint('\\n'.join(sys.modules))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=cwd,
+                            timeout=120, check=True)
+    return set(result.stdout.split())
+
+
+def test_importing_the_plugin_loads_none_of_the_library(tmp_path: Path) -> None:
+    loaded = _loaded_after("import pytest, pytest_glustercheck.plugin", tmp_path)
+    assert "pytest_glustercheck.plugin" in loaded
+    library = {m for m in loaded if m.startswith(("glustercheck.", "pytest_glustercheck.fixtures"))}
+    assert library <= {"glustercheck.errors", "glustercheck.hostrange"}, library
+
+
+def test_collecting_the_checks_connects_nothing_and_renders_nothing(tmp_path: Path) -> None:
+    loaded = _loaded_after(
+        "import pytest\n"
+        "code = pytest.main(['-q', '-p', 'no:cacheprovider', '--hosts=rpi0..rpi3', '--collect-only'])\n"
+        "assert code == 0, code", tmp_path)
+    assert "glustercheck_checks.test_daemon" in loaded or "checks.test_daemon" in loaded
+    assert not {m for m in loaded if m.split(".")[0] in HEAVY or m in HEAVY}
