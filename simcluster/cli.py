@@ -21,6 +21,12 @@
                                                rpi0 for the others with --bastion), add host keys
     simcluster agent-add                       load the cluster's key into the ssh-agent ($SSH_AUTH_SOCK)
     simcluster down                            remove everything; safe at any time
+
+Modelling real Pis (simcluster/latency.py, cpu_cap.py):
+    simcluster up --latency 20ms [--jitter 5ms]   round trip added between this machine and each
+                                               node (a relay on port 2022 that ssh_config names)
+    simcluster up --cpu 0.25                   each node's processes capped to 0.25 CPUs
+    simcluster latency 20ms [--jitter 5ms]     change it on the running cluster (0: none)
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import sys
 import time
 from pathlib import Path
 
+from simcluster import latency
 from simcluster.cluster import SimCluster, SimClusterError
 from simcluster.config import DEFAULT_STATE_DIR, FILESYSTEMS, VARIANTS, SimConfig
 from simcluster.os_choice import describe
@@ -62,6 +69,10 @@ def _parser() -> argparse.ArgumentParser:
                     help="same as --variant fresh")
     up.add_argument("--fs", choices=tuple(FILESYSTEMS), default="ext4",
                     help="the USB sticks' filesystem (default ext4)")
+    _model_options(up)
+    lat = sub.add_parser("latency", help="change the latency to the running cluster's nodes")
+    lat.add_argument("latency", help="round trip to add, e.g. 20ms (0: none)")
+    lat.add_argument("--jitter", default="0", help="+- this much on each round trip, e.g. 5ms")
     up.add_argument("--bastion", action="store_true",
                     help="every node but the first refuses SSH from this machine: reach them "
                          "through the first (ProxyJump), as Pis behind one gateway Pi")
@@ -99,6 +110,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 
+def _model_options(up: argparse.ArgumentParser) -> None:
+    up.add_argument("--latency", default="0",
+                    help="round trip added between this machine and each node, e.g. 20ms (a "
+                         "delaying relay on each node's port 2022; ssh_config points there)")
+    up.add_argument("--jitter", default="0", help="+- this much on each round trip, e.g. 5ms")
+    up.add_argument("--cpu", type=float, default=None,
+                    help="cap each node's processes to this many CPUs, e.g. 0.25 (a cgroup each)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     try:
@@ -120,7 +140,10 @@ def _up(args: argparse.Namespace) -> int:
     cluster = SimCluster(SimConfig(prefix=args.prefix, count=args.nodes,
                                    state_dir=args.state_dir, disk_size_mb=args.disk_mb,
                                    os=args.os, variant=args.variant, fs=args.fs,
-                                   bastion=args.bastion))
+                                   bastion=args.bastion,
+                                   latency_ms=latency.parse_ms(args.latency),
+                                   jitter_ms=latency.parse_ms(args.jitter, "--jitter"),
+                                   cpu=args.cpu))
     started = time.monotonic()
     for note in cluster.up():
         print(note)
@@ -134,6 +157,8 @@ def _up(args: argparse.Namespace) -> int:
         print(f"bastion: only {first} accepts SSH from this machine; the others through it "
               f"(ProxyJump {first})")
     print(f"spec: {cluster.config.spec_file}")
+    if cluster.config.latency_ms or cluster.config.cpu is not None:
+        print(_model(cluster))
     print("your own ~/.ssh: simcluster user-ssh-config --known-hosts ~/.ssh/known_hosts "
           ">> ~/.ssh/config")
     return 0
@@ -160,6 +185,9 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"{state.name:<8} {state.address:<12} {state.summary}")
     elif args.command == "ssh-config":
         print(cluster.config.ssh_config)
+    elif args.command == "latency":
+        cluster.set_latency(latency.parse_ms(args.latency), latency.parse_ms(args.jitter, "--jitter"))
+        print(_model(cluster))
     elif args.command == "spec":
         print(cluster.config.spec_file)
     elif args.command == "user-ssh-config":
@@ -192,6 +220,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         sys.stderr.write(result.stderr)
         return result.returncode
     return 0
+
+
+def _model(cluster: SimCluster) -> str:
+    c = cluster.config
+    cpu = f"; each node capped to {c.cpu:g} CPUs" if c.cpu is not None else ""
+    return f"model: {latency.describe(c.latency_ms, c.jitter_ms)}{cpu}"
 
 
 def _user_ssh_config(cluster: SimCluster, args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -14,11 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from simcluster import network, provision, repo_server, usb
+from simcluster import cpu_cap, latency, network, provision, repo_server, sshd_log, usb
 from simcluster.config import SimConfig
 from simcluster.host import HostCommandError, run
 from simcluster.images import ImageBuildError, Progress, ensure_image, repo_dir
-from simcluster.node_files import SSHD_LOG
 from simcluster.processes import NODE_INIT, all_node_inits, has_text, is_node_init, kill_and_wait
 from simcluster.recipes import ImageRecipe
 
@@ -91,6 +91,8 @@ class SimCluster:
                              login_user=saved["login_user"], os=saved.get("os", "bookworm"),
                              variant=saved.get("variant", "full"), fs=saved.get("fs", "ext4"),
                              cache_dir=Path(saved.get("cache_dir", probe.cache_dir)),
+                             latency_ms=saved.get("latency_ms", 0.0),
+                             jitter_ms=saved.get("jitter_ms", 0.0), cpu=saved.get("cpu"),
                              bastion=saved.get("bastion", False)))
 
     def _state(self) -> dict[str, int]:
@@ -106,6 +108,7 @@ class SimCluster:
             "prefix": c.prefix, "count": c.count, "disk_size_mb": c.disk_size_mb,
             "login_user": c.login_user, "os": c.os, "variant": c.variant, "fs": c.fs,
             "cache_dir": str(c.cache_dir), "bastion": c.bastion, "pids": pids,
+            "latency_ms": c.latency_ms, "jitter_ms": c.jitter_ms, "cpu": c.cpu,
         }, indent=2))
 
     def index(self, name: str) -> int:
@@ -170,12 +173,16 @@ class SimCluster:
         try:
             network.size_neighbour_table(c.count, self._neighbour_saved)
             network.create_bridge(c)
+            if c.cpu is not None:
+                cpu_cap.create(c.names, c.cpu)
             repo_server.start(c.state_dir, {suite: repo_dir(c.cache_dir, ImageRecipe(suite, c.variant))
                                             for suite in images})
             with ThreadPoolExecutor(max_workers=8) as pool:
                 list(pool.map(lambda i: self._create_node(i, pubkey, images), range(c.count)))
             provision.write_client_files(c)
             provision.write_spec(c)
+            if c.latency_ms:
+                latency.apply(c, c.latency_ms, c.jitter_ms)
             self._save_state({})
             self._boot(c.names)
         except BaseException:
@@ -210,7 +217,8 @@ class SimCluster:
         node = json.loads((node_dir / "node.json").read_text())
         (node_dir / "boot.json").write_text(json.dumps({
             "name": name, "rootfs": node["rootfs"], "usb_device": device,
-            "host_uts": os.readlink("/proc/self/ns/uts"), "sshd_log": SSHD_LOG,
+            "host_uts": os.readlink("/proc/self/ns/uts"),
+            "sshd_args": list(sshd_log.SSHD_ARGS),  # sshd's own log, read by benchmarks
         }) + "\n")
 
     def _boot(self, names: Sequence[str]) -> None:
@@ -222,8 +230,9 @@ class SimCluster:
             self._write_boot_settings(name)
             log = (node_dir / "console.log").open("ab")
             # --uts before anything sets a hostname: in the host's UTS namespace it renames the host.
+            cap = cpu_cap.launch_prefix(name, self.config.cpu)  # [] unless --cpu
             self._launchers[name] = subprocess.Popen(
-                ["ip", "netns", "exec", self.config.netns(name), "unshare", "--mount", "--uts",
+                [*cap, "ip", "netns", "exec", self.config.netns(name), "unshare", "--mount", "--uts",
                  "--ipc", "--pid", "--fork", "--mount-proc", "--propagation", "private",
                  sys.executable, str(NODE_INIT), str(node_dir)],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
@@ -256,6 +265,8 @@ class SimCluster:
         for pid in pids:
             kill_and_wait(pid)
         self._reap_launchers()
+        cpu_cap.remove()
+        latency.stop(self.config.state_dir)  # before the namespaces its listeners live in
         repo_server.stop(self.config.state_dir)
         network.remove_all()
         self._unmount_all()
@@ -303,6 +314,10 @@ class SimCluster:
             found.append("loop devices " + " ".join(device for device, _ in sticks))
         if repo_server.server_pids(self.config.state_dir):
             found.append("the local package repository server")
+        if latency.relay_pids(self.config.state_dir):
+            found.append("the latency relay")
+        if cpu_cap.leftover_groups():
+            found.append("CPU-cap cgroups")
         if self._neighbour_saved.exists():
             found.append("raised neighbour-table thresholds")
         if self.config.state_file.exists():
@@ -313,6 +328,16 @@ class SimCluster:
         return self.config.state_file.exists() and all(
             self.init_pid(name) for name in self.config.names
         )
+
+    def set_latency(self, latency_ms: float, jitter_ms: float = 0.0) -> None:
+        """Model another latency on the running cluster (0: none): the relay is replaced (SSH
+        connections through the old one end) and the client files point at the new one, or
+        straight at port 22 again."""
+        if not self.is_running():
+            raise SimClusterError("no simulated cluster is up: `simcluster up` first")
+        self.config = dataclasses.replace(self.config, latency_ms=latency_ms, jitter_ms=jitter_ms)
+        latency.apply(self.config, latency_ms, jitter_ms)
+        self._save_state(self._state())
 
     # ----- faults ----------------------------------------------------------------------------
     def stop_node(self, name: str) -> None:

@@ -25,6 +25,21 @@ BRIDGE_ADDRESS = ipaddress.IPv4Address("10.0.255.254")
 REPO_PORT = 8642  # the local package repository, served on BRIDGE_ADDRESS only
 
 
+MAX_LATENCY_MS = 10_000.0
+MAX_CPU = 64.0
+
+
+def check_model(latency_ms: float, jitter_ms: float, cpu: float | None) -> None:
+    """Latency, jitter and CPU share a node model can have; a ValueError says which is wrong."""
+    if not 0 <= latency_ms <= MAX_LATENCY_MS:
+        raise ValueError(f"latency {latency_ms:g} ms must be between 0 and {MAX_LATENCY_MS:g} ms")
+    if not 0 <= jitter_ms <= latency_ms:
+        raise ValueError(f"jitter {jitter_ms:g} ms must be between 0 and the latency "
+                         f"({latency_ms:g} ms): a delay never goes below zero")
+    if cpu is not None and not 0.01 <= cpu <= MAX_CPU:
+        raise ValueError(f"CPU share {cpu:g} must be between 0.01 and {MAX_CPU:g} CPUs per node")
+
+
 @dataclass(frozen=True)
 class SimConfig:
     prefix: str = "rpi"
@@ -36,6 +51,11 @@ class SimConfig:
     variant: str = "full"
     fs: str = "ext4"
     cache_dir: Path = field(default=DEFAULT_CACHE_DIR)
+    # Modelling real Pis (simcluster/latency.py, cpu_cap.py): round-trip latency and its jitter
+    # between this machine and each node, and each node's CPU share (None: uncapped).
+    latency_ms: float = 0.0
+    jitter_ms: float = 0.0
+    cpu: float | None = None
     # Behind a bastion: every node but the first refuses SSH from the controller (BRIDGE_ADDRESS),
     # so only ProxyJump through the first node reaches them (as with Pis behind one gateway Pi).
     bastion: bool = False
@@ -55,6 +75,7 @@ class SimConfig:
         if self.disk_size_mb is not None and self.disk_size_mb < FILESYSTEMS[self.fs]:
             raise ValueError(f"USB stick size {self.disk_size_mb} MB is too small for {self.fs} "
                              f"(min {FILESYSTEMS[self.fs]} MB)")
+        check_model(self.latency_ms, self.jitter_ms, self.cpu)
         self.suites  # noqa: B018  (parse --os now: a bad value is an error before anything starts)
 
     @property

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 GLUSTERD_ENABLED_LINK = Path("/etc/systemd/system/multi-user.target.wants/glusterd.service")
 # The device nodes a node needs (FUSE for gluster mounts, loop-control for losetup); the USB stick
@@ -100,7 +101,7 @@ def mount_fstab() -> None:
         print(f"mount --all (rc {result.returncode}): {result.stderr.strip()}", flush=True)
 
 
-def boot(node_dir: Path, settings: dict[str, str | None]) -> None:
+def boot(node_dir: Path, settings: dict[str, Any]) -> None:
     set_hostname(str(settings["name"]), str(settings["host_uts"]))
     root = mount_root(node_dir, str(settings["rootfs"]))
     make_dev(root, settings.get("usb_device"))
@@ -109,8 +110,9 @@ def boot(node_dir: Path, settings: dict[str, str | None]) -> None:
     for directory in ("/run/sshd", "/run/lock", "/run/gluster"):
         os.makedirs(directory, mode=0o755, exist_ok=True)
     sh("ip", "link", "set", "lo", "up")
-    # -E: its log in a file (node_files.SSHD_LOG, as Debian before journald): no syslog here.
-    sh("/usr/sbin/sshd", "-E", str(settings["sshd_log"]))
+    # -E: its log in a file (as Debian before journald; a node has no syslog), VERBOSE: one line
+    # per connection, login and session, which benchmarks count (sshd_log.py).
+    sh("/usr/sbin/sshd", *settings["sshd_args"])
     if GLUSTERD_ENABLED_LINK.exists():
         sh("/usr/sbin/glusterd", "-p", "/run/glusterd.pid")
 

@@ -17,7 +17,7 @@ import pytest
 
 from glustercheck.parsers import parse_heal_info_xml, parse_volume_status_xml
 from simcluster import SimCluster
-from simcluster.node_files import SSHD_LOG
+from simcluster.sshd_log import SSHD_ARGS
 from tests.e2e.suite_runner import NODES, gluster, run_suite, sh, wait_healthy, write_spec
 
 pytestmark = pytest.mark.e2e
@@ -119,7 +119,7 @@ FAULTS = [
           lambda c: sh(c, "rpi1", "kill -CONT $(pgrep -x glusterd)"), "glusterd-hung:rpi1",
           "on rpi1: sudo systemctl restart glusterd", node="rpi1"),
     Fault("sshd stopped, host up", lambda c, _: sh(c, "rpi2", "kill $(cat /run/sshd.pid)") and None,
-          lambda c: sh(c, "rpi2", f"/usr/sbin/sshd -E {SSHD_LOG}"), "node-unreachable:rpi2",
+          lambda c: sh(c, "rpi2", " ".join(("/usr/sbin/sshd", *SSHD_ARGS))), "node-unreachable:rpi2",
           "start sshd on rpi2", node="rpi2"),
     Fault("wrong hosts entry", _hosts_edit("rpi1", "\n10.0.1.2\trpi2\n", "\n10.0.1.99\trpi2\n"),
           _hosts_restore("rpi1"), "name-conflict:rpi1:rpi2",
