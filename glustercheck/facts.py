@@ -196,9 +196,16 @@ def node_script(names: Sequence[str], me: str, brick_paths: Sequence[str],
     one node's first command tells both (one round trip fewer for the whole run)."""
     others = " ".join(quote(n) for n in names if n != me)
     # The volume state is asked in the background while the node facts are gathered, and
-    # printed last (glusterd answers read-only queries side by side).
-    state = ("    st=$(mktemp) && (\n" + "".join(f"      {line}\n" for line in _state_lines(volumes))
-             + '    ) >"$st" &\n') if volumes else ""
+    # printed last; the op-versions and peers side by side too (glusterd answers read-only
+    # queries at once, and on a Pi each gluster CLI call costs a few hundred ms).
+    # Each query its own job and file, printed in order at the end. (`f=$(mktemp) && ( ... ) &`
+    # would put the assignment itself in the background job.)
+    lines = _state_lines(volumes) if volumes else []
+    state = "".join(f'    st{i}=$(mktemp); ( {line} ) >"$st{i}" &\n' for i, line in enumerate(lines))
+    files = " ".join(f'"$st{i}"' for i in range(len(lines)))
+    # st0 is unset when glusterd did not answer (no query was started).
+    printed = (f'if [ -n "${{st0:-}}" ]; then wait; cat {files}; rm -f {files}; fi\n'
+               if lines else "")
     all_names = " ".join(quote(n) for n in names)
     paths = " ".join(quote(p) for p in brick_paths)
     return f"""# glustercheck: facts of {me}
@@ -221,8 +228,10 @@ s version; command -v gluster >/dev/null && gluster --version 2>&1 | head -1
 s uuid; sed -n 's/^UUID=//p' /var/lib/glusterd/glusterd.info 2>/dev/null
 if pgrep -x glusterd >/dev/null; then
   if timeout 5 gluster --mode=script pool list >/dev/null 2>&1 || [ $? != 124 ]; then
-{state}    s opversion; g 20 volume get all cluster.op-version; g 20 volume get all cluster.max-op-version
+{state}    ov=$(mktemp); g 20 volume get all cluster.op-version >"$ov" & ovp=$!
+    mv=$(mktemp); g 20 volume get all cluster.max-op-version >"$mv" & mvp=$!
     s peers; g 20 --xml peer status
+    wait $ovp $mvp; s opversion; cat "$ov" "$mv"; rm -f "$ov" "$mv"
   else  # running but silent (hung, or stopped with SIGSTOP): ask nothing more of it
     s hung; echo "gluster pool list: no answer within 5 s"
   fi
@@ -238,8 +247,7 @@ s intents; cat {CREATE_INTENTS}/* 2>/dev/null
 s disks; for p in {paths}; do d=$p; while [ ! -e "$d" ]; do d=$(dirname "$d"); done
   echo "$p $(df -P -B1 "$d" | awk 'NR==2{{print $6, $2, $3}}')" \\
     "$(df -P -i "$d" | awk 'NR==2{{print $2, $3}}')"; done
-if [ -n "${{st:-}}" ]; then wait; cat "$st"; rm -f "$st"; fi
-"""
+{printed}"""
 
 
 def split_sections(text: str) -> dict[str, str]:
