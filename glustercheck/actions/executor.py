@@ -49,7 +49,7 @@ class Executor:
         started = time.monotonic()
         if command.gluster:
             run_gluster(self.run.connection(action.node), command.argv, write=True,
-                        timeout=command.timeout, lock=self.run.lock)
+                        timeout=command.timeout, lock=self.run.lock, transient=command.transient)
         else:
             body = command.script if command.script is not None else command.argv
             result = self.run.run(action.node, body, timeout=command.timeout, stdin=command.stdin)

@@ -28,6 +28,7 @@ WRITE_HOSTS = (
     "t=$(mktemp /etc/.hosts.glustercheck.XXXXXX); base64 -d > \"$t\"; "
     "chown --reference=/etc/hosts \"$t\"; chmod --reference=/etc/hosts \"$t\"; mv -f \"$t\" /etc/hosts"
 )
+PROBE_TRANSIENT = r"transport endpoint is not connected"
 GLUSTERD_ENABLED_LINK = "/etc/systemd/system/multi-user.target.wants/glusterd.service"
 GLUSTERD_UNIT = "/lib/systemd/system/glusterd.service"
 # glusterd listens a moment after its process starts: wait until the CLI gets an answer.
@@ -44,6 +45,7 @@ class Command:
     stdin: str | None = None
     timeout: float = 60.0
     gluster: bool = False  # argv are gluster CLI arguments: --mode=script, cluster lock, retries
+    transient: str | None = None  # gluster answers (a regex) worth asking again: see run_gluster
 
     @property
     def shown(self) -> str:
@@ -231,7 +233,11 @@ class PeerProbe(Action):
         return PeersConnected(self.nodes, "peers reconnected" if self.back else None)
 
     def command(self) -> Command:
-        return Command(argv=("peer", "probe", self.target), gluster=True, timeout=120)
+        # Seen at 64 nodes: one probe failed with "Probe returned with Transport endpoint is not
+        # connected" while glusterd was busy connecting to many peers; probing again is safe (a
+        # probe of a pool member answers "already in peer list").
+        return Command(argv=("peer", "probe", self.target), gluster=True, timeout=120,
+                       transient=PROBE_TRANSIENT)
 
     def done(self) -> tuple[str, ...]:
         note = (f" (probe back, so {self.target} is known by name, not only by address)"

@@ -122,12 +122,15 @@ def run_gluster(
     backoff: tuple[float, float] = (0.5, 8.0),
     sudo: bool | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    transient: str | None = None,
 ) -> CommandResult:
     """Run a gluster CLI command; writes hold `lock` for all their attempts.
 
     Reads may add `--xml` to `args` themselves. Retries (at most `retries` times) only
-    while glusterd says another transaction is in progress. Returns the successful result
-    (`.attempts` says how many it took); raises GlusterError with gluster's own message.
+    while glusterd says another transaction is in progress, or its answer matches `transient`
+    (a regex the caller knows is worth asking again, for a command safe to repeat). Returns the
+    successful result (`.attempts` says how many it took); raises GlusterError with gluster's
+    own message.
     """
     command = gluster_command(args)
     shown = to_shell(command)
@@ -143,6 +146,8 @@ def run_gluster(
             result = replace(result, command=shown, attempts=attempt, duration=time.monotonic() - start)
             if result.rc == 0:
                 return result
-            if not is_busy(result) or attempt > len(delays):
+            again = is_busy(result) or (transient is not None and re.search(
+                transient, result.stdout + result.stderr, re.IGNORECASE) is not None)
+            if not again or attempt > len(delays):
                 raise GlusterError(result)
             sleep(delays[attempt - 1])

@@ -222,3 +222,16 @@ def test_fact_script_gluster_does_not_retry_other_errors(tmp_path: Path) -> None
     out, calls = run_g(tmp_path, ["Volume g v is not started", "<opRet>0</opRet>"], backoff=(0.01, 0.02))
     assert out == "Volume g v is not started\n"
     assert len(calls) == 1
+
+
+def test_a_transient_answer_the_caller_names_is_asked_again() -> None:
+    from glustercheck.actions import PeerProbe
+
+    command = PeerProbe("rpi0", "rpi7", ("rpi0", "rpi7")).command()
+    lost = (1, "", "peer probe: failed: Probe returned with Transport endpoint is not connected\n")
+    runner = FakeRunner([lost, (0, "peer probe: success\n", "")])
+    result, sleeps = gluster(runner, list(command.argv), transient=command.transient)
+    assert (result.rc, result.attempts, sleeps) == (0, 2, [0.5])
+    # Without the caller's word, the same answer is a failure at once (gluster's own message).
+    with pytest.raises(GlusterError, match="Transport endpoint is not connected"):
+        gluster(FakeRunner([lost]), list(command.argv))
