@@ -31,6 +31,11 @@ logging.getLogger(PARAMIKO_LOG).setLevel(logging.CRITICAL)
 # Every remote command, once, with its node, duration and exit status (`--log-cli-level=DEBUG`).
 # What goes to a command's stdin (a hosts file) is never logged; commands carry no secrets.
 COMMAND_LOG = logging.getLogger("glustercheck.remote.commands")
+# SSH handshakes (key exchange, host key, login) under way at once, per process: each costs CPU on
+# both ends, and at 64 nodes 32 at once on a 2-core controller ran past the connect timeout (40
+# live nodes called unreachable). TCP connects are not limited (a dead node is found out side by
+# side), and a handshake's own timeouts start when it gets its turn.
+HANDSHAKES = threading.BoundedSemaphore(8)
 
 
 def _first_line(command: str) -> str:
@@ -104,20 +109,25 @@ class Connection:
             raise explain(exc, t, t.connect_timeout) from exc
         transport = paramiko.Transport(stream)
         try:
-            transport.set_log_channel(PARAMIKO_LOG)
-            # Each stage of the login gets the connect timeout, per hop (hops connect the same way).
-            transport.banner_timeout = transport.handshake_timeout = t.connect_timeout
-            transport.auth_timeout = t.connect_timeout
-            prefer_known_key_types(transport, t)
-            transport.start_client(timeout=t.connect_timeout)
-            key = transport.get_remote_server_key()
-            verify_host_key(t, key)
-            authenticate(transport, t)
+            with HANDSHAKES:
+                self._handshake(transport)
         except Exception as exc:
             transport.close()
             raise explain(exc, t, t.connect_timeout, stream) from exc
         self._stream = stream
         return transport
+
+    def _handshake(self, transport: paramiko.Transport) -> None:
+        t = self.resolved
+        transport.set_log_channel(PARAMIKO_LOG)
+        # Each stage of the login gets the connect timeout, per hop (hops connect the same way).
+        transport.banner_timeout = transport.handshake_timeout = t.connect_timeout
+        transport.auth_timeout = t.connect_timeout
+        prefer_known_key_types(transport, t)
+        transport.start_client(timeout=t.connect_timeout)
+        key = transport.get_remote_server_key()
+        verify_host_key(t, key)
+        authenticate(transport, t)
 
     def close(self) -> None:
         with self._lock:
