@@ -23,6 +23,7 @@ from pathlib import Path
 
 from simcluster import provision
 from simcluster.config import SimConfig
+from simcluster.processes import pids_with_args
 
 RELAY = Path(__file__).with_name("relay.py")
 RELAY_PORT = 2022
@@ -93,17 +94,7 @@ def known_hosts_lines(config: SimConfig, keys: dict[str, str]) -> str:
 
 def relay_pids(state_dir: Path) -> list[int]:
     """Our relay processes, found by their command line (also after a crash lost the state)."""
-    settings = str(settings_file(state_dir)).encode()
-    pids = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                argv = (proc / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if str(RELAY).encode() in argv and settings in argv:
-                pids.append(int(proc.name))
-    return pids
+    return pids_with_args(str(RELAY).encode(), str(settings_file(state_dir)).encode())
 
 
 def start(config: SimConfig, latency_ms: float, jitter_ms: float) -> int:

@@ -19,18 +19,31 @@ def is_node_init(pid: int, node_dir: Path) -> bool:
     return str(NODE_INIT).encode() in cmdline and str(node_dir).encode() in cmdline
 
 
-def all_node_inits(state_dir: Path) -> list[int]:
+def pids_with_args(*words: bytes) -> list[int]:
+    """Processes of this machine whose argument vector holds every one of `words` (whole
+    arguments): how simcluster finds what it started, also after a crash lost its state file."""
     pids = []
     for proc in Path("/proc").iterdir():
         if proc.name.isdigit():
             try:
-                cmdline = (proc / "cmdline").read_bytes()
+                argv = (proc / "cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if str(NODE_INIT).encode() in cmdline and str(state_dir).encode() in cmdline \
-                    and b"unshare" not in cmdline.split(b"\0")[0]:
+            if all(word in argv for word in words):
                 pids.append(int(proc.name))
     return pids
+
+
+def all_node_inits(state_dir: Path) -> list[int]:
+    found = []
+    for pid in pids_with_args(str(NODE_INIT).encode()):
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(str(state_dir).encode() in arg for arg in argv) and b"unshare" not in argv[0]:
+            found.append(pid)
+    return found
 
 
 def has_text(path: Path) -> bool:

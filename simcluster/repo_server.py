@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from simcluster.config import BRIDGE_ADDRESS, REPO_PORT
+from simcluster.processes import pids_with_args
 
 START_TIMEOUT = 10.0
 
@@ -56,17 +57,7 @@ def start(state_dir: Path, repos: dict[str, Path]) -> int:
 
 def server_pids(state_dir: Path) -> list[int]:
     """Our repository servers, found by their command line (also after a crash lost the state)."""
-    marker = str(_served_dir(state_dir)).encode()
-    pids = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                argv = (proc / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if b"http.server" in argv and marker in argv:
-                pids.append(int(proc.name))
-    return pids
+    return pids_with_args(b"http.server", str(_served_dir(state_dir)).encode())
 
 
 def stop(state_dir: Path) -> None:

@@ -251,11 +251,13 @@ class PeerProbe(Action):
         return f"not in {self.node}'s trusted pool (`gluster peer probe {self.target}`)"
 
 
-@dataclass(frozen=True)
-class VolumeCreate(Action):
-    node: str
-    request: CreateRequest
-    summary: str  # "2 x 2 = 4 Distributed-Replicate", as the validator predicts it
+class VolumeAction(Action):
+    """A gluster command about one volume, run on the first node: its change is recorded under the
+    cluster, check-only mode reports it under the volume, and the volume state is read again."""
+
+    @property
+    @abstractmethod
+    def volume_name(self) -> str: ...
 
     @property
     def key(self) -> str:
@@ -263,11 +265,22 @@ class VolumeCreate(Action):
 
     @property
     def missing_key(self) -> str:
-        return volume_key(self.request.volume)
+        return volume_key(self.volume_name)
 
     @property
     def stale_cluster(self) -> bool:
         return True
+
+
+@dataclass(frozen=True)
+class VolumeCreate(VolumeAction):
+    node: str
+    request: CreateRequest
+    summary: str  # "2 x 2 = 4 Distributed-Replicate", as the validator predicts it
+
+    @property
+    def volume_name(self) -> str:
+        return self.request.volume
 
     def command(self) -> Command:
         return Command(argv=tuple(create_args(self.request)), gluster=True, timeout=120)
@@ -375,23 +388,15 @@ class ClearHalfMadeBrick(Action):
 
 
 @dataclass(frozen=True)
-class VolumeSet(Action):
+class VolumeSet(VolumeAction):
     node: str
     volume: str
     option: str
     value: str
 
     @property
-    def key(self) -> str:
-        return CLUSTER
-
-    @property
-    def missing_key(self) -> str:
-        return volume_key(self.volume)
-
-    @property
-    def stale_cluster(self) -> bool:
-        return True
+    def volume_name(self) -> str:
+        return self.volume
 
     def command(self) -> Command:
         return Command(argv=("volume", "set", self.volume, self.option, self.value), gluster=True,
@@ -405,26 +410,18 @@ class VolumeSet(Action):
 
 
 @dataclass(frozen=True)
-class VolumeStart(Action):
+class VolumeStart(VolumeAction):
     node: str
     volume: str
     status: str | None = None  # its state when planned; None when it did not exist yet
 
     @property
-    def key(self) -> str:
-        return CLUSTER
-
-    @property
-    def missing_key(self) -> str:
-        return volume_key(self.volume)
-
-    @property
-    def stale_cluster(self) -> bool:
-        return True
-
-    @property
     def settle(self) -> Settle:
         return BricksOnline(self.node, self.volume)
+
+    @property
+    def volume_name(self) -> str:
+        return self.volume
 
     def command(self) -> Command:
         return Command(argv=("volume", "start", self.volume), gluster=True, timeout=120)
