@@ -109,6 +109,7 @@ def boot(node_dir: Path, settings: dict[str, Any]) -> None:
     mount_fstab()
     for directory in ("/run/sshd", "/run/lock", "/run/gluster"):
         os.makedirs(directory, mode=0o755, exist_ok=True)
+    os.chmod("/run/lock", 0o1777)  # as Debian mounts it: any user may keep a lock file there
     sh("ip", "link", "set", "lo", "up")
     # -E: its log in a file (as Debian before journald; a node has no syslog), VERBOSE: one line
     # per connection, login and session, which benchmarks count (sshd_log.py).
