@@ -195,59 +195,63 @@ def node_script(names: Sequence[str], me: str, brick_paths: Sequence[str],
     with `volumes`, also the volume state (`state_script`'s sections) when glusterd answers, so
     one node's first command tells both (one round trip fewer for the whole run)."""
     others = " ".join(quote(n) for n in names if n != me)
-    # The volume state is asked in the background while the node facts are gathered, and
-    # printed last; the op-versions and peers side by side too (glusterd answers read-only
-    # queries at once, and on a Pi each gluster CLI call costs a few hundred ms).
-    # Each query its own job and file, printed in order at the end. (`f=$(mktemp) && ( ... ) &`
-    # would put the assignment itself in the background job.)
-    lines = _state_lines(volumes) if volumes else []
-    state = "".join(f'    st{i}=$(mktemp); ( {line} ) >"$st{i}" &\n' for i, line in enumerate(lines))
-    files = " ".join(f'"$st{i}"' for i in range(len(lines)))
-    # st0 is unset when glusterd did not answer (no query was started).
-    printed = (f'if [ -n "${{st0:-}}" ]; then wait; cat {files}; rm -f {files}; fi\n'
-               if lines else "")
+    # Everything glusterd is asked starts first, each query its own background job writing its
+    # own file in $gd, while the rest of the facts are read; the answers are printed at the end.
+    # On a Pi each gluster CLI call costs a few hundred ms: side by side they cost one. A guard
+    # (`pool list`, 5 s) tells a hung glusterd (or one stopped with SIGSTOP) from a slow one; its
+    # queries are then not waited for (each ends by its own timeout; stdout and stderr go to files,
+    # so the SSH session ends at once).
+    jobs = [("peers", "g 20 --xml peer status"), ("ov", "g 20 volume get all cluster.op-version"),
+            ("mv", "g 20 volume get all cluster.max-op-version")]
+    jobs += [(f"st{i}", line) for i, line in enumerate(_state_lines(volumes) if volumes else [])]
+    # `exec >FILE` inside the job: a redirection on a function call (`g ... >FILE &`) makes dash
+    # keep the session's stdout open in a spare descriptor, which every gluster call inherits,
+    # and the SSH session would stay open until the last of them ended.
+    started = "".join(f'  (exec >"$gd/{name}" 2>&1; {command}) & gq="$gq $!"\n'
+                      for name, command in jobs)
+    state_files = "".join(f' "$gd/{name}"' for name, _ in jobs[3:])
     all_names = " ".join(quote(n) for n in names)
     paths = " ".join(quote(p) for p in brick_paths)
     return f"""# glustercheck: facts of {me}
-{PRELUDE}s hostname; hostname
+{PRELUDE}gd=; gq=; if pgrep -x glusterd >/dev/null; then gd=$(mktemp -d)
+  (exec >/dev/null 2>&1; timeout 5 gluster --mode=script pool list; echo $? >"$gd/guard") & gp=$!
+{started}fi
+vf=$(mktemp); (exec >"$vf" 2>&1; command -v gluster >/dev/null && gluster --version | head -1) & vp=$!
+s hostname; hostname
 s hosts; base64 /etc/hosts
 s getent; for n in {all_names}; do
   echo "$n $(getent ahostsv4 "$n" | awk '{{print $1}}' | sort -u | tr '\\n' ' ')"; done
-s links; for n in {others}; do (r=no; p=no; t=no
+s links; lp=; for n in {others}; do (r=no; p=no; t=no
   getent ahostsv4 "$n" >/dev/null && r=yes
   [ $r = yes ] && ping -c1 -W1 "$n" >/dev/null 2>&1 && p=yes
   [ $r = yes ] && timeout 1 bash -c "exec 3<>/dev/tcp/$n/{GLUSTERD_PORT}" 2>/dev/null && t=yes
-  echo "$n $r $p $t") & done; wait
-s glusterd; pgrep -x glusterd >/dev/null && echo running || echo stopped
+  echo "$n $r $p $t") & lp="$lp $!"; done; wait $lp
+s glusterd; [ -n "$gd" ] && echo running || echo stopped
 s pid1; cat /proc/1/comm
 s enabled; if [ "$(cat /proc/1/comm)" = systemd ]; then systemctl is-enabled glusterd 2>/dev/null
   elif [ -e /etc/systemd/system/multi-user.target.wants/glusterd.service ]; then echo enabled
   else echo disabled; fi
 s package; dpkg-query -W -f='${{Status}} ${{Version}}\\n' glusterfs-server 2>/dev/null
-s version; command -v gluster >/dev/null && gluster --version 2>&1 | head -1
 s uuid; sed -n 's/^UUID=//p' /var/lib/glusterd/glusterd.info 2>/dev/null
-if pgrep -x glusterd >/dev/null; then
-  if timeout 5 gluster --mode=script pool list >/dev/null 2>&1 || [ $? != 124 ]; then
-{state}    ov=$(mktemp); g 20 volume get all cluster.op-version >"$ov" & ovp=$!
-    mv=$(mktemp); g 20 volume get all cluster.max-op-version >"$mv" & mvp=$!
-    s peers; g 20 --xml peer status
-    wait $ovp $mvp; s opversion; cat "$ov" "$mv"; rm -f "$ov" "$mv"
-  else  # running but silent (hung, or stopped with SIGSTOP): ask nothing more of it
-    s hung; echo "gluster pool list: no answer within 5 s"
-  fi
-fi
 s fstab; awk '$1 !~ /^#/ && NF >= 2 {{print $2}}' /etc/fstab 2>/dev/null
 s bricks; command -v getfattr >/dev/null && echo getfattr || echo no-getfattr
 for p in {paths}; do e=no; u=no; [ -e "$p" ] && e=yes; [ -d "$(dirname "$p")" ] && u=yes
-  i=$([ $e = yes ] && getfattr --absolute-names -n trusted.glusterfs.volume-id -e hex "$p" \
+  i=$([ $e = yes ] && getfattr --absolute-names -n trusted.glusterfs.volume-id -e hex "$p" \\
     2>/dev/null | sed -n 's/^trusted.glusterfs.volume-id=//p'); c=-
-  if [ -n "$i" ]; then c=files; [ -z "$(find "$p" -mindepth 1 ! -type d -print -quit 2>/dev/null)" ] \
+  if [ -n "$i" ]; then c=files; [ -z "$(find "$p" -mindepth 1 ! -type d -print -quit 2>/dev/null)" ] \\
     && c=empty; fi; echo "$e $u ${{i:--}} $c $p"; done
 s intents; cat {CREATE_INTENTS}/* 2>/dev/null
 s disks; for p in {paths}; do d=$p; while [ ! -e "$d" ]; do d=$(dirname "$d"); done
   echo "$p $(df -P -B1 "$d" | awk 'NR==2{{print $6, $2, $3}}')" \\
     "$(df -P -i "$d" | awk 'NR==2{{print $2, $3}}')"; done
-{printed}"""
+wait $vp; s version; cat "$vf"; rm -f "$vf"
+if [ -n "$gd" ]; then wait $gp
+  if [ "$(cat "$gd/guard")" = 124 ]; then  # running but silent: its queries are not waited for
+    s hung; echo "gluster pool list: no answer within 5 s"
+  else wait $gq; s peers; cat "$gd/peers"; s opversion; cat "$gd/ov" "$gd/mv"; cat{state_files}
+  fi; rm -rf "$gd"
+fi
+"""
 
 
 def split_sections(text: str) -> dict[str, str]:

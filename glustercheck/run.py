@@ -107,8 +107,8 @@ class GlusterRun:
     share_dir: Path | None = None
     _generation: int = 0  # bumped by forget_facts: outputs shared before then are not reused
     # Every fact script's answer (or error) in this process, by generation, node and script.
-    _outputs: dict[str, CommandResult | RemoteError] = field(default_factory=dict)
-    _output_locks: dict[str, threading.Lock] = field(default_factory=dict)
+    _outputs: dict[tuple[int, str, str], CommandResult | RemoteError] = field(default_factory=dict)
+    _output_locks: dict[tuple[int, str, str], threading.Lock] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         ensure_open_files(len(self.spec.nodes))  # a usage error now, before anything connects
@@ -212,13 +212,13 @@ class GlusterRun:
 
     def _output(self, name: str, script: str, timeout: float | None, *,
                 wait_probe: bool) -> CommandResult:
-        key = hashlib.sha256(f"{self._generation}\0{name}\0{script}".encode()).hexdigest()[:24]
+        key = (self._generation, name, script)
         with self._mutex:
             key_lock = self._output_locks.setdefault(key, threading.Lock())
         with key_lock:
             if key not in self._outputs:
                 try:
-                    self._outputs[key] = self._shared_output(key, name, script, timeout, wait_probe)
+                    self._outputs[key] = self._shared_output(key, timeout, wait_probe)
                 except RemoteError as exc:
                     self._outputs[key] = exc
             found = self._outputs[key]
@@ -226,8 +226,15 @@ class GlusterRun:
             raise found
         return found
 
-    def _shared_output(self, key: str, name: str, script: str, timeout: float | None,
+    @staticmethod
+    def _share_file(directory: Path, key: tuple[int, str, str]) -> Path:
+        digest = hashlib.sha256("\0".join(map(str, key)).encode()).hexdigest()[:24]
+        return directory / f"glustercheck-output-{digest}.json"
+
+    def _shared_output(self, key: tuple[int, str, str], timeout: float | None,
                        wait_probe: bool) -> CommandResult:
+        _, name, script = key
+
         def run() -> CommandResult:
             if wait_probe:
                 return self.run(name, script, timeout=timeout)
@@ -235,7 +242,7 @@ class GlusterRun:
 
         if self.share_dir is None:
             return run()
-        path = self.share_dir / f"glustercheck-output-{key}.json"
+        path = self._share_file(self.share_dir, key)
         with filelock.FileLock(f"{path}.lock"):
             if path.exists():
                 return CommandResult(**json.loads(path.read_text()))
@@ -359,18 +366,26 @@ class GlusterRun:
     def gathered_cluster_facts(self) -> ClusterFacts | None:
         return self._cluster_facts
 
-    def use_share_dir(self, directory: Path) -> None:
+    def use_share_dir(self, directory: Path, *, keep_current: bool = False) -> None:
         """Share fact outputs through `directory` from now on, starting afresh (generation 0), so
-        processes that reach this point at different generations still share."""
+        processes that reach this point at different generations still share. With
+        `keep_current`, the answers of the current generation (gathered after the last change,
+        e.g. by --apply's final plan) are kept, and written there for the other processes."""
         directory.mkdir(parents=True, exist_ok=True)
+        current = self._generation
         self.forget_facts()
         with self._mutex:
+            kept = {(0, name, script): found for (generation, name, script), found
+                    in self._outputs.items() if keep_current and generation == current
+                    and isinstance(found, CommandResult)}
             self.share_dir = directory
             self._generation = 0
             # Generation 0 again: answers this process kept from before (the probe's facts,
             # gathered before --apply acted) would otherwise be taken for today's.
-            self._outputs.clear()
+            self._outputs = dict(kept)
             self._output_locks.clear()
+        for key, found in kept.items():
+            self._share_file(directory, key).write_text(json.dumps(dataclasses.asdict(found)))
 
     def start_afresh(self) -> None:
         """Everything the nodes told so far is stale (another run changed the cluster while this

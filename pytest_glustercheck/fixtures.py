@@ -58,6 +58,7 @@ def setup_once(config: pytest.Config, converge: Callable[[Progress], SetupReport
     session = gluster_session(config)
     run = session.run
     path = setup_report_path(session.shared_dir)
+    after = session.shared_dir / "after-setup"
     with filelock.FileLock(f"{path}.lock"):
         report = SetupReport.load(path)
         if report is None:
@@ -67,10 +68,14 @@ def setup_once(config: pytest.Config, converge: Callable[[Progress], SetupReport
             else:
                 run.prefetch()
             report = converge(SetupProgress(config))
+            if config.option.apply:
+                # What the steps' last plan read came after the last change: the checks read
+                # that (here and, through the shared directory, in every other process).
+                run.use_share_dir(after, keep_current=True)
             report.save(path)
+            return report
     if config.option.apply:
-        # Every process (and the one that acted) now reads the converged state, shared once.
-        run.use_share_dir(session.shared_dir / "after-setup")
+        run.use_share_dir(after)  # the converged state, as the process that acted shared it
     return report
 
 

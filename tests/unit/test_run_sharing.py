@@ -159,3 +159,19 @@ def test_starting_afresh_forgets_shared_answers_for_later_workers(monkeypatch: p
     later.fact_output("rpi0", "facts script")
     controller.fact_output("rpi0", "facts script")  # the answer `later` fetched: not asked again
     assert nodes.calls.count(("rpi0", "facts script")) == 2
+
+
+def test_after_apply_the_last_plans_answers_are_kept_and_shared(monkeypatch: pytest.MonkeyPatch,
+                                                               tmp_path: Path) -> None:
+    """--apply's last plan read the nodes after the last change: the checks (in this process and,
+    through the new shared directory, in the others) read that, not the nodes once more."""
+    nodes = FakeNodes()
+    acting = worker(monkeypatch, nodes, None, tmp_path)
+    acting.fact_output("rpi0", "facts script")  # read while planning
+    acting.forget_facts()  # a change ran on it
+    acting.fact_output("rpi0", "facts script")  # the last plan reads it again
+    acting.use_share_dir(tmp_path / "after-setup", keep_current=True)
+    other = worker(monkeypatch, nodes, tmp_path / "after-setup", tmp_path)
+    for run in (acting, other):
+        assert run.fact_output("rpi0", "facts script").stdout == "output of facts script on rpi0"
+    assert len(nodes.calls) == 2
