@@ -98,8 +98,15 @@ def run_measured(argv: Sequence[str], *, timeout: float, cwd: Path | None = None
             _kill_group(proc.pid)
 
         killer = threading.Timer(timeout, kill)
+        killer.daemon = True  # never what keeps the bench from exiting
         killer.start()
-        _, status, usage = os.wait4(proc.pid, 0)
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:  # interrupted (SIGTERM, Ctrl-C): the command's session goes too
+            killer.cancel()
+            sampler.stop()
+            _kill_group(proc.pid)
+            raise
         seconds = time.perf_counter() - started
         killer.cancel()
         timed_out = fired.is_set()
