@@ -201,22 +201,24 @@ def node_script(names: Sequence[str], me: str, brick_paths: Sequence[str],
     # (`pool list`, 5 s) tells a hung glusterd (or one stopped with SIGSTOP) from a slow one; its
     # queries are then not waited for (each ends by its own timeout; stdout and stderr go to files,
     # so the SSH session ends at once).
-    jobs = [("peers", "g 20 --xml peer status"), ("ov", "g 20 volume get all cluster.op-version"),
-            ("mv", "g 20 volume get all cluster.max-op-version")]
+    # Two CLI calls per node (peer status, which is also the guard, and every global option in
+    # one `volume get all all`), plus the volume state on the first: each gluster CLI process
+    # costs CPU, and several nodes may share few cores (Pis, or a simulated cluster).
+    jobs = [("ov", "g 20 volume get all all")]
     jobs += [(f"st{i}", line) for i, line in enumerate(_state_lines(volumes) if volumes else [])]
     # `exec >FILE` inside the job: a redirection on a function call (`g ... >FILE &`) makes dash
     # keep the session's stdout open in a spare descriptor, which every gluster call inherits,
     # and the SSH session would stay open until the last of them ended.
     started = "".join(f'  (exec >"$gd/{name}" 2>&1; {command}) & gq="$gq $!"\n'
                       for name, command in jobs)
-    state_files = "".join(f' "$gd/{name}"' for name, _ in jobs[3:])
+    state_files = "".join(f' "$gd/{name}"' for name, _ in jobs[1:])
     all_names = " ".join(quote(n) for n in names)
     paths = " ".join(quote(p) for p in brick_paths)
     return f"""# glustercheck: facts of {me}
 {PRELUDE}gd=; gq=; if pgrep -x glusterd >/dev/null; then gd=$(mktemp -d)
-  (exec >/dev/null 2>&1; timeout 5 gluster --mode=script pool list; echo $? >"$gd/guard") & gp=$!
+  (exec >"$gd/peers" 2>&1; timeout 5 gluster --mode=script --xml peer status; echo $? >"$gd/guard") &
+  gp=$!
 {started}fi
-vf=$(mktemp); (exec >"$vf" 2>&1; command -v gluster >/dev/null && gluster --version | head -1) & vp=$!
 s hostname; hostname
 s hosts; base64 /etc/hosts
 s getent; for n in {all_names}; do
@@ -231,7 +233,9 @@ s pid1; cat /proc/1/comm
 s enabled; if [ "$(cat /proc/1/comm)" = systemd ]; then systemctl is-enabled glusterd 2>/dev/null
   elif [ -e /etc/systemd/system/multi-user.target.wants/glusterd.service ]; then echo enabled
   else echo disabled; fi
-s package; dpkg-query -W -f='${{Status}} ${{Version}}\\n' glusterfs-server 2>/dev/null
+s package; pk=$(dpkg-query -W -f='${{Status}} ${{Version}}' glusterfs-server 2>/dev/null); echo "$pk"
+s version; case $pk in "install ok installed "*) echo "glusterfs ${{pk##* }}" ;;
+  *) command -v gluster >/dev/null && gluster --version 2>&1 | head -1 ;; esac
 s uuid; sed -n 's/^UUID=//p' /var/lib/glusterd/glusterd.info 2>/dev/null
 s fstab; awk '$1 !~ /^#/ && NF >= 2 {{print $2}}' /etc/fstab 2>/dev/null
 s bricks; command -v getfattr >/dev/null && echo getfattr || echo no-getfattr
@@ -244,11 +248,10 @@ s intents; cat {CREATE_INTENTS}/* 2>/dev/null
 s disks; for p in {paths}; do d=$p; while [ ! -e "$d" ]; do d=$(dirname "$d"); done
   echo "$p $(df -P -B1 "$d" | awk 'NR==2{{print $6, $2, $3}}')" \\
     "$(df -P -i "$d" | awk 'NR==2{{print $2, $3}}')"; done
-wait $vp; s version; cat "$vf"; rm -f "$vf"
 if [ -n "$gd" ]; then wait $gp
   if [ "$(cat "$gd/guard")" = 124 ]; then  # running but silent: its queries are not waited for
-    s hung; echo "gluster pool list: no answer within 5 s"
-  else wait $gq; s peers; cat "$gd/peers"; s opversion; cat "$gd/ov" "$gd/mv"; cat{state_files}
+    s hung; echo "gluster peer status: no answer within 5 s"
+  else wait $gq; s peers; cat "$gd/peers"; s opversion; cat "$gd/ov"{state_files}
   fi; rm -rf "$gd"
 fi
 """
