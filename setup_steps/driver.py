@@ -61,8 +61,8 @@ def converge(run: GlusterRun, *, apply: bool, replace_hosts_conflicts: bool = Fa
     elif apply or not fine:
         report.add_error(CLUSTER, "peers and volumes not set up: some node is unreachable or its "
                                   "earlier steps failed (see the node's errors)")
-    if apply:  # facts gathered before (or during) the steps may be stale now
-        run.forget_facts()
+    # Every change and every wait made the run forget what it touched, and each step planned again
+    # after acting: what the run holds now was read after the last change (the checks read it).
     report.seconds = time.monotonic() - started
     return report
 
