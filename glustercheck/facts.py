@@ -195,6 +195,9 @@ def node_script(names: Sequence[str], me: str, brick_paths: Sequence[str],
     with `volumes`, also the volume state (`state_script`'s sections) when glusterd answers, so
     one node's first command tells both (one round trip fewer for the whole run)."""
     others = " ".join(quote(n) for n in names if n != me)
+    # Per pair of nodes one `ping` and one forked TCP connect (all pairs at once, the connects
+    # under a single 1 s `timeout`), per name one `getent`: at 16 nodes the earlier four to five
+    # processes per pair and name were thousands of exec calls per run.
     # Everything glusterd is asked starts first, each query its own background job writing its
     # own file in $gd, while the rest of the facts are read; the answers are printed at the end.
     # On a Pi each gluster CLI call costs a few hundred ms: side by side they cost one. A guard
@@ -221,13 +224,17 @@ def node_script(names: Sequence[str], me: str, brick_paths: Sequence[str],
 {started}fi
 s hostname; hostname
 s hosts; base64 /etc/hosts
-s getent; for n in {all_names}; do
-  echo "$n $(getent ahostsv4 "$n" | awk '{{print $1}}' | sort -u | tr '\\n' ' ')"; done
-s links; lp=; for n in {others}; do (r=no; p=no; t=no
-  getent ahostsv4 "$n" >/dev/null && r=yes
-  [ $r = yes ] && ping -c1 -W1 "$n" >/dev/null 2>&1 && p=yes
-  [ $r = yes ] && timeout 1 bash -c "exec 3<>/dev/tcp/$n/{GLUSTERD_PORT}" 2>/dev/null && t=yes
-  echo "$n $r $p $t") & lp="$lp $!"; done; wait $lp
+s getent; ok=" "; for n in {all_names}; do
+  a=$(getent ahostsv4 "$n" | while read -r ip _; do printf '%s ' "$ip"; done)
+  [ -n "$a" ] && ok="$ok$n "; echo "$n $a"; done
+s links; go=; for n in {others}; do case "$ok" in *" $n "*) go="$go $n" ;; esac; done
+pf=$(mktemp); (for n in $go; do (ping -c1 -W1 "$n" >/dev/null 2>&1 && echo "$n") & done
+  wait) >"$pf" & pp=$!
+tk=" $(timeout 1 bash -c 'for n; do (exec 3<>"/dev/tcp/$n/{GLUSTERD_PORT}" && echo "$n") 2>/dev/null &
+  done; wait' sh $go | tr '\\n' ' ') "; wait $pp; pk=" $(tr '\\n' ' ' <"$pf") "; rm -f "$pf"
+for n in {others}; do r=no; p=no; t=no; case "$ok" in *" $n "*) r=yes ;; esac
+  case "$pk" in *" $n "*) p=yes ;; esac; case "$tk" in *" $n "*) t=yes ;; esac
+  echo "$n $r $p $t"; done
 s glusterd; [ -n "$gd" ] && echo running || echo stopped
 s pid1; cat /proc/1/comm
 s enabled; if [ "$(cat /proc/1/comm)" = systemd ]; then systemctl is-enabled glusterd 2>/dev/null
@@ -277,7 +284,7 @@ def parse_node_facts(node: str, names: Sequence[str], text: str) -> NodeFacts:
     resolved = {}
     for line in sec["getent"].splitlines():
         name, *addresses = line.split()
-        resolved[name] = tuple(addresses)
+        resolved[name] = tuple(sorted(set(addresses)))  # getent lists each address per socket type
     links = {}
     for line in sec["links"].splitlines():
         target, r, p, t = line.split()
