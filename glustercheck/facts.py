@@ -207,7 +207,7 @@ def node_script(names: Sequence[str], me: str, brick_paths: Sequence[str],
     # Two CLI calls per node (peer status, which is also the guard, and every global option in
     # one `volume get all all`), plus the volume state on the first: each gluster CLI process
     # costs CPU, and several nodes may share few cores (Pis, or a simulated cluster).
-    jobs = [("ov", "g 20 volume get all all")]
+    jobs = [("ov", "g 10 volume get all all")]  # 10 s: a busy or hung peer must not cost more
     jobs += [(f"st{i}", line) for i, line in enumerate(_state_lines(volumes) if volumes else [])]
     # `exec >FILE` inside the job: a redirection on a function call (`g ... >FILE &`) makes dash
     # keep the session's stdout open in a spare descriptor, which every gluster call inherits,

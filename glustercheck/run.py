@@ -254,9 +254,23 @@ class GlusterRun:
         return [n for n in self.names if n not in self.probe()]
 
     def is_unreachable_host(self, host: str) -> bool:
-        """Whether a brick host (name or address) is a spec node that did not answer its probe."""
+        """Whether a brick host (name or address) is a spec node that did not answer its probe.
+        A node whose probe (its facts command) is still running on an open SSH connection is
+        reachable: waiting for that command would tie the heal state and the data path to the
+        slowest node's facts (20 s behind a hung glusterd)."""
         owner = self.spec.node_for_host(host)
-        return owner is not None and owner.name in self.probe()
+        if owner is None:
+            return False
+        self.start_probes()
+        if not self._probes[owner.name].done() and self._connected(owner.name):
+            return False
+        return self.probe_result(owner.name) is not None
+
+    def _connected(self, name: str) -> bool:
+        if self._pool is None:
+            return False
+        transport = self._pool.get(ssh_target(self.spec.node(name), self.spec)).transport
+        return transport is not None and transport.is_active()
 
     def brick_paths(self, name: str) -> list[str]:
         return list(dict.fromkeys(b.path for b in self.spec.bricks_on(name)))

@@ -175,3 +175,30 @@ def test_after_apply_the_last_plans_answers_are_kept_and_shared(monkeypatch: pyt
     for run in (acting, other):
         assert run.fact_output("rpi0", "facts script").stdout == "output of facts script on rpi0"
     assert len(nodes.calls) == 2
+
+
+def test_a_node_still_telling_its_facts_on_an_open_connection_counts_as_reachable(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """rpi1's facts command runs long (its glusterd hangs): the heal plan and the data path ask
+    whether its bricks' server is reachable, and must not wait for that command to end."""
+    released = threading.Event()
+
+    def first_command(name: str, command: str, **_: object) -> CommandResult:
+        if name == "rpi1":
+            released.wait(10)
+        return CommandResult(name, command, 0, "", "", 0.01)
+
+    run = GlusterRun(SPEC, ConnectOptions(), tmp_path / "cluster.lock")
+    monkeypatch.setattr(run, "first_command", first_command)
+    connected = {"rpi1": False}
+    monkeypatch.setattr(run, "_connected", lambda name: connected.get(name, False))
+    try:
+        run.start_probes()
+        connected["rpi1"] = True  # its SSH connection is open, its command under way
+        started = time.monotonic()
+        assert not run.is_unreachable_host("rpi1")
+        assert time.monotonic() - started < 1
+        assert not run._probes["rpi1"].done()
+    finally:
+        released.set()
+        run.close()
