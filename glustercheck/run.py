@@ -269,7 +269,10 @@ class GlusterRun:
     def _connected(self, name: str) -> bool:
         if self._pool is None:
             return False
-        transport = self._pool.get(ssh_target(self.spec.node(name), self.spec)).transport
+        try:
+            transport = self._pool.get(ssh_target(self.spec.node(name), self.spec)).transport
+        except RemoteError:  # its ssh_config cannot be used: the probe says so
+            return False
         return transport is not None and transport.is_active()
 
     def brick_paths(self, name: str) -> list[str]:
