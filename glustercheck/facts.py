@@ -195,8 +195,9 @@ def node_script(names: Sequence[str], me: str, brick_paths: Sequence[str],
     with `volumes`, also the volume state (`state_script`'s sections) when glusterd answers, so
     one node's first command tells both (one round trip fewer for the whole run)."""
     others = " ".join(quote(n) for n in names if n != me)
-    # Per pair of nodes one `ping` and one forked TCP connect (all pairs at once, the connects
-    # under a single 1 s `timeout`), per name one `getent`: at 16 nodes the earlier four to five
+    # Per pair of nodes one `ping` and one forked TCP connect (all pairs at once; a connect still
+    # pending 2 s after the last one started is killed: counted from then, a node busy forking
+    # is not taken for a closed port), per name one `getent`: at 16 nodes the earlier four to five
     # processes per pair and name were thousands of exec calls per run.
     # Everything glusterd is asked starts first, each query its own background job writing its
     # own file in $gd, while the rest of the facts are read; the answers are printed at the end.
@@ -230,8 +231,9 @@ s getent; ok=" "; for n in {all_names}; do
 s links; go=; for n in {others}; do case "$ok" in *" $n "*) go="$go $n" ;; esac; done
 pf=$(mktemp); (for n in $go; do (ping -c1 -W1 "$n" >/dev/null 2>&1 && echo "$n") & done
   wait) >"$pf" & pp=$!
-tk=" $(timeout 1 bash -c 'for n; do (exec 3<>"/dev/tcp/$n/{GLUSTERD_PORT}" && echo "$n") 2>/dev/null &
-  done; wait' sh $go | tr '\\n' ' ') "; wait $pp; pk=" $(tr '\\n' ' ' <"$pf") "; rm -f "$pf"
+tk=" $(bash -c 'cs=; for n; do (exec 3<>"/dev/tcp/$n/{GLUSTERD_PORT}" && echo "$n") 2>/dev/null &
+  cs="$cs $!"; done; (sleep 2; kill $cs) >/dev/null 2>&1 & k=$!; [ -z "$cs" ] || wait $cs
+  kill $k' sh $go 2>/dev/null | tr '\\n' ' ') "; wait $pp; pk=" $(tr '\\n' ' ' <"$pf") "; rm -f "$pf"
 for n in {others}; do r=no; p=no; t=no; case "$ok" in *" $n "*) r=yes ;; esac
   case "$pk" in *" $n "*) p=yes ;; esac; case "$tk" in *" $n "*) t=yes ;; esac
   echo "$n $r $p $t"; done
