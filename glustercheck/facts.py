@@ -205,7 +205,9 @@ def node_script(names: Sequence[str], me: str, brick_paths: Sequence[str],
     # (`pool list`, 5 s) tells a hung glusterd (or one stopped with SIGSTOP) from a slow one; its
     # queries are then not waited for (each ends by its own timeout; stdout and stderr go to files,
     # so the SSH session ends at once).
-    # Two CLI calls per node (peer status, which is also the guard, and every global option in
+    # Two CLI calls per node (peer status, which is also the guard, asked again while glusterd is
+    # busy or answers with an error, as it does for a moment after a half-probed peer comes back;
+    # and every global option in
     # one `volume get all all`), plus the volume state on the first: each gluster CLI process
     # costs CPU, and several nodes may share few cores (Pis, or a simulated cluster).
     jobs = [("ov", "g 10 volume get all all")]  # 10 s: a busy or hung peer must not cost more
@@ -220,7 +222,8 @@ def node_script(names: Sequence[str], me: str, brick_paths: Sequence[str],
     paths = " ".join(quote(p) for p in brick_paths)
     return f"""# glustercheck: facts of {me}
 {PRELUDE}gd=; gq=; if pgrep -x glusterd >/dev/null; then gd=$(mktemp -d)
-  (exec >"$gd/peers" 2>&1; timeout 5 gluster --mode=script --xml peer status; echo $? >"$gd/guard") &
+  (exec >"$gd/peers" 2>&1; for d in 1 2 0; do o=$(g 5 --xml peer status)
+    case $o in *"<opRet>-"*) [ $d = 0 ] || sleep $d ;; *) break ;; esac; done; printf '%s\n' "$o") &
   gp=$!
 {started}fi
 s hostname; hostname
@@ -258,7 +261,7 @@ s disks; for p in {paths}; do d=$p; while [ ! -e "$d" ]; do d=$(dirname "$d"); d
   echo "$p $(df -P -B1 "$d" | awk 'NR==2{{print $6, $2, $3}}')" \\
     "$(df -P -i "$d" | awk 'NR==2{{print $2, $3}}')"; done
 if [ -n "$gd" ]; then wait $gp
-  if [ "$(cat "$gd/guard")" = 124 ]; then  # running but silent: its queries are not waited for
+  if grep -q '^gluster .*: no answer within' "$gd/peers"; then  # silent: the rest is not waited for
     s hung; echo "gluster peer status: no answer within 5 s"
   else wait $gq; s peers; cat "$gd/peers"; s opversion; cat "$gd/ov"{state_files}
   fi; rm -rf "$gd"
