@@ -12,11 +12,11 @@ import hashlib
 import ipaddress
 import json
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import filelock
 
@@ -38,6 +38,10 @@ from glustercheck.spec import ClusterSpec, Node
 
 if TYPE_CHECKING:
     from glustercheck.remote import Connection, ConnectionPool
+
+K = TypeVar("K")
+V = TypeVar("V")
+E = TypeVar("E", bound=Exception)
 
 
 def ssh_target(node: Node, spec: ClusterSpec) -> SshTarget:
@@ -213,18 +217,25 @@ class GlusterRun:
     def _output(self, name: str, script: str, timeout: float | None, *,
                 wait_probe: bool) -> CommandResult:
         key = (self._generation, name, script)
+        return self._once(self._outputs, self._output_locks, key,
+                          lambda: self._shared_output(key, timeout, wait_probe), RemoteError)
+
+    def _once(self, store: dict[K, V | E], locks: dict[K, threading.Lock], key: K,
+              compute: Callable[[], V], errors: type[E]) -> V:
+        """`compute()` once per key (one caller at a time per key, different keys side by side);
+        its answer, or its error of type `errors`, is kept and handed to every later caller."""
         with self._mutex:
-            key_lock = self._output_locks.setdefault(key, threading.Lock())
+            key_lock = locks.setdefault(key, threading.Lock())
         with key_lock:
-            if key not in self._outputs:
+            if key not in store:
                 try:
-                    self._outputs[key] = self._shared_output(key, timeout, wait_probe)
-                except RemoteError as exc:
-                    self._outputs[key] = exc
-            found = self._outputs[key]
-        if isinstance(found, RemoteError):
+                    store[key] = compute()
+                except errors as exc:
+                    store[key] = exc
+            found = store[key]
+        if isinstance(found, errors):
             raise found
-        return found
+        return cast(V, found)
 
     @staticmethod
     def _share_file(directory: Path, key: tuple[int, str, str]) -> Path:
@@ -279,20 +290,9 @@ class GlusterRun:
         return list(dict.fromkeys(b.path for b in self.spec.bricks_on(name)))
 
     def node_facts(self, name: str) -> NodeFacts:
-        with self._mutex:
-            node_lock = self._node_locks.setdefault(name, threading.Lock())
-        with node_lock:  # one gathering per node at a time; different nodes side by side
-            if name not in self._node_facts:
-                try:
-                    self._node_facts[name] = gather_node_facts(
-                        lambda script: self.fact_output(name, script), name, self.names,
-                        self.brick_paths(name), script=self._facts_script(name))
-                except GlusterCheckError as exc:
-                    self._node_facts[name] = exc
-            found = self._node_facts[name]
-        if isinstance(found, GlusterCheckError):
-            raise found
-        return found
+        return self._once(self._node_facts, self._node_locks, name, lambda: gather_node_facts(
+            lambda script: self.fact_output(name, script), name, self.names,
+            self.brick_paths(name), script=self._facts_script(name)), GlusterCheckError)
 
     def all_node_facts(self) -> dict[str, NodeFacts]:
         """Facts of every reachable node, and the cluster's volume state, gathered side by side."""
