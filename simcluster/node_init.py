@@ -115,7 +115,17 @@ def boot(node_dir: Path, settings: dict[str, Any]) -> None:
     # per connection, login and session, which benchmarks count (sshd_log.py).
     sh("/usr/sbin/sshd", *settings["sshd_args"])
     if GLUSTERD_ENABLED_LINK.exists():
-        sh("/usr/sbin/glusterd", "-p", "/run/glusterd.pid")
+        start_glusterd()
+
+
+def start_glusterd() -> None:
+    """As systemd does for an enabled unit: a glusterd that will not start (e.g. its store left
+    half-written by a power loss) is a failed service on a node that still boots, with sshd up."""
+    result = subprocess.run(["/usr/sbin/glusterd", "-p", "/run/glusterd.pid"], timeout=30,
+                            check=False)
+    if result.returncode != 0:
+        print(f"glusterd.service: failed to start (rc {result.returncode}); see "
+              "/var/log/glusterfs/glusterd.log", flush=True)
 
 
 def reap_forever() -> None:
