@@ -27,7 +27,8 @@ def test_peers_in_cluster_and_connected(node: str, facts: NodeFacts, spec: Clust
                                         all_facts: dict[str, NodeFacts],
                                         converged: SetupReport, diagnosis: Diagnosis) -> None:
     if facts.peers is None:
-        fail(node, [f"cannot read peer status: {facts.peers_error}"], causes=[diagnosis.node(node)],
+        fail(node, [f"cannot read peer status: {facts.peers_error}"],
+             causes=[diagnosis.node(node), diagnosis.peer(node)],
              report=converged, keys=[node], steps=("daemon",))
         return
     problems: list[str] = []

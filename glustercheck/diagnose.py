@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 from glustercheck.declared import brick_in_use, create_request, left_by_interrupted_create, volume_owning
 from glustercheck.errors import RemoteError, SudoError
 from glustercheck.facts import ClusterFacts, NodeFacts, brick_place
+from glustercheck.glusterd_store import PEERS_DIR, SET_ASIDE, damaged, record_of
 from glustercheck.hosts_file import first_mapping
 from glustercheck.layout import render_command
+from glustercheck.pairings import half_joined_pairings
 from glustercheck.spec import ClusterSpec, VolumeSpec
 
 # Ranks: the lower, the more fundamental; the verdict lists causes in this order.
@@ -176,6 +178,17 @@ def _node_causes(out: Diagnosis, facts: NodeFacts) -> None:
             "nothing within 5 s): commands that need it wait, on every node",
             f"on {n}: sudo systemctl restart glusterd (a glusterd stopped with SIGSTOP: sudo kill -CONT "
             "$(pidof glusterd)); its bricks keep serving data meanwhile", GLUSTERD))
+    elif damaged(n, facts.peer_records):
+        broken = damaged(n, facts.peer_records)
+        state = ("glusterd runs, but will not start again" if facts.glusterd_running
+                 else "glusterd does not start (\"skipping malformed peer file\" in its log)")
+        cause = out._add(Cause(
+            f"peer-record-empty:{n}", f"{state} on {n}: its peer record "
+            f"{', '.join(d.path for d in broken)} is empty (a write cut short by a power loss)",
+            "; ".join(d.fix(facts.systemd) for d in broken), GLUSTERD))
+        out._peer[n] = cause
+        if not facts.glusterd_running:
+            out._node[n] = cause
     elif not facts.glusterd_running:
         if facts.systemd:
             start = ("sudo systemctl start glusterd" if facts.glusterd_enabled
@@ -272,6 +285,7 @@ def _peer_causes(out: Diagnosis, spec: ClusterSpec, nodes: Mapping[str, NodeFact
         for name in who:
             out._naming[(name, whom)] = cause
     _rejected(out, first, rejects)
+    _half_joined(out, spec, nodes)
     first_facts = nodes.get(first)
     if first_facts is None or first_facts.peers is None:
         return
@@ -279,11 +293,31 @@ def _peer_causes(out: Diagnosis, spec: ClusterSpec, nodes: Mapping[str, NodeFact
     for node in spec.nodes[1:]:
         if node.name in known or (node.address and node.address in known):
             continue
-        if node.name in out._node:
+        if node.name in out._node or node.name in out._peer:
             continue  # its own cause comes first
         out._peer[node.name] = out._add(Cause(
             f"peer-missing:{node.name}", f"{node.name} is not in the trusted pool of {first}",
             f"from {first}: sudo gluster peer probe {node.name} (or `pytest --apply`)", PEERS))
+
+
+def _half_joined(out: Diagnosis, spec: ClusterSpec, nodes: Mapping[str, NodeFacts]) -> None:
+    first = spec.nodes[0].name
+    for pairing in half_joined_pairings(spec, nodes):
+        a, b = pairing.holder, pairing.peer
+        moves = [f"on {a}: {PEERS_DIR}/{pairing.record.file}"]
+        back = record_of(nodes[b].peer_records, nodes[a].uuid)
+        if back is not None:
+            moves.append(f"on {b}: {PEERS_DIR}/{back.file}")
+        stop, start = (("sudo systemctl stop glusterd", "sudo systemctl start glusterd")
+                       if nodes[a].systemd else ("stop glusterd", "start glusterd"))
+        fix = (f"`pytest --apply` undoes it and probes again (when {a} or {b} hosts no volume yet); "
+               f"by hand: {stop}, move the record ({'; '.join(moves)}) to {SET_ASIDE}/, {start}; "
+               f"then from {first}: sudo gluster peer probe {b if a == first else a}")
+        cause = out._add(Cause(
+            f"peer-half-joined:{a}:{b}", f"the pairing of {a} and {b} was cut short and glusterd does "
+            f"not finish it ({pairing.describe()})", fix, PEERS))
+        for name in (a, b):
+            out._peer.setdefault(name, cause)
 
 
 def _rejected(out: Diagnosis, first: str, rejects: Mapping[str, set[str]]) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from glustercheck.errors import ParseError
+from glustercheck.glusterd_store import VOLS_DIR, PeerRecord, parse_records, record_script
 from glustercheck.parsers import (
     HealInfo,
     Peer,
@@ -119,6 +120,10 @@ class NodeFacts:
     # (volume, brick path) pairs this suite recorded before it ran `volume create` and removes once
     # the volume exists (actions.CREATE_INTENTS): a record still there means the create was cut short.
     create_intents: frozenset[tuple[str, str]] = frozenset()
+    # glusterd's peer records as files (glusterd_store.py): readable when glusterd is down or
+    # its `peer status` fails; and the volumes its store knows (none: it hosts no brick).
+    peer_records: tuple[PeerRecord, ...] = ()
+    store_volumes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -257,6 +262,8 @@ for p in {paths}; do e=no; u=no; [ -e "$p" ] && e=yes; [ -d "$(dirname "$p")" ] 
   if [ -n "$i" ]; then c=files; [ -z "$(find "$p" -mindepth 1 ! -type d -print -quit 2>/dev/null)" ] \\
     && c=empty; fi; echo "$e $u ${{i:--}} $c $p"; done
 s intents; cat {CREATE_INTENTS}/* 2>/dev/null
+s peerstore; {record_script()}
+s storevols; ls {VOLS_DIR} 2>/dev/null
 s disks; for p in {paths}; do d=$p; while [ ! -e "$d" ]; do d=$(dirname "$d"); done
   echo "$p $(df -P -B1 "$d" | awk 'NR==2{{print $6, $2, $3}}')" \\
     "$(df -P -i "$d" | awk 'NR==2{{print $2, $3}}')"; done
@@ -346,6 +353,8 @@ def parse_node_facts(node: str, names: Sequence[str], text: str) -> NodeFacts:
         disks=disks,
         brick_dirs=brick_dirs, getfattr=tool == "getfattr", create_intents=intents,
         fstab_mounts=tuple(m for m in sec.get("fstab", "").split() if m.startswith("/")),
+        peer_records=parse_records(sec.get("peerstore", "")),
+        store_volumes=tuple(sec.get("storevols", "").split()),
     )
 
 

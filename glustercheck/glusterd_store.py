@@ -1,0 +1,150 @@
+"""glusterd's own record of its peers (/var/lib/glusterd/peers), read as files: what a power loss
+in the middle of a peer probe leaves there, and what `peer status` cannot tell when it fails.
+
+glusterd stores a record by creating NAME empty, writing NAME.tmp and renaming it over NAME. A node
+that loses power between the two keeps an empty NAME; glusterd 10.x then may refuse to start
+("skipping malformed peer file", "Initialization of volume failed"). A probe cut short leaves the
+two sides' records in a state other than 'Peer in Cluster' that glusterd never finishes by itself
+('Probe Sent to Peer' on the prober, 'Connected to Peer' or 'Establishing Connection' on the
+probed node); probing again answers "already in peer list" and `peer detach` hangs. Both were seen
+on simulated nodes powered off during `--apply`'s probes (tests/e2e/test_drills.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+PEERS_DIR = "/var/lib/glusterd/peers"
+VOLS_DIR = "/var/lib/glusterd/vols"
+# Where --apply moves a peer record it takes out of glusterd's store: kept, never deleted.
+SET_ASIDE = "/var/lib/glustercheck/set-aside"
+# glusterd-sm.h, glusterd_friend_sm_state_t in order: a record's `state=` is the index.
+STATE_NAMES = ("Establishing Connection", "Probe Sent to Peer", "Probe Received from Peer",
+               "Peer in Cluster", "Accepted peer request", "Sent and Received peer request",
+               "Peer Rejected", "Peer detach in progress", "Probe Received from peer",
+               "Connected to Peer", "Peer is connected and Accepted")
+BEFRIENDED, REJECTED = 3, 6
+
+
+@dataclass(frozen=True)
+class PeerRecord:
+    """One file of the peers directory: `NAME` is the peer's UUID (or UUID.tmp, a write not yet
+    renamed into place)."""
+
+    file: str
+    size: int
+    uuid: str | None = None
+    state: int | None = None
+    hostnames: tuple[str, ...] = ()
+
+    @property
+    def is_tmp(self) -> bool:
+        return self.file.endswith(".tmp")
+
+    @property
+    def empty(self) -> bool:
+        return self.size == 0 and not self.is_tmp
+
+    @property
+    def state_name(self) -> str:
+        if self.state is None or not 0 <= self.state < len(STATE_NAMES):
+            return f"state {self.state}"
+        return STATE_NAMES[self.state]
+
+    @property
+    def half_joined(self) -> bool:
+        """Stored mid-handshake: neither in the pool nor rejected (glusterd stores only what
+        lasts; a pairing that finishes stores 'Peer in Cluster' on both sides)."""
+        return not self.is_tmp and self.state is not None and self.state not in (BEFRIENDED, REJECTED)
+
+
+def parse_records(text: str) -> tuple[PeerRecord, ...]:
+    """Lines `SIZE FILE key=value ...` (facts.py's `peerstore` section); a line that does not
+    fit is left out: the record it stands for is then not judged, never misjudged."""
+    records = []
+    for line in text.splitlines():
+        size, _, rest = line.partition(" ")
+        words = rest.split()
+        if not size.isdigit() or not words:
+            continue
+        file, *pairs = words
+        values: dict[str, str] = {}
+        hostnames = []
+        for pair in pairs:
+            key, _, value = pair.partition("=")
+            if key.startswith("hostname") and value:
+                hostnames.append(value)
+            else:
+                values.setdefault(key, value)
+        state = values.get("state", "")
+        records.append(PeerRecord(file, int(size), values.get("uuid") or None,
+                                  int(state) if state.isdigit() else None, tuple(hostnames)))
+    return tuple(records)
+
+
+def record_script() -> str:
+    """Shell lines printing the peers directory as `parse_records` reads it (no glusterd needed)."""
+    return (f'for f in {PEERS_DIR}/*; do [ -f "$f" ] || continue; '
+            'printf \'%s %s %s\\n\' "$(wc -c <"$f")" "${f##*/}" "$(tr \'\\n\' \' \' <"$f")"; done')
+
+
+@dataclass(frozen=True)
+class DamagedRecord:
+    """An empty record: with a complete NAME.tmp beside it (glusterd's finished copy that was not
+    renamed into place) or without one (nothing was written: the record holds nothing)."""
+
+    node: str
+    file: str
+    complete_copy: bool
+
+    @property
+    def path(self) -> str:
+        return f"{PEERS_DIR}/{self.file}"
+
+    def fix(self, systemd: bool) -> str:
+        restart = "sudo systemctl restart glusterd" if systemd else "restart glusterd"
+        if self.complete_copy:
+            return (f"on {self.node}: sudo mv {self.path}.tmp {self.path} (glusterd's own complete "
+                    f"copy of the record), then {restart} (or `pytest --apply`)")
+        return (f"on {self.node}: sudo mkdir -p {SET_ASIDE} && sudo mv {self.path} {SET_ASIDE}/ "
+                f"(it is empty), then {restart} (or `pytest --apply`, which also probes again)")
+
+
+def damaged(node: str, records: Sequence[PeerRecord]) -> list[DamagedRecord]:
+    copies = {r.file.removesuffix(".tmp") for r in records
+              if r.is_tmp and r.uuid is not None and r.uuid == r.file.removesuffix(".tmp")}
+    return [DamagedRecord(node, r.file, r.file in copies) for r in records if r.empty]
+
+
+@dataclass(frozen=True)
+class HalfJoined:
+    """A pairing left mid-handshake: `holder`'s record of `peer` is in a passing state. Undoing it
+    means taking both sides' records of each other out of glusterd's store, then probing again."""
+
+    holder: str
+    peer: str
+    record: PeerRecord
+
+    def describe(self) -> str:
+        return f"{self.holder}'s record of {self.peer} says '{self.record.state_name}'"
+
+
+def half_joined(records: Mapping[str, Sequence[PeerRecord]], uuids: Mapping[str, str],
+                names: Mapping[str, str]) -> list[HalfJoined]:
+    """`records`: node -> its peer records; `uuids`: glusterd UUID -> node; `names`: a name or
+    address a record may carry -> node (for a record whose UUID no node told)."""
+    found = []
+    for holder, held in records.items():
+        for record in held:
+            if not record.half_joined:
+                continue
+            peer = uuids.get(record.uuid or "") or next(
+                (names[h] for h in record.hostnames if h in names), None)
+            if peer is not None and peer != holder:
+                found.append(HalfJoined(holder, peer, record))
+    return found
+
+
+def record_of(records: Sequence[PeerRecord], uuid: str | None) -> PeerRecord | None:
+    return next((r for r in records if not r.is_tmp and uuid and r.uuid == uuid), None)
