@@ -3,12 +3,27 @@
 The first node probes the others by name. A probed node records its prober under the connection's
 source address (reverse-resolved), so once all are connected each node that knows the first only
 by address probes it back by name.
+
+A pairing a probe left half-done (a node powered off mid-handshake) never finishes by itself, and
+probing again answers "already in peer list": both sides' records of each other are set aside
+first, when one side hosts no volume yet (its records hold nothing a volume needs), so the probe
+that follows pairs them afresh.
 """
 
 from __future__ import annotations
 
-from glustercheck.actions import IN_CLUSTER, PeerProbe, PeersConnected, Plan, SetupError
+from glustercheck.actions import (
+    CLUSTER,
+    IN_CLUSTER,
+    PeerProbe,
+    PeersConnected,
+    Plan,
+    ResetPairing,
+    SetupError,
+)
 from glustercheck.facts import NodeFacts
+from glustercheck.glusterd_store import HalfJoined, record_of
+from glustercheck.pairings import half_joined_pairings
 from glustercheck.parsers import Peer
 
 from .context import Observed, StepContext
@@ -21,6 +36,10 @@ def plan(observed: Observed, ctx: StepContext) -> Plan:
     out = Plan()
     names = tuple(n.name for n in ctx.spec.nodes)
     first = names[0]
+    stuck = half_joined_pairings(ctx.spec, observed.nodes)
+    if stuck:
+        _undo(out, stuck, observed)
+        return out
     peers_of_first = _peers(observed.nodes[first])
     known = {name for peer in peers_of_first for name in peer.names}
     probes = [PeerProbe(first, n.name, names) for n in ctx.spec.nodes[1:]
@@ -39,6 +58,22 @@ def plan(observed: Observed, ctx: StepContext) -> Plan:
     if not out.actions:
         out.inspect("cluster", f"all {len(names)} nodes in the pool, connected, known by name")
     return out
+
+
+def _undo(out: Plan, stuck: list[HalfJoined], observed: Observed) -> None:
+    """Both sides' records of each half-joined pairing, when one side knows no volume."""
+    for pairing in stuck:
+        holder, peer = observed.nodes[pairing.holder], observed.nodes[pairing.peer]
+        if holder.store_volumes and peer.store_volumes:
+            out.error(CLUSTER, f"{pairing.describe()} (a probe cut short), and both know volumes "
+                               f"({', '.join(holder.store_volumes)}): not undone automatically")
+            continue
+        back = record_of(peer.peer_records, holder.uuid)
+        for side, other, record in ((holder, peer, pairing.record), (peer, holder, back)):
+            if record is not None:
+                out.add(ResetPairing(side.node, other.node, record.file, record.state_name,
+                                     side.systemd))
+    out.actions[:] = list(dict.fromkeys(out.actions))  # a pairing stuck on both sides: once
 
 
 def _peers(facts: NodeFacts) -> tuple[Peer, ...]:

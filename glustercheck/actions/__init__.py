@@ -21,6 +21,7 @@ from glustercheck.actions.model import (
     VolumeStart,
     WriteHostsFile,
 )
+from glustercheck.actions.peer_store import RepairPeerRecords, ResetPairing
 from glustercheck.actions.record import CLUSTER, SetupError, SetupReport, volume_key
 from glustercheck.actions.waits import IN_CLUSTER, BricksOnline, PeersConnected, Settle, wait_until
 
@@ -40,6 +41,8 @@ __all__ = [
     "Plan",
     "Progress",
     "RecordCreate",
+    "RepairPeerRecords",
+    "ResetPairing",
     "Settle",
     "SetupError",
     "SetupReport",

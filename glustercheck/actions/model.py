@@ -31,8 +31,10 @@ WRITE_HOSTS = (
 PROBE_TRANSIENT = r"transport endpoint is not connected"
 GLUSTERD_ENABLED_LINK = "/etc/systemd/system/multi-user.target.wants/glusterd.service"
 GLUSTERD_UNIT = "/lib/systemd/system/glusterd.service"
+# Without systemd as PID 1 (a container, a simulated node), glusterd is started as its unit does.
+GLUSTERD_START_PLAIN = "/usr/sbin/glusterd -p /run/glusterd.pid"
 # glusterd listens a moment after its process starts: wait until the CLI gets an answer.
-_WAIT_GLUSTERD = ("; for i in $(seq 60); do gluster --mode=script pool list >/dev/null 2>&1 && exit 0;"
+WAIT_GLUSTERD = ("; for i in $(seq 60); do gluster --mode=script pool list >/dev/null 2>&1 && exit 0;"
                   " sleep 0.5; done; echo 'glusterd did not answer within 30 s' >&2; exit 1")
 
 
@@ -176,8 +178,8 @@ class StartGlusterd(Action):
         else:  # no systemd as PID 1: enable as systemctl would (the link), start it directly
             folder = GLUSTERD_ENABLED_LINK.rsplit("/", 1)[0]
             script = (f"mkdir -p {folder} && ln -sf {GLUSTERD_UNIT} {GLUSTERD_ENABLED_LINK} && "
-                      "(pgrep -x glusterd >/dev/null || /usr/sbin/glusterd -p /run/glusterd.pid)")
-        return Command(script=script + _WAIT_GLUSTERD, timeout=60)
+                      f"(pgrep -x glusterd >/dev/null || {GLUSTERD_START_PLAIN})")
+        return Command(script=script + WAIT_GLUSTERD, timeout=60)
 
     def done(self) -> tuple[str, ...]:
         return (*(["started glusterd"] if self.start else []),

@@ -1,0 +1,230 @@
+"""glusterd's peer records after a power loss (glustercheck/glusterd_store.py), offline: read from
+files as a node prints them, judged by the diagnosis, planned by the daemon and peers steps, and
+the repair scripts run for real by `sh` on a directory of this machine (with stand-ins for
+glusterd's stop and start). The states are the ones simulated nodes powered off during a probe
+were left in (rpi0: 'Probe Sent to Peer'; rpi3: an empty record beside its complete .tmp copy)."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from glustercheck.actions import PeerProbe, RepairPeerRecords, ResetPairing, StartGlusterd
+from glustercheck.actions.peer_store import REPAIR_BODY, RESET_BODY
+from glustercheck.diagnose import diagnose
+from glustercheck.facts import NodeFacts
+from glustercheck.glusterd_store import (
+    PEERS_DIR,
+    PeerRecord,
+    damaged,
+    parse_records,
+    record_script,
+)
+from glustercheck_setup_steps import Observed, daemon, peers
+from tests.unit.test_setup_steps import CONVERGED, CTX, NAMES, SPEC, cluster_facts
+
+UUID = {n: f.uuid or "" for n, f in CONVERGED.items()}
+
+
+def _record(of: str, state: int) -> PeerRecord:
+    return PeerRecord(UUID[of], 65, UUID[of], state, (of,))
+
+
+def _with(node: str, *records: PeerRecord, **changes: object) -> dict[str, NodeFacts]:
+    return dict(CONVERGED, **{node: dataclasses.replace(CONVERGED[node], peer_records=records,
+                                                        **changes)})  # type: ignore[arg-type]
+
+
+def _half_joined() -> dict[str, NodeFacts]:
+    """rpi0 sent its probe; rpi3 lost power before the pairing finished on either side."""
+    nodes = _with("rpi0", _record("rpi1", 3), _record("rpi2", 3), _record("rpi3", 1))
+    return dict(nodes, rpi3=dataclasses.replace(nodes["rpi3"], peer_records=(_record("rpi0", 0),)))
+
+
+# ----- reading ----------------------------------------------------------------------------------
+
+def test_the_facts_lines_are_read_from_real_files(tmp_path: Path) -> None:
+    peers_dir = tmp_path / "peers"
+    peers_dir.mkdir()
+    text = f"uuid={UUID['rpi1']}\nstate=3\nhostname1=rpi1\nhostname2=10.0.1.1\n"
+    (peers_dir / UUID["rpi1"]).write_text(text)
+    (peers_dir / UUID["rpi0"]).write_text("")
+    (peers_dir / f"{UUID['rpi0']}.tmp").write_text(f"uuid={UUID['rpi0']}\nstate=2\nhostname1=rpi0\n")
+    script = record_script().replace(PEERS_DIR, str(peers_dir))
+    out = subprocess.run(["sh", "-c", script], capture_output=True, text=True, check=True, timeout=10)
+    records = {r.file: r for r in parse_records(out.stdout)}
+    assert records[UUID["rpi1"]] == PeerRecord(UUID["rpi1"], len(text), UUID["rpi1"], 3, ("rpi1", "10.0.1.1"))
+    assert records[UUID["rpi0"]].empty
+    assert records[f"{UUID['rpi0']}.tmp"].state_name == "Probe Received from Peer"
+    assert damaged("rpi3", tuple(records.values()))[0].complete_copy
+
+
+def test_a_line_that_does_not_fit_is_left_out() -> None:
+    assert parse_records("garbage\n12\n\nx y state=1") == ()
+
+
+def test_only_passing_states_are_half_joined() -> None:
+    assert [s for s in range(11) if _record("rpi1", s).half_joined] == [0, 1, 2, 4, 5, 7, 8, 9, 10]
+
+
+# ----- the diagnosis ------------------------------------------------------------------------------
+
+def test_an_empty_record_is_why_glusterd_is_down_with_the_rename_as_fix() -> None:
+    nodes = _with("rpi3", PeerRecord(UUID["rpi0"], 0),
+                  PeerRecord(f"{UUID['rpi0']}.tmp", 65, UUID["rpi0"], 2, ("rpi0",)),
+                  glusterd_running=False, peers=None, peers_error="glusterd is not running")
+    found = diagnose(SPEC, nodes, {}, cluster_facts())
+    cause = found.node("rpi3")
+    assert cause is not None
+    assert cause.key == "peer-record-empty:rpi3"
+    assert "glusterd does not start" in cause.summary
+    assert cause.fix.startswith(f"on rpi3: sudo mv {PEERS_DIR}/{UUID['rpi0']}.tmp "
+                                f"{PEERS_DIR}/{UUID['rpi0']} (glusterd's own complete copy")
+    assert "glusterd-down:rpi3" not in found.causes  # the cause, not its symptom
+
+
+def test_an_empty_record_without_a_copy_is_set_aside_not_deleted() -> None:
+    nodes = _with("rpi3", PeerRecord(UUID["rpi0"], 0))
+    cause = diagnose(SPEC, nodes, {}, cluster_facts()).causes["peer-record-empty:rpi3"]
+    assert "runs, but will not start again" in cause.summary
+    assert "sudo mv" in cause.fix
+    assert "/var/lib/glustercheck/set-aside" in cause.fix
+    assert "rm " not in cause.fix
+
+
+def test_a_half_joined_pairing_names_both_nodes_and_both_records() -> None:
+    found = diagnose(SPEC, _half_joined(), {}, cluster_facts())
+    cause = found.causes["peer-half-joined:rpi0:rpi3"]
+    assert "rpi0's record of rpi3 says 'Probe Sent to Peer'" in cause.summary
+    assert f"on rpi0: {PEERS_DIR}/{UUID['rpi3']}; on rpi3: {PEERS_DIR}/{UUID['rpi0']}" in cause.fix
+    assert cause.fix.endswith("then from rpi0: sudo gluster peer probe rpi3")
+    assert found.peer("rpi3") is cause
+    assert found.peer("rpi0") is cause
+
+
+# ----- planning -----------------------------------------------------------------------------------
+
+def test_the_daemon_step_repairs_records_before_starting_glusterd() -> None:
+    facts = _with("rpi3", PeerRecord(UUID["rpi0"], 0), glusterd_running=False)["rpi3"]
+    plan = daemon.plan(facts, CTX)
+    assert plan.actions == [RepairPeerRecords("rpi3", (UUID["rpi0"],), False),
+                            StartGlusterd("rpi3", start=True, enable=False, systemd=False)]
+
+
+def test_a_half_joined_pairing_is_set_aside_on_both_sides_before_any_probe() -> None:
+    plan = peers.plan(Observed(_half_joined()), CTX)
+    assert plan.actions == [
+        ResetPairing("rpi0", "rpi3", UUID["rpi3"], "Probe Sent to Peer", False),
+        ResetPairing("rpi3", "rpi0", UUID["rpi0"], "Establishing Connection", False)]
+    assert not any(isinstance(a, PeerProbe) for a in plan.actions)
+
+
+def test_it_is_undone_even_when_peer_status_fails() -> None:
+    """After such a probe, rpi0's `peer status --xml` answered opRet -22 (a peer without a name)."""
+    nodes = _half_joined()
+    nodes["rpi0"] = dataclasses.replace(nodes["rpi0"], peers=None, peers_error="opRet -22")
+    plan = peers.plan(Observed(nodes), CTX)
+    assert [a.node for a in plan.actions] == ["rpi0", "rpi3"]
+
+
+def test_a_pairing_between_nodes_that_both_know_volumes_is_left_to_the_operator() -> None:
+    nodes = {n: dataclasses.replace(f, store_volumes=("gv",)) for n, f in _half_joined().items()}
+    plan = peers.plan(Observed(nodes), CTX)
+    assert plan.actions == []
+    assert plan.errors
+    assert "not undone automatically" in plan.errors[0][1]
+
+
+def test_a_converged_pool_with_records_plans_nothing() -> None:
+    nodes = {n: dataclasses.replace(f, peer_records=tuple(_record(o, 3) for o in NAMES if o != n))
+             for n, f in CONVERGED.items()}
+    assert peers.plan(Observed(nodes), CTX).settled
+
+
+# ----- the scripts, run --------------------------------------------------------------------------
+
+# Stand-ins: glusterd "runs" (pgrep succeeds); stop, start and the wait append to a log.
+STUBS = ('pgrep() { return 0; }; stop_gd() { echo stop >> "$LOG"; }; '
+         'start_gd() { echo start >> "$LOG"; }; wait_gd() { echo wait >> "$LOG"; }\n')
+
+
+def _run(body: str, tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    log = tmp_path / "log"
+    result = subprocess.run(["sh", "-c", STUBS + body, "sh", str(tmp_path / "peers"),
+                             str(tmp_path / "aside"), *args], capture_output=True, text=True,
+                            timeout=30, check=False, env={"LOG": str(log), "PATH": "/usr/bin:/bin"})
+    return result, log.read_text().split() if log.exists() else []
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    (tmp_path / "peers").mkdir()
+    return tmp_path / "peers"
+
+
+def test_repair_puts_glusterds_complete_copy_in_place(tmp_path: Path, store: Path) -> None:
+    name = UUID["rpi0"]
+    (store / name).write_text("")
+    (store / f"{name}.tmp").write_text(f"uuid={name}\nstate=3\nhostname1=rpi0\n")
+    result, log = _run(REPAIR_BODY, tmp_path, name)
+    assert result.returncode == 0, result.stderr
+    assert (store / name).read_text() == f"uuid={name}\nstate=3\nhostname1=rpi0\n"
+    assert not (store / f"{name}.tmp").exists()
+    assert log == ["stop", "start", "wait"]
+
+
+def test_repair_sets_an_empty_record_aside_when_the_copy_is_someone_elses(tmp_path: Path,
+                                                                           store: Path) -> None:
+    name = UUID["rpi0"]
+    (store / name).write_text("")
+    (store / f"{name}.tmp").write_text(f"uuid={UUID['rpi1']}\nstate=3\n")  # not this record's
+    result, _ = _run(REPAIR_BODY, tmp_path, name)
+    assert result.returncode == 0, result.stderr
+    assert not (store / name).exists()
+    (kept,) = (tmp_path / "aside").iterdir()
+    assert kept.name.startswith(f"{name}.empty-")
+    assert kept.read_text() == ""
+    assert (store / f"{name}.tmp").exists()  # not ours to judge: left alone
+
+
+def test_repair_leaves_a_record_that_was_filled_meanwhile(tmp_path: Path, store: Path) -> None:
+    name = UUID["rpi0"]
+    (store / name).write_text(f"uuid={name}\nstate=3\n")
+    result, _ = _run(REPAIR_BODY, tmp_path, name)
+    assert result.returncode == 0
+    assert "no longer empty: left as it is" in result.stderr
+    assert (store / name).read_text() == f"uuid={name}\nstate=3\n"
+
+
+def test_reset_keeps_the_half_joined_record_aside(tmp_path: Path, store: Path) -> None:
+    name = UUID["rpi3"]
+    (store / name).write_text(f"uuid={name}\nstate=1\nhostname1=rpi3\n")
+    result, log = _run(RESET_BODY, tmp_path, name)
+    assert result.returncode == 0, result.stderr
+    assert not (store / name).exists()
+    (kept,) = (tmp_path / "aside").iterdir()
+    assert kept.read_text() == f"uuid={name}\nstate=1\nhostname1=rpi3\n"
+    assert log == ["stop", "start", "wait"]
+
+
+def test_reset_leaves_a_pairing_that_finished_meanwhile(tmp_path: Path, store: Path) -> None:
+    name = UUID["rpi3"]
+    (store / name).write_text(f"uuid={name}\nstate=3\nhostname1=rpi3\n")
+    result, log = _run(RESET_BODY, tmp_path, name)
+    assert result.returncode == 0
+    assert "the pairing ended meanwhile" in result.stderr
+    assert (store / name).exists()
+    assert log == []
+
+
+@given(st.text(alphabet=st.sampled_from("0123456789abcdef-= .tmp\nstaehoum"), max_size=300))
+def test_any_listing_reads_without_raising(text: str) -> None:
+    for record in parse_records(text):
+        assert record.size >= 0
+        assert record.file
+        assert isinstance(record.state_name, str)
