@@ -84,6 +84,10 @@ def is_busy(result: CommandResult) -> bool:
     return result.rc != 0 and bool(_BUSY.search(result.stderr) or _BUSY.search(result.stdout))
 
 
+# A retry is not started with less time than this left of the command's bound.
+MIN_ATTEMPT = 1.0
+
+
 def backoff_delays(retries: int, backoff: tuple[float, float]) -> list[float]:
     """Exponential waits between attempts: first, 2*first, ... capped at the second value."""
     first, cap = backoff
@@ -123,31 +127,37 @@ def run_gluster(
     sudo: bool | None = None,
     sleep: Callable[[float], None] = time.sleep,
     transient: str | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> CommandResult:
     """Run a gluster CLI command; writes hold `lock` for all their attempts.
 
     Reads may add `--xml` to `args` themselves. Retries (at most `retries` times) only
     while glusterd says another transaction is in progress, or its answer matches `transient`
-    (a regex the caller knows is worth asking again, for a command safe to repeat). Returns the
-    successful result (`.attempts` says how many it took); raises GlusterError with gluster's
-    own message.
+    (a regex the caller knows is worth asking again, for a command safe to repeat). `timeout`
+    bounds all attempts together: a `peer probe` of a node that lost power answered "Transport
+    endpoint is not connected" only after minutes, and six such attempts outlasted any bound a
+    caller had set. Returns the successful result (`.attempts` says how many it took); raises
+    GlusterError with gluster's own message.
     """
     command = gluster_command(args)
     shown = to_shell(command)
     delays = backoff_delays(retries, backoff)
     guard = lock if (write and lock is not None) else nullcontext()
     with guard:
-        start = time.monotonic()
+        start = clock()
         attempt = 0
         while True:
             attempt += 1
-            result = conn.run(command, timeout=timeout, sudo=sudo)
+            left = None if timeout is None else timeout - (clock() - start)
+            result = conn.run(command, timeout=left, sudo=sudo)
             # duration covers every attempt and wait, so reports show the real cost.
-            result = replace(result, command=shown, attempts=attempt, duration=time.monotonic() - start)
+            result = replace(result, command=shown, attempts=attempt, duration=clock() - start)
             if result.rc == 0:
                 return result
             again = is_busy(result) or (transient is not None and re.search(
                 transient, result.stdout + result.stderr, re.IGNORECASE) is not None)
             if not again or attempt > len(delays):
                 raise GlusterError(result)
+            if timeout is not None and clock() - start + delays[attempt - 1] + MIN_ATTEMPT > timeout:
+                raise GlusterError(result)  # no time left for another attempt within the bound
             sleep(delays[attempt - 1])

@@ -143,8 +143,10 @@ class RunningSuite:
         try:
             stdout, stderr = self.proc.communicate(timeout=self.timeout)
         except subprocess.TimeoutExpired:
-            self.kill()
-            pytest.fail(f"`pytest {' '.join(self.argv)}` did not finish within {self.timeout:g} s")
+            stdout, stderr = self.kill()
+            pytest.fail(f"`pytest {' '.join(self.argv)}` did not finish within {self.timeout:g} s"
+                        f"\n--- stdout (tail) ---\n{stdout[-6000:]}\n--- stderr (tail) ---\n"
+                        f"{stderr[-2000:]}")
         seconds = time.monotonic() - self.started
         run = SuiteRun(self.argv, self.proc.returncode, stdout, stderr, seconds, report_dir=self.reports)
         summary = Path(self.reports) / "summary.json"
@@ -155,11 +157,12 @@ class RunningSuite:
         run.results = _parse_junit(self.junit)
         return run
 
-    def kill(self) -> None:
+    def kill(self) -> tuple[str, str]:
         """The controller dies at once (SIGKILL: no cleanup of its own), as when a laptop's
-        battery runs out; its SSH sessions end with it."""
+        battery runs out; its SSH sessions end with it. Returns what it had printed."""
         self.proc.kill()
-        self.proc.communicate(timeout=30)
+        stdout, stderr = self.proc.communicate(timeout=30)
+        return stdout or "", stderr or ""
 
 
 def start_suite(workdir: Path, *args: str, spec: Path = SPEC, hosts: str | None = "rpi0..rpi3",

@@ -235,3 +235,43 @@ def test_a_transient_answer_the_caller_names_is_asked_again() -> None:
     # Without the caller's word, the same answer is a failure at once (gluster's own message).
     with pytest.raises(GlusterError, match="Transport endpoint is not connected"):
         gluster(FakeRunner([lost]), list(command.argv))
+
+
+class SlowRunner:
+    """Each attempt takes `cost` seconds of a fake clock and answers that the peer's transport is
+    not connected (a probe of a node that lost power); records the time each attempt was given."""
+
+    def __init__(self, cost: float) -> None:
+        self.now, self.cost = 0.0, cost
+        self.given: list[float | None] = []
+
+    def run(self, command, *, timeout=None, sudo=None, stdin=None) -> CommandResult:
+        self.given.append(timeout)
+        self.now += min(self.cost, timeout) if timeout is not None else self.cost
+        return CommandResult("rpi0", "ignored", 1, "",
+                             "peer probe: failed: Probe returned with Transport endpoint is not connected", 0)
+
+
+def test_the_timeout_bounds_every_attempt_together() -> None:
+    runner = SlowRunner(cost=50.0)
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        runner.now += seconds
+
+    with pytest.raises(GlusterError, match="Transport endpoint is not connected"):
+        run_gluster(runner, ["peer", "probe", "rpi3"], write=True, timeout=120, sleep=sleep,
+                    transient=r"transport endpoint is not connected", clock=lambda: runner.now)
+    # Each attempt gets what is left of the 120 s; none starts once too little is left.
+    assert runner.given == [120, 69.5, 18.5]
+    assert runner.now <= 120
+    assert sleeps == [0.5, 1.0]
+
+
+def test_a_quick_transient_failure_is_still_asked_again_within_the_bound() -> None:
+    runner = SlowRunner(cost=0.2)
+    with pytest.raises(GlusterError):
+        run_gluster(runner, ["peer", "probe", "rpi3"], write=True, timeout=120, sleep=lambda s: None,
+                    transient=r"transport endpoint is not connected", clock=lambda: runner.now)
+    assert len(runner.given) == 6  # every retry: the bound was never near
