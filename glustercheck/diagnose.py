@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from glustercheck.declared import brick_in_use, create_request, left_by_interrupted_create, volume_owning
 from glustercheck.errors import RemoteError, SudoError
 from glustercheck.facts import ClusterFacts, NodeFacts, brick_place
-from glustercheck.glusterd_store import PEERS_DIR, SET_ASIDE, damaged, record_of
+from glustercheck.glusterd_store import PEERS_DIR, SET_ASIDE, damaged
 from glustercheck.hosts_file import first_mapping
 from glustercheck.layout import render_command
-from glustercheck.pairings import half_joined_pairings
+from glustercheck.pairings import half_joined_pairings, newcomer, rejoin
 from glustercheck.spec import ClusterSpec, VolumeSpec
 
 # Ranks: the lower, the more fundamental; the verdict lists causes in this order.
@@ -304,15 +304,19 @@ def _half_joined(out: Diagnosis, spec: ClusterSpec, nodes: Mapping[str, NodeFact
     first = spec.nodes[0].name
     for pairing in half_joined_pairings(spec, nodes):
         a, b = pairing.holder, pairing.peer
-        moves = [f"on {a}: {PEERS_DIR}/{pairing.record.file}"]
-        back = record_of(nodes[b].peer_records, nodes[a].uuid)
-        if back is not None:
-            moves.append(f"on {b}: {PEERS_DIR}/{back.file}")
-        stop, start = (("sudo systemctl stop glusterd", "sudo systemctl start glusterd")
-                       if nodes[a].systemd else ("stop glusterd", "start glusterd"))
-        fix = (f"`pytest --apply` undoes it and probes again (when {a} or {b} hosts no volume yet); "
-               f"by hand: {stop}, move the record ({'; '.join(moves)}) to {SET_ASIDE}/, {start}; "
-               f"then from {first}: sudo gluster peer probe {b if a == first else a}")
+        comer = newcomer(pairing, spec, nodes)
+        if comer is None:
+            fix = (f"by hand: neither {a} nor {b} can simply rejoin (each hosts volumes, or is the "
+                   f"first node); compare /var/lib/glusterd/peers on both with the other nodes'")
+        else:
+            held = rejoin(comer, spec, nodes).records
+            stop, start = (("sudo systemctl stop glusterd", "sudo systemctl start glusterd")
+                           if nodes[a].systemd else ("stop glusterd", "start glusterd"))
+            moves = "; ".join(f"on {n}: {' '.join(f'{PEERS_DIR}/{f}' for f, _, _ in r)}"
+                              for n, r in held.items())
+            fix = (f"`pytest --apply` rejoins {comer} afresh (it hosts no volume yet); by hand: "
+                   f"{stop} on {', '.join(held)}, then move these records to {SET_ASIDE}/ ({moves}), "
+                   f"{start} on each; then from {first}: sudo gluster peer probe {comer}")
         cause = out._add(Cause(
             f"peer-half-joined:{a}:{b}", f"the pairing of {a} and {b} was cut short and glusterd does "
             f"not finish it ({pairing.describe()})", fix, PEERS))

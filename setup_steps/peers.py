@@ -5,9 +5,11 @@ source address (reverse-resolved), so once all are connected each node that know
 by address probes it back by name.
 
 A pairing a probe left half-done (a node powered off mid-handshake) never finishes by itself, and
-probing again answers "already in peer list": both sides' records of each other are set aside
-first, when one side hosts no volume yet (its records hold nothing a volume needs), so the probe
-that follows pairs them afresh.
+probing again answers "already in peer list": the side that hosts no volume yet rejoins afresh.
+glusterd is stopped on every node holding a record that ties it to the pool (other nodes learned
+it from the prober), then those records are set aside and glusterd started again (stopping all
+first: a glusterd still running would pass the old pairing back to one that has just forgotten
+it, as seen in a drill), and the probe that follows pairs it anew.
 """
 
 from __future__ import annotations
@@ -18,13 +20,15 @@ from glustercheck.actions import (
     PeerProbe,
     PeersConnected,
     Plan,
-    ResetPairing,
+    SetAsideRecords,
     SetupError,
+    StopGlusterd,
 )
 from glustercheck.facts import NodeFacts
-from glustercheck.glusterd_store import HalfJoined, record_of
-from glustercheck.pairings import half_joined_pairings
+from glustercheck.glusterd_store import HalfJoined
+from glustercheck.pairings import half_joined_pairings, newcomer, rejoin
 from glustercheck.parsers import Peer
+from glustercheck.spec import ClusterSpec
 
 from .context import Observed, StepContext
 
@@ -38,7 +42,7 @@ def plan(observed: Observed, ctx: StepContext) -> Plan:
     first = names[0]
     stuck = half_joined_pairings(ctx.spec, observed.nodes)
     if stuck:
-        _undo(out, stuck, observed)
+        _undo(out, stuck, observed, ctx.spec)
         return out
     peers_of_first = _peers(observed.nodes[first])
     known = {name for peer in peers_of_first for name in peer.names}
@@ -60,20 +64,18 @@ def plan(observed: Observed, ctx: StepContext) -> Plan:
     return out
 
 
-def _undo(out: Plan, stuck: list[HalfJoined], observed: Observed) -> None:
-    """Both sides' records of each half-joined pairing, when one side knows no volume."""
+def _undo(out: Plan, stuck: list[HalfJoined], observed: Observed, spec: ClusterSpec) -> None:
+    """Every node of a half-done pairing that can rejoin afresh does; the others are errors."""
+    nodes = observed.nodes
+    for node in dict.fromkeys(n for p in stuck if (n := newcomer(p, spec, nodes)) is not None):
+        found = rejoin(node, spec, nodes)
+        out.add(*(StopGlusterd(n, node, nodes[n].systemd) for n in found.records))
+        out.add(*(SetAsideRecords(n, node, held, nodes[n].systemd) for n, held in found.records.items()))
     for pairing in stuck:
-        holder, peer = observed.nodes[pairing.holder], observed.nodes[pairing.peer]
-        if holder.store_volumes and peer.store_volumes:
-            out.error(CLUSTER, f"{pairing.describe()} (a probe cut short), and both know volumes "
-                               f"({', '.join(holder.store_volumes)}): not undone automatically")
-            continue
-        back = record_of(peer.peer_records, holder.uuid)
-        for side, other, record in ((holder, peer, pairing.record), (peer, holder, back)):
-            if record is not None:
-                out.add(ResetPairing(side.node, other.node, record.file, record.state_name,
-                                     side.systemd))
-    out.actions[:] = list(dict.fromkeys(out.actions))  # a pairing stuck on both sides: once
+        if newcomer(pairing, spec, nodes) is None:
+            out.error(CLUSTER, f"{pairing.describe()} (a probe cut short); neither side can rejoin "
+                               "afresh (each hosts volumes, or is the first node): not undone "
+                               "automatically")
 
 
 def _peers(facts: NodeFacts) -> tuple[Peer, ...]:

@@ -6,6 +6,7 @@ Planners (the top-level `setup_steps` package) read facts and return `Plan`s of 
 
 from glustercheck.actions.executor import Executor, Progress, record_missing
 from glustercheck.actions.model import (
+    UNCHANGED,
     Action,
     ClearHalfMadeBrick,
     Command,
@@ -21,13 +22,14 @@ from glustercheck.actions.model import (
     VolumeStart,
     WriteHostsFile,
 )
-from glustercheck.actions.peer_store import RepairPeerRecords, ResetPairing
+from glustercheck.actions.peer_store import RepairPeerRecords, SetAsideRecords, StopGlusterd
 from glustercheck.actions.record import CLUSTER, SetupError, SetupReport, volume_key
 from glustercheck.actions.waits import IN_CLUSTER, BricksOnline, PeersConnected, Settle, wait_until
 
 __all__ = [
     "CLUSTER",
     "IN_CLUSTER",
+    "UNCHANGED",
     "Action",
     "BricksOnline",
     "ClearHalfMadeBrick",
@@ -42,11 +44,12 @@ __all__ = [
     "Progress",
     "RecordCreate",
     "RepairPeerRecords",
-    "ResetPairing",
+    "SetAsideRecords",
     "Settle",
     "SetupError",
     "SetupReport",
     "StartGlusterd",
+    "StopGlusterd",
     "VolumeCreate",
     "VolumeSet",
     "VolumeStart",

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from glustercheck.actions.model import Action, Plan
+from glustercheck.actions.model import UNCHANGED, Action, Plan
 from glustercheck.actions.record import SetupError, SetupReport
 from glustercheck.actions.waits import Settle
 from glustercheck.remote import run_gluster
@@ -47,6 +47,7 @@ class Executor:
         what = action.title
         self.progress(action.node, what, None)
         started = time.monotonic()
+        changed = True
         if command.gluster:
             run_gluster(self.run.connection(action.node), command.argv, write=True,
                         timeout=command.timeout, lock=self.run.lock, transient=command.transient)
@@ -55,8 +56,12 @@ class Executor:
             result = self.run.run(action.node, body, timeout=command.timeout, stdin=command.stdin)
             if result.rc != 0:
                 raise SetupError(action.failure(result))
-        self.progress(action.node, what, time.monotonic() - started)
-        for line in action.done():
+            # A script that found, on the node, that what it was planned from had changed did
+            # nothing and says so: nothing is recorded, and the next plan reads the node afresh.
+            changed = UNCHANGED not in result.stdout
+        self.progress(action.node, what if changed else f"{what}: found changed, left alone",
+                      time.monotonic() - started)
+        for line in action.done() if changed else ():
             self.report.add_changed(action.key, line)
         self.run.forget_facts([action.node], cluster=action.stale_cluster)
 

@@ -31,6 +31,9 @@ WRITE_HOSTS = (
 PROBE_TRANSIENT = r"transport endpoint is not connected"
 GLUSTERD_ENABLED_LINK = "/etc/systemd/system/multi-user.target.wants/glusterd.service"
 GLUSTERD_UNIT = "/lib/systemd/system/glusterd.service"
+# What a script prints when, re-checking on the node, it found things changed since the plan and
+# did nothing (the executor then records no change).
+UNCHANGED = "glustercheck: unchanged:"
 # Without systemd as PID 1 (a container, a simulated node), glusterd is started as its unit does.
 GLUSTERD_START_PLAIN = "/usr/sbin/glusterd -p /run/glusterd.pid"
 # glusterd listens a moment after its process starts: wait until the CLI gets an answer.

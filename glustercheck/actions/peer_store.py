@@ -1,11 +1,13 @@
 """Repairs of glusterd's peer records after a power loss (see glustercheck/glusterd_store.py).
 
 Both only move files: an empty record is replaced by glusterd's own complete copy (NAME.tmp) or,
-holding nothing, set aside; a half-joined pairing's records are set aside on both sides so the next
-probe starts it afresh. Set-aside files are kept under SET_ASIDE, never deleted. glusterd reads its
-store only at start, so a running glusterd is stopped around the move and started again (its
-bricks keep serving: glusterd.service stops only glusterd itself). Each script checks again, on
-the node, that the record is still what the plan saw, and leaves it alone otherwise.
+holding nothing, set aside; a node whose pairing a probe left half-done rejoins afresh: every
+record that ties it to the pool (its own, and each other node's record of it) is set aside, then
+the peers step probes it again. Set-aside files are kept under SET_ASIDE, never deleted. glusterd
+reads its store only at start, so it is stopped around the move and started again (its bricks
+keep serving: glusterd.service stops only glusterd itself). Each script checks again, on the node,
+that a record is still what the plan saw, and leaves it alone otherwise (printing UNCHANGED when it
+did nothing, so no change is recorded).
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
-from glustercheck.actions.model import GLUSTERD_START_PLAIN, WAIT_GLUSTERD, Action, Command
+from glustercheck.actions.model import GLUSTERD_START_PLAIN, UNCHANGED, WAIT_GLUSTERD, Action, Command
 from glustercheck.actions.record import CLUSTER
-from glustercheck.glusterd_store import PEERS_DIR, SET_ASIDE
+from glustercheck.glusterd_store import PEERS_DIR, SET_ASIDE, STATE_NAMES
 
 _SYSTEMD = "stop_gd() { systemctl stop glusterd; }; start_gd() { systemctl start glusterd; }\n"
 # Without systemd as PID 1 (a container, a simulated node): by its pid file, as the unit would.
@@ -24,23 +26,27 @@ _PLAIN = ('stop_gd() { kill "$(cat /run/glusterd.pid 2>/dev/null || pidof gluste
           '    sleep 0.1; done; }\n'
           f'start_gd() {{ {GLUSTERD_START_PLAIN}; }}\n')
 _WAIT = f'wait_gd() {{ ({WAIT_GLUSTERD.removeprefix("; ")}); }}\n'  # (its `exit` ends the subshell)
-# The part under test (tests/unit/test_peer_store_scripts.py runs it with stand-in stop/start).
+# The parts under test (tests/unit/test_peer_store.py runs them with stand-in stop/start).
 REPAIR_BODY = (
-    'set -e; d=$1; a=$2; shift 2; run=no; pgrep -x glusterd >/dev/null && run=yes\n'
+    'set -e; d=$1; a=$2; shift 2; run=no; pgrep -x glusterd >/dev/null && run=yes; n=0\n'
+    'for f; do [ -f "$d/$f" ] && [ ! -s "$d/$f" ] && n=$((n+1)); done\n'
+    f'[ $n -gt 0 ] || {{ echo "{UNCHANGED} no record is empty any more"; exit 0; }}\n'
     '[ $run = no ] || stop_gd\n'
-    'for f; do [ -f "$d/$f" ] && [ ! -s "$d/$f" ] || {\n'
-    '    echo "$d/$f is no longer empty: left as it is" >&2; continue; }\n'
+    'for f; do [ -f "$d/$f" ] && [ ! -s "$d/$f" ] || continue\n'
     '  if [ -f "$d/$f.tmp" ] && grep -qx "uuid=$f" "$d/$f.tmp"; then mv -f "$d/$f.tmp" "$d/$f"\n'
     '  else mkdir -p "$a"; mv "$d/$f" "$a/$f.empty-$(date +%Y%m%d%H%M%S)"; fi; done\n'
     '[ $run = no ] || { start_gd; wait_gd; }\n'
 )
-RESET_BODY = (
-    'set -e; d=$1; a=$2; f=$3; [ -f "$d/$f" ] || exit 0\n'
-    'if grep -qxE "state=(3|6)" "$d/$f"; then\n'
-    '  echo "$d/$f: the pairing ended meanwhile: left as it is" >&2; exit 0; fi\n'
-    'run=no; pgrep -x glusterd >/dev/null && run=yes; [ $run = no ] || stop_gd\n'
-    'mkdir -p "$a"; mv "$d/$f" "$a/$f.half-joined-$(date +%Y%m%d%H%M%S)"\n'
-    '[ $run = no ] || { start_gd; wait_gd; }\n'
+STOP_BODY = 'set -e; if pgrep -x glusterd >/dev/null; then stop_gd; fi\n'
+# Arguments after the two directories: FILE STATE pairs, each as the plan saw it.
+SET_ASIDE_BODY = (
+    'set -e; d=$1; a=$2; shift 2; mkdir -p "$a"; moved=0\n'
+    'while [ $# -ge 2 ]; do f=$1; want=$2; shift 2\n'
+    '  if [ -f "$d/$f" ] && grep -qx "state=$want" "$d/$f"; then\n'
+    '    mv "$d/$f" "$a/$f.rejoin-$(date +%Y%m%d%H%M%S)"; moved=$((moved+1))\n'
+    '  else echo "$d/$f no longer says state=$want: left alone" >&2; fi; done\n'
+    'pgrep -x glusterd >/dev/null || start_gd; wait_gd\n'
+    f'[ $moved -gt 0 ] || echo "{UNCHANGED} nothing moved"\n'
 )
 
 
@@ -75,13 +81,38 @@ class RepairPeerRecords(Action):
 
 
 @dataclass(frozen=True)
-class ResetPairing(Action):
-    """One side of a pairing a probe left half-done: `node`'s record of `peer` is set aside."""
+class StopGlusterd(Action):
+    """First half of rejoining `newcomer`: glusterd stopped on every node that holds a record of
+    it (and on it), before any record moves, so no glusterd still running passes the old pairing
+    on to one that has just forgotten it. The second half starts it again."""
 
     node: str
-    peer: str
-    file: str
-    state: str
+    newcomer: str
+    systemd: bool
+
+    @property
+    def title(self) -> str:
+        return f"stopping glusterd to rejoin {self.newcomer} afresh"
+
+    def command(self) -> Command:
+        return Command(script=_script(STOP_BODY, self.systemd), timeout=60)
+
+    def done(self) -> tuple[str, ...]:
+        return ()
+
+    def missing(self) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class SetAsideRecords(Action):
+    """Second half: `node`'s peer records that tie `newcomer` to the pool (`records`: file and
+    state as planned; a record found in another state is left alone) go to SET_ASIDE, then
+    glusterd starts again."""
+
+    node: str
+    newcomer: str
+    records: tuple[tuple[str, int, str], ...]  # (file, state, whose record: the peer's node)
     systemd: bool
 
     @property
@@ -90,7 +121,7 @@ class ResetPairing(Action):
 
     @property
     def missing_key(self) -> str:
-        return self.peer
+        return self.newcomer
 
     @property
     def stale_cluster(self) -> bool:
@@ -98,15 +129,17 @@ class ResetPairing(Action):
 
     @property
     def title(self) -> str:
-        return f"setting aside {self.node}'s half-joined record of {self.peer} ('{self.state}')"
+        return f"setting aside {len(self.records)} peer record(s) to rejoin {self.newcomer} afresh"
 
     def command(self) -> Command:
-        return Command(script=_script(RESET_BODY, self.systemd, self.file), timeout=60)
+        pairs = [str(x) for file, state, _ in self.records for x in (file, state)]
+        return Command(script=_script(SET_ASIDE_BODY, self.systemd, *pairs), timeout=60)
 
     def done(self) -> tuple[str, ...]:
-        return (f"{self.node}: set aside its record of {self.peer} ('{self.state}', a probe cut "
-                f"short) in {SET_ASIDE}; the next probe pairs them afresh",)
+        return tuple(f"{self.node}: set aside its record of {whom} ('{STATE_NAMES[state]}') in "
+                     f"{SET_ASIDE}: {self.newcomer} rejoins afresh" for _, state, whom in self.records)
 
     def missing(self) -> str:
-        return (f"{self.node}'s record of {self.peer} is stuck at '{self.state}' (a probe cut short; "
-                "glusterd does not finish it by itself)")
+        return (f"{self.newcomer}'s pairing was cut short mid-probe: {self.node} holds "
+                + ", ".join(f"its record of {whom} at '{STATE_NAMES[state]}'"
+                            for _, state, whom in self.records))

@@ -14,8 +14,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from glustercheck.actions import PeerProbe, RepairPeerRecords, ResetPairing, StartGlusterd
-from glustercheck.actions.peer_store import REPAIR_BODY, RESET_BODY
+from glustercheck.actions import (
+    UNCHANGED,
+    PeerProbe,
+    RepairPeerRecords,
+    SetAsideRecords,
+    StartGlusterd,
+    StopGlusterd,
+)
+from glustercheck.actions.peer_store import REPAIR_BODY, SET_ASIDE_BODY, STOP_BODY
 from glustercheck.diagnose import diagnose
 from glustercheck.facts import NodeFacts
 from glustercheck.glusterd_store import (
@@ -41,9 +48,12 @@ def _with(node: str, *records: PeerRecord, **changes: object) -> dict[str, NodeF
 
 
 def _half_joined() -> dict[str, NodeFacts]:
-    """rpi0 sent its probe; rpi3 lost power before the pairing finished on either side."""
+    """rpi0 sent its probe; rpi3 lost power before the pairing finished on either side; rpi1
+    had already learned rpi3 from rpi0 (a drill on the simulated cluster ended so)."""
     nodes = _with("rpi0", _record("rpi1", 3), _record("rpi2", 3), _record("rpi3", 1))
-    return dict(nodes, rpi3=dataclasses.replace(nodes["rpi3"], peer_records=(_record("rpi0", 0),)))
+    nodes["rpi1"] = dataclasses.replace(nodes["rpi1"], peer_records=(
+        _record("rpi0", 3), _record("rpi2", 3), _record("rpi3", 3)))
+    return dict(nodes, rpi3=dataclasses.replace(nodes["rpi3"], peer_records=(_record("rpi0", 10),)))
 
 
 # ----- reading ----------------------------------------------------------------------------------
@@ -97,11 +107,14 @@ def test_an_empty_record_without_a_copy_is_set_aside_not_deleted() -> None:
     assert "rm " not in cause.fix
 
 
-def test_a_half_joined_pairing_names_both_nodes_and_both_records() -> None:
+def test_a_half_joined_pairing_names_every_record_that_ties_the_newcomer() -> None:
     found = diagnose(SPEC, _half_joined(), {}, cluster_facts())
     cause = found.causes["peer-half-joined:rpi0:rpi3"]
     assert "rpi0's record of rpi3 says 'Probe Sent to Peer'" in cause.summary
-    assert f"on rpi0: {PEERS_DIR}/{UUID['rpi3']}; on rpi3: {PEERS_DIR}/{UUID['rpi0']}" in cause.fix
+    assert cause.fix.startswith("`pytest --apply` rejoins rpi3 afresh (it hosts no volume yet)")
+    assert (f"(on rpi0: {PEERS_DIR}/{UUID['rpi3']}; on rpi1: {PEERS_DIR}/{UUID['rpi3']}; "
+            f"on rpi3: {PEERS_DIR}/{UUID['rpi0']})") in cause.fix
+    assert "stop glusterd on rpi0, rpi1, rpi3" in cause.fix
     assert cause.fix.endswith("then from rpi0: sudo gluster peer probe rpi3")
     assert found.peer("rpi3") is cause
     assert found.peer("rpi0") is cause
@@ -116,12 +129,18 @@ def test_the_daemon_step_repairs_records_before_starting_glusterd() -> None:
                             StartGlusterd("rpi3", start=True, enable=False, systemd=False)]
 
 
-def test_a_half_joined_pairing_is_set_aside_on_both_sides_before_any_probe() -> None:
+def test_the_newcomer_rejoins_afresh_every_glusterd_stopped_before_any_record_moves() -> None:
     plan = peers.plan(Observed(_half_joined()), CTX)
     assert plan.actions == [
-        ResetPairing("rpi0", "rpi3", UUID["rpi3"], "Probe Sent to Peer", False),
-        ResetPairing("rpi3", "rpi0", UUID["rpi0"], "Establishing Connection", False)]
+        StopGlusterd("rpi0", "rpi3", False), StopGlusterd("rpi1", "rpi3", False),
+        StopGlusterd("rpi3", "rpi3", False),
+        SetAsideRecords("rpi0", "rpi3", ((UUID["rpi3"], 1, "rpi3"),), False),
+        SetAsideRecords("rpi1", "rpi3", ((UUID["rpi3"], 3, "rpi3"),), False),
+        SetAsideRecords("rpi3", "rpi3", ((UUID["rpi0"], 10, "rpi0"),), False)]
     assert not any(isinstance(a, PeerProbe) for a in plan.actions)
+    assert plan.actions[-1].done() == (
+        "rpi3: set aside its record of rpi0 ('Peer is connected and Accepted') in "
+        "/var/lib/glustercheck/set-aside: rpi3 rejoins afresh",)
 
 
 def test_it_is_undone_even_when_peer_status_fails() -> None:
@@ -129,14 +148,14 @@ def test_it_is_undone_even_when_peer_status_fails() -> None:
     nodes = _half_joined()
     nodes["rpi0"] = dataclasses.replace(nodes["rpi0"], peers=None, peers_error="opRet -22")
     plan = peers.plan(Observed(nodes), CTX)
-    assert [a.node for a in plan.actions] == ["rpi0", "rpi3"]
+    assert {a.node for a in plan.actions} == {"rpi0", "rpi1", "rpi3"}
 
 
-def test_a_pairing_between_nodes_that_both_know_volumes_is_left_to_the_operator() -> None:
-    nodes = {n: dataclasses.replace(f, store_volumes=("gv",)) for n, f in _half_joined().items()}
-    plan = peers.plan(Observed(nodes), CTX)
+def test_the_first_node_never_rejoins_and_nodes_with_volumes_are_left_to_the_operator() -> None:
+    nodes = _half_joined()
+    nodes["rpi3"] = dataclasses.replace(nodes["rpi3"], store_volumes=("gv",))
+    plan = peers.plan(Observed(nodes), CTX)  # rpi0 knows no volume either, but it is the first
     assert plan.actions == []
-    assert plan.errors
     assert "not undone automatically" in plan.errors[0][1]
 
 
@@ -195,31 +214,38 @@ def test_repair_sets_an_empty_record_aside_when_the_copy_is_someone_elses(tmp_pa
 def test_repair_leaves_a_record_that_was_filled_meanwhile(tmp_path: Path, store: Path) -> None:
     name = UUID["rpi0"]
     (store / name).write_text(f"uuid={name}\nstate=3\n")
-    result, _ = _run(REPAIR_BODY, tmp_path, name)
+    result, log = _run(REPAIR_BODY, tmp_path, name)
     assert result.returncode == 0
-    assert "no longer empty: left as it is" in result.stderr
+    assert f"{UNCHANGED} no record is empty any more" in result.stdout
     assert (store / name).read_text() == f"uuid={name}\nstate=3\n"
-
-
-def test_reset_keeps_the_half_joined_record_aside(tmp_path: Path, store: Path) -> None:
-    name = UUID["rpi3"]
-    (store / name).write_text(f"uuid={name}\nstate=1\nhostname1=rpi3\n")
-    result, log = _run(RESET_BODY, tmp_path, name)
-    assert result.returncode == 0, result.stderr
-    assert not (store / name).exists()
-    (kept,) = (tmp_path / "aside").iterdir()
-    assert kept.read_text() == f"uuid={name}\nstate=1\nhostname1=rpi3\n"
-    assert log == ["stop", "start", "wait"]
-
-
-def test_reset_leaves_a_pairing_that_finished_meanwhile(tmp_path: Path, store: Path) -> None:
-    name = UUID["rpi3"]
-    (store / name).write_text(f"uuid={name}\nstate=3\nhostname1=rpi3\n")
-    result, log = _run(RESET_BODY, tmp_path, name)
-    assert result.returncode == 0
-    assert "the pairing ended meanwhile" in result.stderr
-    assert (store / name).exists()
     assert log == []
+
+
+def test_stop_stops_a_running_glusterd(tmp_path: Path) -> None:
+    result, log = _run(STOP_BODY, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert log == ["stop"]
+
+
+def test_set_aside_keeps_the_records_as_planned_and_starts_glusterd(tmp_path: Path, store: Path) -> None:
+    three, zero = UUID["rpi3"], UUID["rpi0"]
+    (store / three).write_text(f"uuid={three}\nstate=1\nhostname1=rpi3\n")
+    (store / zero).write_text(f"uuid={zero}\nstate=3\nhostname1=rpi0\n")
+    result, log = _run(SET_ASIDE_BODY, tmp_path, three, "1", zero, "10")
+    assert result.returncode == 0, result.stderr
+    assert not (store / three).exists()
+    (kept,) = (tmp_path / "aside").iterdir()
+    assert kept.read_text() == f"uuid={three}\nstate=1\nhostname1=rpi3\n"
+    assert (store / zero).exists()  # state 3, not the 10 planned from: left alone, said so
+    assert f"{store}/{zero} no longer says state=10: left alone" in result.stderr
+    assert UNCHANGED not in result.stdout  # one record moved: a change
+    assert log == ["wait"]  # glusterd "runs" (the stand-in pgrep): only waited for
+
+
+def test_set_aside_that_moves_nothing_says_unchanged(tmp_path: Path, store: Path) -> None:
+    result, _ = _run(SET_ASIDE_BODY, tmp_path, UUID["rpi3"], "1")
+    assert result.returncode == 0, result.stderr
+    assert f"{UNCHANGED} nothing moved" in result.stdout
 
 
 @given(st.text(alphabet=st.sampled_from("0123456789abcdef-= .tmp\nstaehoum"), max_size=300))
