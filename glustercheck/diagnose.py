@@ -178,8 +178,7 @@ def _node_causes(out: Diagnosis, facts: NodeFacts) -> None:
             "nothing within 5 s): commands that need it wait, on every node",
             f"on {n}: sudo systemctl restart glusterd (a glusterd stopped with SIGSTOP: sudo kill -CONT "
             "$(pidof glusterd)); its bricks keep serving data meanwhile", GLUSTERD))
-    elif damaged(n, facts.peer_records):
-        broken = damaged(n, facts.peer_records)
+    elif broken := damaged(n, facts.peer_records):
         state = ("glusterd runs, but will not start again" if facts.glusterd_running
                  else "glusterd does not start (\"skipping malformed peer file\" in its log)")
         cause = out._add(Cause(
@@ -309,7 +308,7 @@ def _half_joined(out: Diagnosis, spec: ClusterSpec, nodes: Mapping[str, NodeFact
             fix = (f"by hand: neither {a} nor {b} can simply rejoin (each hosts volumes, or is the "
                    f"first node); compare /var/lib/glusterd/peers on both with the other nodes'")
         else:
-            held = rejoin(comer, spec, nodes).records
+            held = rejoin(comer, spec, nodes)
             stop, start = (("sudo systemctl stop glusterd", "sudo systemctl start glusterd")
                            if nodes[a].systemd else ("stop glusterd", "start glusterd"))
             moves = "; ".join(f"on {n}: {' '.join(f'{PEERS_DIR}/{f}' for f, _, _ in r)}"

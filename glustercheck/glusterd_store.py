@@ -120,7 +120,7 @@ def damaged(node: str, records: Sequence[PeerRecord]) -> list[DamagedRecord]:
 @dataclass(frozen=True)
 class HalfJoined:
     """A pairing left mid-handshake: `holder`'s record of `peer` is in a passing state. Undoing it
-    means taking both sides' records of each other out of glusterd's store, then probing again."""
+    means rejoining one side afresh (glustercheck/pairings.py)."""
 
     holder: str
     peer: str
@@ -130,17 +130,22 @@ class HalfJoined:
         return f"{self.holder}'s record of {self.peer} says '{self.record.state_name}'"
 
 
+def owner(record: PeerRecord, uuids: Mapping[str, str], names: Mapping[str, str]) -> str | None:
+    """The node a record is about. `uuids`: glusterd UUID -> node; `names`: a name or address a
+    record may carry -> node (for a record whose UUID no node told)."""
+    return uuids.get(record.uuid or "") or next(
+        (names[h] for h in record.hostnames if h in names), None)
+
+
 def half_joined(records: Mapping[str, Sequence[PeerRecord]], uuids: Mapping[str, str],
                 names: Mapping[str, str]) -> list[HalfJoined]:
-    """`records`: node -> its peer records; `uuids`: glusterd UUID -> node; `names`: a name or
-    address a record may carry -> node (for a record whose UUID no node told)."""
+    """`records`: node -> its peer records; `uuids`, `names`: as for `owner`."""
     found = []
     for holder, held in records.items():
         for record in held:
             if not record.half_joined:
                 continue
-            peer = uuids.get(record.uuid or "") or next(
-                (names[h] for h in record.hostnames if h in names), None)
+            peer = owner(record, uuids, names)
             if peer is not None and peer != holder:
                 found.append(HalfJoined(holder, peer, record))
     return found

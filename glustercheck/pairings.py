@@ -8,22 +8,23 @@ both judge from the same facts.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from glustercheck.facts import NodeFacts
-from glustercheck.glusterd_store import HalfJoined, PeerRecord, half_joined, record_of
+from glustercheck.glusterd_store import HalfJoined, half_joined, owner, record_of
 from glustercheck.spec import ClusterSpec
 
 
-def _names(spec: ClusterSpec) -> dict[str, str]:
-    return {n.name: n.name for n in spec.nodes} | {n.address: n.name for n in spec.nodes if n.address}
+def _index(spec: ClusterSpec, nodes: Mapping[str, NodeFacts]) -> tuple[dict[str, str], dict[str, str]]:
+    """What tells a record's node: glusterd UUID -> node, and name or address -> node."""
+    uuids = {f.uuid: n for n, f in nodes.items() if f.uuid}
+    names = {n.name: n.name for n in spec.nodes} | {n.address: n.name for n in spec.nodes if n.address}
+    return uuids, names
 
 
 def half_joined_pairings(spec: ClusterSpec, nodes: Mapping[str, NodeFacts]) -> list[HalfJoined]:
     """Each pairing once (by the pair of nodes), the holder's record as found."""
-    uuids = {f.uuid: n for n, f in nodes.items() if f.uuid}
     found: dict[frozenset[str], HalfJoined] = {}
-    for pairing in half_joined({n: f.peer_records for n, f in nodes.items()}, uuids, _names(spec)):
+    for pairing in half_joined({n: f.peer_records for n, f in nodes.items()}, *_index(spec, nodes)):
         if pairing.peer in nodes:
             found.setdefault(frozenset((pairing.holder, pairing.peer)), pairing)
     return list(found.values())
@@ -41,32 +42,21 @@ def newcomer(pairing: HalfJoined, spec: ClusterSpec, nodes: Mapping[str, NodeFac
 Held = tuple[tuple[str, int, str], ...]  # (file, state, the node the record is about)
 
 
-@dataclass(frozen=True)
-class Rejoin:
-    """Every record that ties `node` to the pool, by the node holding it."""
-
-    node: str
-    records: dict[str, Held]
-
-
-def rejoin(node: str, spec: ClusterSpec, nodes: Mapping[str, NodeFacts]) -> Rejoin:
-    uuids = {f.uuid: n for n, f in nodes.items() if f.uuid}
-    names = _names(spec)
-
-    def whose(record: PeerRecord) -> str:
-        return uuids.get(record.uuid or "") or next(
-            (names[h] for h in record.hostnames if h in names), record.uuid or record.file)
-
+def rejoin(node: str, spec: ClusterSpec, nodes: Mapping[str, NodeFacts]) -> dict[str, Held]:
+    """Every record that ties `node` to the pool (its own, and each other node's record of it),
+    by the node holding it, in spec order."""
+    uuids, names = _index(spec, nodes)
     held: dict[str, Held] = {}
-    own = tuple((r.file, r.state, whose(r)) for r in nodes[node].peer_records
-                if not r.is_tmp and r.state is not None)
     for name in (n.name for n in spec.nodes):
-        if name == node:
-            if own:
-                held[name] = own
-            continue
         facts = nodes.get(name)
-        record = record_of(facts.peer_records, nodes[node].uuid) if facts else None
-        if record is not None and record.state is not None:
-            held[name] = ((record.file, record.state, node),)
-    return Rejoin(node, held)
+        if facts is None:
+            continue
+        if name == node:
+            records = [r for r in facts.peer_records if not r.is_tmp]
+        else:
+            records = [r] if (r := record_of(facts.peer_records, nodes[node].uuid)) else []
+        found = tuple((r.file, r.state, owner(r, uuids, names) or r.uuid or r.file)
+                      for r in records if r.state is not None)
+        if found:
+            held[name] = found
+    return held

@@ -67,15 +67,15 @@ def plan(observed: Observed, ctx: StepContext) -> Plan:
 def _undo(out: Plan, stuck: list[HalfJoined], observed: Observed, spec: ClusterSpec) -> None:
     """Every node of a half-done pairing that can rejoin afresh does; the others are errors."""
     nodes = observed.nodes
-    for node in dict.fromkeys(n for p in stuck if (n := newcomer(p, spec, nodes)) is not None):
-        found = rejoin(node, spec, nodes)
-        out.add(*(StopGlusterd(n, node, nodes[n].systemd) for n in found.records))
-        out.add(*(SetAsideRecords(n, node, held, nodes[n].systemd) for n, held in found.records.items()))
-    for pairing in stuck:
-        if newcomer(pairing, spec, nodes) is None:
-            out.error(CLUSTER, f"{pairing.describe()} (a probe cut short); neither side can rejoin "
-                               "afresh (each hosts volumes, or is the first node): not undone "
-                               "automatically")
+    comers = {p: newcomer(p, spec, nodes) for p in stuck}
+    for node in dict.fromkeys(n for n in comers.values() if n is not None):
+        held = rejoin(node, spec, nodes)
+        out.add(*(StopGlusterd(n, node, nodes[n].systemd) for n in held))
+        out.add(*(SetAsideRecords(n, node, records, nodes[n].systemd) for n, records in held.items()))
+    for pairing in (p for p, n in comers.items() if n is None):
+        out.error(CLUSTER, f"{pairing.describe()} (a probe cut short); neither side can rejoin "
+                           "afresh (each hosts volumes, or is the first node): not undone "
+                           "automatically")
 
 
 def _peers(facts: NodeFacts) -> tuple[Peer, ...]:

@@ -167,14 +167,16 @@ def test_a_converged_pool_with_records_plans_nothing() -> None:
 
 # ----- the scripts, run --------------------------------------------------------------------------
 
-# Stand-ins: glusterd "runs" (pgrep succeeds); stop, start and the wait append to a log.
-STUBS = ('pgrep() { return 0; }; stop_gd() { echo stop >> "$LOG"; }; '
-         'start_gd() { echo start >> "$LOG"; }; wait_gd() { echo wait >> "$LOG"; }\n')
+# Stand-ins: glusterd runs or not (pgrep); stop, start and the wait append to a log.
+STUBS = ('pgrep() {{ return {rc}; }}; stop_gd() {{ echo stop >> "$LOG"; }}; '
+         'start_gd() {{ echo start >> "$LOG"; }}; wait_gd() {{ echo wait >> "$LOG"; }}\n')
 
 
-def _run(body: str, tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+def _run(body: str, tmp_path: Path, *args: str,
+         running: bool = True) -> tuple[subprocess.CompletedProcess[str], list[str]]:
     log = tmp_path / "log"
-    result = subprocess.run(["sh", "-c", STUBS + body, "sh", str(tmp_path / "peers"),
+    script = STUBS.format(rc=0 if running else 1) + body
+    result = subprocess.run(["sh", "-c", script, "sh", str(tmp_path / "peers"),
                              str(tmp_path / "aside"), *args], capture_output=True, text=True,
                             timeout=30, check=False, env={"LOG": str(log), "PATH": "/usr/bin:/bin"})
     return result, log.read_text().split() if log.exists() else []
@@ -221,10 +223,19 @@ def test_repair_leaves_a_record_that_was_filled_meanwhile(tmp_path: Path, store:
     assert log == []
 
 
-def test_stop_stops_a_running_glusterd(tmp_path: Path) -> None:
-    result, log = _run(STOP_BODY, tmp_path)
+@pytest.mark.parametrize(("running", "expected"), [(True, ["stop"]), (False, [])])
+def test_stop_stops_only_a_running_glusterd(tmp_path: Path, running: bool, expected: list[str]) -> None:
+    result, log = _run(STOP_BODY, tmp_path, running=running)
     assert result.returncode == 0, result.stderr
-    assert log == ["stop"]
+    assert log == expected
+
+
+def test_set_aside_starts_a_glusterd_that_was_not_running(tmp_path: Path, store: Path) -> None:
+    name = UUID["rpi3"]
+    (store / name).write_text(f"uuid={name}\nstate=1\n")
+    result, log = _run(SET_ASIDE_BODY, tmp_path, name, "1", running=False)
+    assert result.returncode == 0, result.stderr
+    assert log == ["start", "wait"]
 
 
 def test_set_aside_keeps_the_records_as_planned_and_starts_glusterd(tmp_path: Path, store: Path) -> None:

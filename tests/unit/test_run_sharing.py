@@ -202,3 +202,41 @@ def test_a_node_still_telling_its_facts_on_an_open_connection_counts_as_reachabl
     finally:
         released.set()
         run.close()
+
+
+class _Transport:
+    def __init__(self, active: bool) -> None:
+        self.active = active
+
+    def is_active(self) -> bool:
+        return self.active
+
+
+class _Pool:
+    """Stands in for the connection pool: the connection it hands out, or the error it raises."""
+
+    def __init__(self, found: object) -> None:
+        self.found = found
+
+    def get(self, _target: object) -> object:
+        if isinstance(self.found, Exception):
+            raise self.found
+        return self.found
+
+    def close_all(self) -> None:
+        return None
+
+
+@pytest.mark.parametrize(("pool", "expected"), [
+    (None, False),  # nothing connected yet
+    (_Pool(UnreachableError("rpi1: its ssh_config cannot be used")), False),
+    (_Pool(type("Conn", (), {"transport": None})()), False),  # not opened
+    (_Pool(type("Conn", (), {"transport": _Transport(False)})()), False),  # closed, or lost
+    (_Pool(type("Conn", (), {"transport": _Transport(True)})()), True),
+], ids=["no pool", "unusable config", "no transport", "inactive", "active"])
+def test_connected_means_an_active_ssh_transport(pool: object, expected: bool,
+                                                 tmp_path: Path) -> None:
+    """What the test above stands in for: `_connected` itself, on each state of the connection."""
+    run = GlusterRun(SPEC, ConnectOptions(), tmp_path / "cluster.lock")
+    run._pool = pool  # type: ignore[assignment]
+    assert run._connected("rpi1") is expected
