@@ -19,6 +19,7 @@ from glustercheck.actions import (
     Action,
     Executor,
     Plan,
+    PoolUnsettled,
     Progress,
     SetupError,
     SetupReport,
@@ -51,13 +52,7 @@ def converge(run: GlusterRun, *, apply: bool, replace_hosts_conflicts: bool = Fa
         fine = all(list(pool.map(
             lambda n: _converge_node(run, n, ctx, report, executor=executor, tell=tell), nodes)))
     if fine and len(nodes) == len(run.names) and not report.missing:
-        for step in CLUSTER_STEPS:
-            try:
-                with _stage(tell, CLUSTER, step.NAME, report, enabled=apply):
-                    _settle(partial(_plan_cluster, run, step, ctx), report, executor, step.NAME)
-            except GlusterCheckError as exc:
-                report.add_error(CLUSTER, f"{step.NAME}: {exc}", step.NAME)
-                break
+        _converge_cluster(run, ctx, report, executor, tell, apply=apply)
     elif apply or not fine:
         report.add_error(CLUSTER, "peers and volumes not set up: some node is unreachable or its "
                                   "earlier steps failed (see the node's errors)")
@@ -65,6 +60,32 @@ def converge(run: GlusterRun, *, apply: bool, replace_hosts_conflicts: bool = Fa
     # after acting: what the run holds now was read after the last change (the checks read it).
     report.seconds = time.monotonic() - started
     return report
+
+
+def _converge_cluster(run: GlusterRun, ctx: StepContext, report: SetupReport,
+                      executor: Executor | None, tell: Progress, *, apply: bool) -> None:
+    """The cluster steps in order. A volume command glusterd refused because the pool changed
+    after the peers step read it sends the run back to the peers step, once."""
+    settled_again = False
+    index = 0
+    while index < len(CLUSTER_STEPS):
+        step = CLUSTER_STEPS[index]
+        try:
+            with _stage(tell, CLUSTER, step.NAME, report, enabled=apply):
+                _settle(partial(_plan_cluster, run, step, ctx), report, executor, step.NAME)
+        except PoolUnsettled as exc:
+            if settled_again:
+                report.add_error(CLUSTER, f"{step.NAME}: {exc}", step.NAME)
+                return
+            settled_again, index = True, 0
+            report.add_inspected(CLUSTER, f"{step.NAME}: {exc}; the pool changed after the peers "
+                                          "step read it: peers settled again, then planned anew")
+            run.forget_facts(cluster=True)
+            continue
+        except GlusterCheckError as exc:
+            report.add_error(CLUSTER, f"{step.NAME}: {exc}", step.NAME)
+            return
+        index += 1
 
 
 def _quiet(_where: str, _what: str, _seconds: float | None) -> None:

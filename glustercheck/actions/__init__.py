@@ -22,8 +22,13 @@ from glustercheck.actions.model import (
     VolumeStart,
     WriteHostsFile,
 )
-from glustercheck.actions.peer_store import RepairPeerRecords, SetAsideRecords, StopGlusterd
-from glustercheck.actions.record import CLUSTER, SetupError, SetupReport, volume_key
+from glustercheck.actions.peer_store import (
+    RepairPeerRecords,
+    RestartGlusterd,
+    SetAsideRecords,
+    StopGlusterd,
+)
+from glustercheck.actions.record import CLUSTER, PoolUnsettled, SetupError, SetupReport, volume_key
 from glustercheck.actions.waits import IN_CLUSTER, BricksOnline, PeersConnected, Settle, wait_until
 
 __all__ = [
@@ -41,9 +46,11 @@ __all__ = [
     "PeerProbe",
     "PeersConnected",
     "Plan",
+    "PoolUnsettled",
     "Progress",
     "RecordCreate",
     "RepairPeerRecords",
+    "RestartGlusterd",
     "SetAsideRecords",
     "Settle",
     "SetupError",

@@ -7,14 +7,16 @@ timeout. After an action, the facts it touched are forgotten, so the next plan r
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from glustercheck.actions.model import UNCHANGED, Action, Plan
-from glustercheck.actions.record import SetupError, SetupReport
+from glustercheck.actions.peer_store import RestartGlusterd
+from glustercheck.actions.record import PoolUnsettled, SetupError, SetupReport
 from glustercheck.actions.waits import Settle
-from glustercheck.remote import run_gluster
+from glustercheck.remote import GlusterError, run_gluster
 
 if TYPE_CHECKING:
     from glustercheck.run import GlusterRun
@@ -49,8 +51,14 @@ class Executor:
         started = time.monotonic()
         changed = True
         if command.gluster:
-            run_gluster(self.run.connection(action.node), command.argv, write=True,
-                        timeout=command.timeout, lock=self.run.lock, transient=command.transient)
+            try:
+                run_gluster(self.run.connection(action.node), command.argv, write=True,
+                            timeout=command.timeout, lock=self.run.lock,
+                            transient=command.transient)
+            except GlusterError as exc:
+                if command.unsettled and re.search(command.unsettled, str(exc), re.IGNORECASE):
+                    raise PoolUnsettled(str(exc)) from exc
+                raise
         else:
             body = command.script if command.script is not None else command.argv
             result = self.run.run(action.node, body, timeout=command.timeout, stdin=command.stdin)
@@ -65,10 +73,14 @@ class Executor:
             self.report.add_changed(action.key, line)
         self.run.forget_facts([action.node], cluster=action.stale_cluster)
 
+    def restart_glusterd(self, node: str, peer: str, seconds: float) -> None:
+        """The remedy a peers wait may take (see RestartGlusterd), run and recorded as a change."""
+        self.execute(RestartGlusterd(node, peer, seconds, self.run.node_facts(node).systemd))
+
     def wait(self, settle: Settle) -> None:
         self.progress(settle.key, f"waiting until {settle.what}", None)
         started = time.monotonic()
-        note = settle.wait(self.run)
+        note = settle.wait(self.run, self)
         self.progress(settle.key, f"waited until {settle.what}", time.monotonic() - started)
         self.report.add_inspected(settle.key, note)
         self.run.forget_facts(cluster=True)  # the state moved while we waited

@@ -29,6 +29,10 @@ WRITE_HOSTS = (
     "chown --reference=/etc/hosts \"$t\"; chmod --reference=/etc/hosts \"$t\"; mv -f \"$t\" /etc/hosts"
 )
 PROBE_TRANSIENT = r"transport endpoint is not connected"
+# glusterd's refusals of a volume command over a brick's host that is not (or no longer) a
+# connected pool member (glusterd-utils.c, brick validation; seen after a power loss mid-probe):
+# nothing was created, and the peers step must settle the pool before the step is planned again.
+POOL_UNSETTLED = r"host \S+ not connected|failed to find host|is not in 'peer in cluster' state"
 GLUSTERD_ENABLED_LINK = "/etc/systemd/system/multi-user.target.wants/glusterd.service"
 GLUSTERD_UNIT = "/lib/systemd/system/glusterd.service"
 # What a script prints when, re-checking on the node, it found things changed since the plan and
@@ -51,6 +55,7 @@ class Command:
     timeout: float = 60.0
     gluster: bool = False  # argv are gluster CLI arguments: --mode=script, cluster lock, retries
     transient: str | None = None  # gluster answers (a regex) worth asking again: see run_gluster
+    unsettled: str | None = None  # answers (a regex) meaning the pool changed: raise PoolUnsettled
 
     @property
     def shown(self) -> str:
@@ -288,7 +293,8 @@ class VolumeCreate(VolumeAction):
         return self.request.volume
 
     def command(self) -> Command:
-        return Command(argv=tuple(create_args(self.request)), gluster=True, timeout=120)
+        return Command(argv=tuple(create_args(self.request)), gluster=True, timeout=120,
+                       unsettled=POOL_UNSETTLED)
 
     def done(self) -> tuple[str, ...]:
         return (f"created volume {self.request.volume}: {self.summary}",)

@@ -38,6 +38,7 @@ REPAIR_BODY = (
     '[ $run = no ] || { start_gd; wait_gd; }\n'
 )
 STOP_BODY = 'set -e; if pgrep -x glusterd >/dev/null; then stop_gd; fi\n'
+RESTART_BODY = STOP_BODY + 'start_gd; wait_gd\n'
 # Arguments after the two directories: FILE STATE pairs, each as the plan saw it.
 SET_ASIDE_BODY = (
     'set -e; d=$1; a=$2; shift 2; mkdir -p "$a"; moved=0\n'
@@ -99,6 +100,41 @@ class StopGlusterd(Action):
 
     def done(self) -> tuple[str, ...]:
         return ()
+
+    def missing(self) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class RestartGlusterd(Action):
+    """The one remedy a peers wait takes: `node` holds `peer` in the pool but disconnected, while
+    `peer` sees `node` connected and no longer tries. glusterd on `node` did not reconnect by
+    itself (seen for over 60 s after a power loss mid-handshake); a restart connects it afresh to
+    every peer. Its bricks keep serving (only glusterd itself stops)."""
+
+    node: str
+    peer: str
+    seconds: float  # how long the disconnect had lasted
+    systemd: bool
+
+    @property
+    def key(self) -> str:
+        return CLUSTER
+
+    @property
+    def stale_cluster(self) -> bool:
+        return True
+
+    @property
+    def title(self) -> str:
+        return f"restarting glusterd: it does not reconnect to {self.peer}"
+
+    def command(self) -> Command:
+        return Command(script=_script(RESTART_BODY, self.systemd), timeout=90)
+
+    def done(self) -> tuple[str, ...]:
+        return (f"{self.node}: restarted glusterd: it held {self.peer} 'Peer in Cluster "
+                f"(Disconnected)' for {self.seconds:.0f} s while {self.peer} saw it connected",)
 
     def missing(self) -> None:
         return None

@@ -25,6 +25,11 @@ class SetupError(GlusterCheckError):
     """A step that cannot do what the spec asks without doing harm; says what to do instead."""
 
 
+class PoolUnsettled(SetupError):
+    """glusterd refused a volume command over a peer the peers step had found connected: the pool
+    changed after it was read (a node back from a power loss, its pairing still settling)."""
+
+
 @dataclass
 class SetupReport:
     apply: bool

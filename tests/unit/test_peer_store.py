@@ -22,7 +22,7 @@ from glustercheck.actions import (
     StartGlusterd,
     StopGlusterd,
 )
-from glustercheck.actions.peer_store import REPAIR_BODY, SET_ASIDE_BODY, STOP_BODY
+from glustercheck.actions.peer_store import REPAIR_BODY, RESTART_BODY, SET_ASIDE_BODY, STOP_BODY
 from glustercheck.diagnose import diagnose
 from glustercheck.facts import NodeFacts
 from glustercheck.glusterd_store import (
@@ -226,6 +226,15 @@ def test_repair_leaves_a_record_that_was_filled_meanwhile(tmp_path: Path, store:
 @pytest.mark.parametrize(("running", "expected"), [(True, ["stop"]), (False, [])])
 def test_stop_stops_only_a_running_glusterd(tmp_path: Path, running: bool, expected: list[str]) -> None:
     result, log = _run(STOP_BODY, tmp_path, running=running)
+    assert result.returncode == 0, result.stderr
+    assert log == expected
+
+
+@pytest.mark.parametrize(("running", "expected"), [(True, ["stop", "start", "wait"]),
+                                                   (False, ["start", "wait"])])
+def test_restart_stops_a_running_glusterd_then_starts_it_and_waits(
+        tmp_path: Path, running: bool, expected: list[str]) -> None:
+    result, log = _run(RESTART_BODY, tmp_path, running=running)
     assert result.returncode == 0, result.stderr
     assert log == expected
 

@@ -1,0 +1,250 @@
+"""A pool that settles late: a peer glusterd does not reconnect to by itself gets its glusterd
+restarted by the peers wait (once, after NUDGE_AFTER seconds), and a volume command glusterd
+refuses over a peer that dropped after the peers step sends the run back to that step, once.
+Offline: scripted `peer status` views, a stand-in clock, the driver with stand-in steps."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from glustercheck.actions import (
+    CLUSTER,
+    Action,
+    Command,
+    Plan,
+    RestartGlusterd,
+)
+from glustercheck.actions import waits as waits_module
+from glustercheck.actions.model import POOL_UNSETTLED
+from glustercheck.actions.record import SetupError
+from glustercheck.actions.waits import NUDGE_AFTER, PeersConnected, one_sided_disconnects
+from glustercheck.parsers import Peer
+from glustercheck_setup_steps import converge
+from glustercheck_setup_steps import driver as driver_module
+from tests.unit.test_setup_driver import FakeRun
+from tests.unit.test_setup_steps import CONVERGED, NAMES, SPEC, cluster_facts
+
+ALIASES = {n.name: {n.name, str(n.address)} for n in SPEC.nodes}
+IN = "Peer in Cluster"
+
+
+def _peer(name: str, connected: bool = True, state: str = IN, by_address: bool = False) -> Peer:
+    address = str(next(n.address for n in SPEC.nodes if n.name == name))
+    return Peer(f"uuid-{name}", address if by_address else name, (), state, connected)
+
+
+def _whole_pool(**changed: dict[str, Peer]) -> dict[str, tuple[Peer, ...]]:
+    """Every node sees the others connected, except the entries given: node -> {peer: entry}."""
+    return {node: tuple(changed.get(node, {}).get(p, _peer(p)) for p in NAMES if p != node)
+            for node in NAMES}
+
+
+@pytest.mark.parametrize(("views", "expected"), [
+    (_whole_pool(), []),
+    # rpi1 holds rpi3 disconnected while rpi3 holds rpi1 connected: rpi1 does not reconnect
+    (_whole_pool(rpi1={"rpi3": _peer("rpi3", connected=False)}), [("rpi1", "rpi3")]),
+    # the other side's entry names rpi1 by address (a probed node records its prober so)
+    (_whole_pool(rpi1={"rpi0": _peer("rpi0", connected=False)},
+                 rpi0={"rpi1": _peer("rpi1", by_address=True)}), [("rpi1", "rpi0")]),
+    # both sides disconnected: a peer down or unreachable, nothing to restart
+    (_whole_pool(rpi1={"rpi3": _peer("rpi3", connected=False)},
+                 rpi3={"rpi1": _peer("rpi1", connected=False)}), []),
+    # the other side still mid-probe (not yet in the pool): a probe under way, not a stuck peer
+    (_whole_pool(rpi0={"rpi3": _peer("rpi3", connected=False)},
+                 rpi3={"rpi0": _peer("rpi0", state="Accepted peer request")}), []),
+    # a node with no entry at all for the peer is a missing probe, not a disconnect
+    ({**_whole_pool(), "rpi2": (_peer("rpi0"), _peer("rpi1"))}, []),
+], ids=["whole", "one-sided", "by-address", "both-sides", "mid-probe", "absent"])
+def test_one_sided_disconnects_are_the_ones_only_one_side_sees(
+        views: dict[str, tuple[Peer, ...]], expected: list[tuple[str, str]]) -> None:
+    assert one_sided_disconnects(views, ALIASES) == expected
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class Remedies:
+    restarts: list[tuple[str, str, float]]
+    after: Any = None  # called after a restart: the pool it brings about
+
+    def restart_glusterd(self, node: str, peer: str, seconds: float) -> None:
+        self.restarts.append((node, peer, seconds))
+        if self.after:
+            self.after()
+
+
+def _scripted(monkeypatch: pytest.MonkeyPatch, views: Iterator[dict[str, tuple[Peer, ...]]]) -> None:
+    monkeypatch.setattr(waits_module, "pool_views", lambda _run, _nodes: next(views))
+
+
+def _wait(clock: Clock, remedies: Remedies) -> str:
+    return PeersConnected(tuple(NAMES)).wait(SimpleNamespace(spec=SPEC), remedies,  # type: ignore[arg-type]
+                                             clock=clock, sleep=clock.sleep)
+
+
+def test_a_peer_that_does_not_reconnect_gets_glusterd_restarted_once_after_the_grace(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    stuck = _whole_pool(rpi1={"rpi3": _peer("rpi3", connected=False)})
+    state = {"pool": stuck}
+
+    def views() -> Iterator[dict[str, tuple[Peer, ...]]]:
+        while True:
+            yield state["pool"]
+    _scripted(monkeypatch, views())
+    clock = Clock()
+    remedies = Remedies([], after=lambda: state.update(pool=_whole_pool()))
+    note = _wait(clock, remedies)
+    ((node, peer, seconds),) = remedies.restarts
+    assert (node, peer) == ("rpi1", "rpi3")
+    assert NUDGE_AFTER <= seconds < NUDGE_AFTER + 1  # not before the grace, and not much after
+    assert note.endswith("(glusterd restarted on rpi1)")
+
+
+def test_a_disconnect_both_sides_see_is_waited_out_not_restarted(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    down = _whole_pool(rpi1={"rpi3": _peer("rpi3", connected=False)},
+                       rpi3={"rpi1": _peer("rpi1", connected=False)})
+    _scripted(monkeypatch, iter([down] * 50 + [_whole_pool()]))
+    remedies = Remedies([])
+    assert _wait(Clock(), remedies).startswith("all peers connected after 25.0 s")
+    assert remedies.restarts == []
+
+
+def test_a_pool_that_never_settles_ends_the_wait_with_what_each_node_sees(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    stuck = _whole_pool(rpi1={"rpi3": _peer("rpi3", connected=False)},
+                        rpi2={"rpi3": _peer("rpi3", state="Probe Sent to Peer")})
+    _scripted(monkeypatch, iter([stuck] * 1000))
+    remedies = Remedies([])
+    with pytest.raises(SetupError) as raised:
+        _wait(Clock(), remedies)
+    message = str(raised.value)
+    assert "every node sees 3 peers in 'Peer in Cluster (Connected)': still not true after" in message
+    assert "rpi1 sees rpi3 'Peer in Cluster' (Disconnected)" in message
+    assert "rpi2 sees rpi3 'Probe Sent to Peer' (Connected)" in message
+    assert [r[:2] for r in remedies.restarts] == [("rpi1", "rpi3")]  # once, however long it lasts
+
+
+def test_restart_is_recorded_with_how_long_the_disconnect_lasted() -> None:
+    action = RestartGlusterd("rpi1", "rpi3", 21.4, systemd=True)
+    assert action.done() == ("rpi1: restarted glusterd: it held rpi3 'Peer in Cluster "
+                             "(Disconnected)' for 21 s while rpi3 saw it connected",)
+
+
+@pytest.mark.parametrize(("answer", "unsettled"), [
+    ("volume create: gv: failed: Host rpi3 not connected", True),
+    ("volume create: gv: failed: Failed to find host rpi3", True),
+    ("volume create: gv: failed: Host rpi3 is not in 'Peer in Cluster' state", True),
+    ("volume create: gv: failed: /mnt/usb/gv is already part of a volume", False),
+    ("volume create: gv: failed: Staging failed on rpi2. Error: Brick: rpi2:/mnt/usb/gv not "
+     "available. Brick may be containing or be contained by an existing brick", False),
+    ("peer probe: failed: Probe returned with Transport endpoint is not connected", False),
+])
+def test_pool_unsettled_answers_are_glusterds_refusals_over_a_brick_host(answer: str,
+                                                                         unsettled: bool) -> None:
+    assert bool(re.search(POOL_UNSETTLED, answer, re.IGNORECASE)) is unsettled
+
+
+@dataclass(frozen=True)
+class _Create(Action):
+    node: str = "rpi0"
+
+    @property
+    def key(self) -> str:
+        return CLUSTER
+
+    def command(self) -> Command:
+        return Command(argv=("volume", "create", "gv", "rpi0:/b", "rpi3:/b"), gluster=True,
+                       unsettled=POOL_UNSETTLED)
+
+    def done(self) -> tuple[str, ...]:
+        return ("created volume gv",)
+
+    def missing(self) -> str:
+        return "volume gv does not exist"
+
+
+class _Refusing(FakeRun):
+    """glusterd refuses the create `refusals` times with `answer`, then creates it."""
+
+    def __init__(self, refusals: int, answer: str) -> None:
+        super().__init__(CONVERGED, cluster_facts())
+        self.refusals, self.answer, self.created = refusals, answer, False
+
+    def run(self, name: str, command: str | Sequence[str], **kwargs: Any) -> Any:
+        result = super().run(name, command, **kwargs)
+        if "volume create" not in result.command:
+            return result
+        if self.refusals:
+            self.refusals -= 1
+            return type(result)(name, result.command, 1, "", self.answer, 0.01)
+        self.created = True
+        return result
+
+
+def _stand_in_steps(monkeypatch: pytest.MonkeyPatch, run: _Refusing) -> list[str]:
+    planned: list[str] = []
+
+    def peers(_observed: Any, _ctx: Any) -> Plan:
+        planned.append("peers")
+        return Plan()
+
+    def volumes(_observed: Any, _ctx: Any) -> Plan:
+        planned.append("volumes")
+        plan = Plan()
+        if not run.created:
+            plan.add(_Create())
+        return plan
+    monkeypatch.setattr(driver_module, "CLUSTER_STEPS", (
+        SimpleNamespace(NAME="peers", NEEDS_CLUSTER=False, plan=peers),
+        SimpleNamespace(NAME="volumes", NEEDS_CLUSTER=False, plan=volumes)))
+    return planned
+
+
+def test_a_create_refused_over_a_dropped_peer_goes_back_to_the_peers_step_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    run = _Refusing(1, "volume create: gv: failed: Host rpi3 not connected")
+    planned = _stand_in_steps(monkeypatch, run)
+    report = converge(run, apply=True)  # type: ignore[arg-type]
+    assert planned == ["peers", "volumes", "peers", "volumes", "volumes"]
+    assert report.errors == {}
+    assert report.changed[CLUSTER] == ["created volume gv"]
+    assert any("Host rpi3 not connected; the pool changed after the peers step read it" in line
+               for line in report.inspected[CLUSTER])
+
+
+def test_a_create_refused_twice_over_a_dropped_peer_is_an_error_naming_glusterds_answer(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    run = _Refusing(2, "volume create: gv: failed: Failed to find host rpi3")
+    planned = _stand_in_steps(monkeypatch, run)
+    report = converge(run, apply=True)  # type: ignore[arg-type]
+    assert planned == ["peers", "volumes", "peers", "volumes"]
+    (error,) = report.errors[CLUSTER]
+    assert error.startswith("volumes: rpi0: `gluster --mode=script volume create gv")
+    assert error.endswith("Failed to find host rpi3")
+    assert not run.created
+
+
+def test_other_create_refusals_are_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    run = _Refusing(1, "volume create: gv: failed: /mnt/usb/gv is already part of a volume")
+    planned = _stand_in_steps(monkeypatch, run)
+    report = converge(run, apply=True)  # type: ignore[arg-type]
+    assert planned == ["peers", "volumes"]
+    (error,) = report.errors[CLUSTER]
+    assert error.endswith("/mnt/usb/gv is already part of a volume")
+    assert not any("the pool changed" in line for line in report.inspected.get(CLUSTER, []))
