@@ -19,6 +19,7 @@ from glustercheck.actions import (
     Action,
     Executor,
     Plan,
+    PoolSteady,
     PoolUnsettled,
     Progress,
     SetupError,
@@ -35,6 +36,7 @@ from .context import NodeStep, Observed, Step, StepContext
 NODE_STEPS: tuple[NodeStep, ...] = (hosts_file, package, daemon)
 CLUSTER_STEPS: tuple[Step, ...] = (peers, volumes)
 MAX_ROUNDS = 8  # create -> options/start -> settled is 3; probe -> probe back -> settled is 3
+MAX_RESETTLES = 2  # back to the peers step after glusterd refused a volume command over a peer
 
 
 def converge(run: GlusterRun, *, apply: bool, replace_hosts_conflicts: bool = False,
@@ -65,8 +67,9 @@ def converge(run: GlusterRun, *, apply: bool, replace_hosts_conflicts: bool = Fa
 def _converge_cluster(run: GlusterRun, ctx: StepContext, report: SetupReport,
                       executor: Executor | None, tell: Progress, *, apply: bool) -> None:
     """The cluster steps in order. A volume command glusterd refused because the pool changed
-    after the peers step read it sends the run back to the peers step, once."""
-    settled_again = False
+    after the peers step read it (a node back from a power loss is still being detached, rejoined
+    or handshaked) sends the run back to the peers step once the pool has stopped changing."""
+    resettled = 0
     index = 0
     while index < len(CLUSTER_STEPS):
         step = CLUSTER_STEPS[index]
@@ -74,13 +77,18 @@ def _converge_cluster(run: GlusterRun, ctx: StepContext, report: SetupReport,
             with _stage(tell, CLUSTER, step.NAME, report, enabled=apply):
                 _settle(partial(_plan_cluster, run, step, ctx), report, executor, step.NAME)
         except PoolUnsettled as exc:
-            if settled_again:
+            if executor is None or resettled == MAX_RESETTLES:
                 report.add_error(CLUSTER, f"{step.NAME}: {exc}", step.NAME)
                 return
-            settled_again, index = True, 0
+            resettled += 1
             report.add_inspected(CLUSTER, f"{step.NAME}: {exc}; the pool changed after the peers "
-                                          "step read it: peers settled again, then planned anew")
-            run.forget_facts(cluster=True)
+                                          "step read it: planned again once it stopped changing")
+            try:
+                executor.wait(PoolSteady(tuple(run.names)))
+            except GlusterCheckError as still:
+                report.add_error(CLUSTER, f"{step.NAME}: {exc}; then {still}", step.NAME)
+                return
+            index = 0
             continue
         except GlusterCheckError as exc:
             report.add_error(CLUSTER, f"{step.NAME}: {exc}", step.NAME)

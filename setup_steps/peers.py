@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from glustercheck.actions import (
     CLUSTER,
-    IN_CLUSTER,
     PeerProbe,
     PeersConnected,
     Plan,
     SetAsideRecords,
     SetupError,
     StopGlusterd,
+    all_in_cluster,
 )
 from glustercheck.facts import NodeFacts
 from glustercheck.glusterd_store import HalfJoined
@@ -85,5 +85,4 @@ def _peers(facts: NodeFacts) -> tuple[Peer, ...]:
 
 
 def _connected(facts: NodeFacts, expected: int) -> bool:
-    peers = facts.peers or ()
-    return len(peers) == expected and all(p.state == IN_CLUSTER and p.connected for p in peers)
+    return all_in_cluster(facts.peers or (), expected)

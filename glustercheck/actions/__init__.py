@@ -28,8 +28,9 @@ from glustercheck.actions.peer_store import (
     SetAsideRecords,
     StopGlusterd,
 )
+from glustercheck.actions.pool_waits import IN_CLUSTER, PeersConnected, PoolSteady, all_in_cluster
 from glustercheck.actions.record import CLUSTER, PoolUnsettled, SetupError, SetupReport, volume_key
-from glustercheck.actions.waits import IN_CLUSTER, BricksOnline, PeersConnected, Settle, wait_until
+from glustercheck.actions.waits import BricksOnline, Settle, wait_until
 
 __all__ = [
     "CLUSTER",
@@ -46,6 +47,7 @@ __all__ = [
     "PeerProbe",
     "PeersConnected",
     "Plan",
+    "PoolSteady",
     "PoolUnsettled",
     "Progress",
     "RecordCreate",
@@ -61,6 +63,7 @@ __all__ = [
     "VolumeSet",
     "VolumeStart",
     "WriteHostsFile",
+    "all_in_cluster",
     "record_missing",
     "volume_key",
     "wait_until",

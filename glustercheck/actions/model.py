@@ -14,8 +14,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from glustercheck.actions.pool_waits import PeersConnected
 from glustercheck.actions.record import CLUSTER, volume_key
-from glustercheck.actions.waits import BricksOnline, PeersConnected, Settle
+from glustercheck.actions.waits import BricksOnline, Settle
 from glustercheck.facts import CREATE_INTENTS
 from glustercheck.layout import CreateRequest, create_args, render_command
 from glustercheck.remote import CommandResult

@@ -117,32 +117,7 @@ POWER_OFF_DRILLS = {
 }
 
 
-# Known gap, kept visible (issue 15 stays open on it): when the cut lands mid-handshake, the
-# re-apply converged in 9 of 11 runs; twice it did not. Once rpi1 kept rpi3 'Peer in Cluster
-# (Disconnected)' for over 60 s while rpi3 saw rpi1 connected and rpi1 reached rpi3's port
-# (glusterd did not reconnect by itself); once, after the rejoin and a passed peers wait, `volume
-# create` answered "Host rpi3 not connected". The deterministic test below covers the repair of
-# the states this drill leaves; these two need a remedy in the peers wait and the create.
-_MID_HANDSHAKE_GAP = pytest.mark.xfail(
-    reason="re-apply after a cut mid-handshake: a peer that does not reconnect, or `volume create` "
-           "seeing it not connected (2 of 11 runs)", strict=False)
-
-
-# The same gap, seen in the issue's own drill: in CI (6a4d458) the re-apply's peers step found
-# nothing to do, then `volume create` answered "Failed to find host rpi3", after which rpi0's record
-# of rpi3 was half-joined (the records changed while rpi3's glusterd came back).
-_PEER_PROBE_GAP = pytest.mark.xfail(
-    reason="re-apply after a power-off during the probes: the pairing settles only after the plan "
-           "read it (1 CI run of 3 this session)", strict=False)
-
-
-def _marks(drill: str) -> tuple[pytest.MarkDecorator, ...]:
-    if "takes rpi0's probe" in drill:
-        return (_MID_HANDSHAKE_GAP,)
-    return (_PEER_PROBE_GAP,) if "during the peer probes" in drill else ()
-
-
-@pytest.mark.parametrize("drill", [pytest.param(d, marks=_marks(d)) for d in POWER_OFF_DRILLS])
+@pytest.mark.parametrize("drill", POWER_OFF_DRILLS)
 def test_power_off_during_apply_then_power_on_and_reapply_converges(
         drill: str, sim, converged_cluster: ConvergedCluster, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     converged_cluster.invalidate()

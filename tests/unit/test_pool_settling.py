@@ -19,11 +19,18 @@ from glustercheck.actions import (
     Command,
     Plan,
     RestartGlusterd,
+    pool_waits,
 )
-from glustercheck.actions import waits as waits_module
 from glustercheck.actions.model import POOL_UNSETTLED
+from glustercheck.actions.pool_waits import (
+    NUDGE_AFTER,
+    STEADY_FOR,
+    PeersConnected,
+    PoolSteady,
+    PoolView,
+    one_sided_disconnects,
+)
 from glustercheck.actions.record import SetupError
-from glustercheck.actions.waits import NUDGE_AFTER, PeersConnected, one_sided_disconnects
 from glustercheck.parsers import Peer
 from glustercheck_setup_steps import converge
 from glustercheck_setup_steps import driver as driver_module
@@ -39,10 +46,10 @@ def _peer(name: str, connected: bool = True, state: str = IN, by_address: bool =
     return Peer(f"uuid-{name}", address if by_address else name, (), state, connected)
 
 
-def _whole_pool(**changed: dict[str, Peer]) -> dict[str, tuple[Peer, ...]]:
+def _whole_pool(**changed: dict[str, Peer]) -> PoolView:
     """Every node sees the others connected, except the entries given: node -> {peer: entry}."""
-    return {node: tuple(changed.get(node, {}).get(p, _peer(p)) for p in NAMES if p != node)
-            for node in NAMES}
+    return PoolView({node: tuple(changed.get(node, {}).get(p, _peer(p)) for p in NAMES if p != node)
+                     for node in NAMES}, {})
 
 
 @pytest.mark.parametrize(("views", "expected"), [
@@ -59,10 +66,10 @@ def _whole_pool(**changed: dict[str, Peer]) -> dict[str, tuple[Peer, ...]]:
     (_whole_pool(rpi0={"rpi3": _peer("rpi3", connected=False)},
                  rpi3={"rpi0": _peer("rpi0", state="Accepted peer request")}), []),
     # a node with no entry at all for the peer is a missing probe, not a disconnect
-    ({**_whole_pool(), "rpi2": (_peer("rpi0"), _peer("rpi1"))}, []),
+    (PoolView({**_whole_pool().peers, "rpi2": (_peer("rpi0"), _peer("rpi1"))}, {}), []),
 ], ids=["whole", "one-sided", "by-address", "both-sides", "mid-probe", "absent"])
 def test_one_sided_disconnects_are_the_ones_only_one_side_sees(
-        views: dict[str, tuple[Peer, ...]], expected: list[tuple[str, str]]) -> None:
+        views: PoolView, expected: list[tuple[str, str]]) -> None:
     assert one_sided_disconnects(views, ALIASES) == expected
 
 
@@ -88,13 +95,13 @@ class Remedies:
             self.after()
 
 
-def _scripted(monkeypatch: pytest.MonkeyPatch, views: Iterator[dict[str, tuple[Peer, ...]]]) -> None:
-    monkeypatch.setattr(waits_module, "pool_views", lambda _run, _nodes: next(views))
+def _scripted(monkeypatch: pytest.MonkeyPatch, views: Iterator[PoolView]) -> None:
+    monkeypatch.setattr(pool_waits, "pool_view", lambda _run, _nodes: next(views))
 
 
-def _wait(clock: Clock, remedies: Remedies) -> str:
-    return PeersConnected(tuple(NAMES)).wait(SimpleNamespace(spec=SPEC), remedies,  # type: ignore[arg-type]
-                                             clock=clock, sleep=clock.sleep)
+def _wait(clock: Clock, remedies: Remedies, wait: type = PeersConnected) -> str:
+    return wait(tuple(NAMES)).wait(SimpleNamespace(spec=SPEC), remedies,  # type: ignore[no-any-return]
+                                   clock=clock, sleep=clock.sleep)
 
 
 def test_a_peer_that_does_not_reconnect_gets_glusterd_restarted_once_after_the_grace(
@@ -102,7 +109,7 @@ def test_a_peer_that_does_not_reconnect_gets_glusterd_restarted_once_after_the_g
     stuck = _whole_pool(rpi1={"rpi3": _peer("rpi3", connected=False)})
     state = {"pool": stuck}
 
-    def views() -> Iterator[dict[str, tuple[Peer, ...]]]:
+    def views() -> Iterator[PoolView]:
         while True:
             yield state["pool"]
     _scripted(monkeypatch, views())
@@ -128,7 +135,9 @@ def test_a_disconnect_both_sides_see_is_waited_out_not_restarted(
 def test_a_pool_that_never_settles_ends_the_wait_with_what_each_node_sees(
         monkeypatch: pytest.MonkeyPatch) -> None:
     stuck = _whole_pool(rpi1={"rpi3": _peer("rpi3", connected=False)},
-                        rpi2={"rpi3": _peer("rpi3", state="Probe Sent to Peer")})
+                        rpi0={"rpi3": _peer("rpi3", state="Probe Sent to Peer")})
+    stuck = PoolView({n: p for n, p in stuck.peers.items() if n != "rpi2"},
+                     {"rpi2": "rpi2: `gluster --xml peer status` failed: opRet -22"})
     _scripted(monkeypatch, iter([stuck] * 1000))
     remedies = Remedies([])
     with pytest.raises(SetupError) as raised:
@@ -136,8 +145,41 @@ def test_a_pool_that_never_settles_ends_the_wait_with_what_each_node_sees(
     message = str(raised.value)
     assert "every node sees 3 peers in 'Peer in Cluster (Connected)': still not true after" in message
     assert "rpi1 sees rpi3 'Peer in Cluster' (Disconnected)" in message
-    assert "rpi2 sees rpi3 'Probe Sent to Peer' (Connected)" in message
+    assert "rpi0 sees rpi3 'Probe Sent to Peer' (Connected)" in message
+    assert "rpi2: peer status unreadable: rpi2: `gluster --xml peer status` failed: opRet -22" in message
     assert [r[:2] for r in remedies.restarts] == [("rpi1", "rpi3")]  # once, however long it lasts
+
+
+def test_the_pool_is_steady_once_no_view_changed_for_the_whole_stretch(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Detached, then whole again: each change restarts the stretch; readable or not counts too."""
+    moving = [_whole_pool(),
+              _whole_pool(rpi0={"rpi3": _peer("rpi3", state="Probe Sent to Peer")}),
+              PoolView({n: p for n, p in _whole_pool().peers.items() if n != "rpi3"},
+                       {"rpi3": "opRet -22"})]
+    polls = iter([*moving, *[_whole_pool()] * 100])
+    seen: list[PoolView] = []
+
+    def view(_run: object, _nodes: object) -> PoolView:
+        seen.append(next(polls))
+        return seen[-1]
+    monkeypatch.setattr(pool_waits, "pool_view", view)
+    clock = Clock()
+    note = _wait(clock, Remedies([]), PoolSteady)
+    # changes at 0, 0.5, 1.0 (the unreadable one), then whole from 1.5 s: steady at 1.5 + STEADY_FOR
+    assert note == "the pool stopped changing 1.5 s into the wait"
+    assert clock.now - 1000.0 == pytest.approx(1.5 + STEADY_FOR)
+    assert len(seen) == 3 + int(STEADY_FOR / 0.5) + 1
+
+
+def test_a_pool_that_keeps_changing_is_an_error_naming_what_it_saw(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    flapping = [_whole_pool(), _whole_pool(rpi1={"rpi3": _peer("rpi3", connected=False)})]
+    _scripted(monkeypatch, iter(flapping * 200))
+    with pytest.raises(SetupError) as raised:
+        _wait(Clock(), Remedies([]), PoolSteady)
+    assert str(raised.value).startswith("every node's peer list stays the same for 6 s: it still "
+                                        "changed after 60 s: ")
 
 
 def test_restart_is_recorded_with_how_long_the_disconnect_lasted() -> None:
@@ -216,24 +258,34 @@ def _stand_in_steps(monkeypatch: pytest.MonkeyPatch, run: _Refusing) -> list[str
     return planned
 
 
-def test_a_create_refused_over_a_dropped_peer_goes_back_to_the_peers_step_once(
+def _steady_waits(monkeypatch: pytest.MonkeyPatch, planned: list[str]) -> None:
+    def wait(_self: PoolSteady, _run: object, _remedies: object) -> str:
+        planned.append("steady")
+        return "the pool stopped changing 0.0 s into the wait"
+    monkeypatch.setattr(PoolSteady, "wait", wait)
+
+
+def test_a_create_refused_over_a_dropped_peer_goes_back_to_the_peers_step_once_steady(
         monkeypatch: pytest.MonkeyPatch) -> None:
     run = _Refusing(1, "volume create: gv: failed: Host rpi3 not connected")
     planned = _stand_in_steps(monkeypatch, run)
+    _steady_waits(monkeypatch, planned)
     report = converge(run, apply=True)  # type: ignore[arg-type]
-    assert planned == ["peers", "volumes", "peers", "volumes", "volumes"]
+    assert planned == ["peers", "volumes", "steady", "peers", "volumes", "volumes"]
     assert report.errors == {}
     assert report.changed[CLUSTER] == ["created volume gv"]
-    assert any("Host rpi3 not connected; the pool changed after the peers step read it" in line
+    assert any(("Host rpi3 not connected; the pool changed after the peers step read it: "
+                "planned again once it stopped changing") in line
                for line in report.inspected[CLUSTER])
 
 
-def test_a_create_refused_twice_over_a_dropped_peer_is_an_error_naming_glusterds_answer(
+def test_a_create_refused_again_and_again_is_an_error_naming_glusterds_answer(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    run = _Refusing(2, "volume create: gv: failed: Failed to find host rpi3")
+    run = _Refusing(3, "volume create: gv: failed: Failed to find host rpi3")
     planned = _stand_in_steps(monkeypatch, run)
+    _steady_waits(monkeypatch, planned)
     report = converge(run, apply=True)  # type: ignore[arg-type]
-    assert planned == ["peers", "volumes", "peers", "volumes"]
+    assert planned == ["peers", "volumes", "steady", "peers", "volumes", "steady", "peers", "volumes"]
     (error,) = report.errors[CLUSTER]
     assert error.startswith("volumes: rpi0: `gluster --mode=script volume create gv")
     assert error.endswith("Failed to find host rpi3")

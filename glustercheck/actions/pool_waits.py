@@ -1,0 +1,190 @@
+"""Waiting on the trusted pool: every node's `peer status`, asked side by side every half second.
+
+Two waits. `PeersConnected` (after probes): every node sees all the others 'Peer in Cluster
+(Connected)'; a node that keeps a peer disconnected while that peer sees it connected has its
+glusterd restarted (glusterd did not reconnect by itself after a power loss mid-handshake, seen for
+over 60 s). `PoolSteady` (after glusterd refused a volume command over a peer the plan had seen in
+the pool): every node's view unchanged for a while, so the next plan reads a pool that has stopped
+moving (a node back from a power loss is detached, rejoined or re-handshaked within seconds).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from glustercheck.actions.record import CLUSTER, SetupError
+from glustercheck.actions.waits import Remedies
+from glustercheck.errors import GlusterCheckError
+from glustercheck.parsers import Peer, parse_peer_status_xml
+from glustercheck.remote import run_gluster
+
+if TYPE_CHECKING:
+    from glustercheck.run import GlusterRun
+
+PEER_TIMEOUT = 60.0
+IN_CLUSTER = "Peer in Cluster"
+# A disconnect only one side sees, lasting this long, is glusterd not reconnecting, not a peer
+# still starting (a node's glusterd answers peers within seconds of its start).
+NUDGE_AFTER = 20.0
+# glusterd retries a lost peer connection every 3 s: a view unchanged for twice that has settled.
+STEADY_FOR = 6.0
+INTERVAL = 0.5
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], None]
+
+
+def all_in_cluster(peers: Sequence[Peer], expected: int) -> bool:
+    """A node's `peer status` is whole: `expected` peers, each 'Peer in Cluster (Connected)'."""
+    return len(peers) == expected and all(p.state == IN_CLUSTER and p.connected for p in peers)
+
+
+@dataclass(frozen=True)
+class PoolView:
+    peers: dict[str, tuple[Peer, ...]]  # node -> its `peer status`
+    unreadable: dict[str, str]  # node -> why its `peer status` could not be read
+
+    def whole(self, node: str) -> bool:
+        peers = self.peers.get(node)
+        return peers is not None and all_in_cluster(peers, len(self.peers) + len(self.unreadable) - 1)
+
+    def signature(self) -> tuple[object, ...]:
+        """What must stay the same for the pool to count as steady."""
+        return (tuple(sorted((n, tuple(sorted((p.uuid, p.state, p.connected) for p in peers)))
+                             for n, peers in self.peers.items())), tuple(sorted(self.unreadable)))
+
+
+def pool_view(run: GlusterRun, nodes: Sequence[str]) -> PoolView:
+    """Each node's `peer status`, asked side by side (at 64 nodes, one after the other cost
+    seconds per round of a wait). A node that cannot answer (glusterd restarting, or failing
+    `peer status` mid-handshake) is noted, not fatal: the wait goes on and names it at the end."""
+    def view(node: str) -> tuple[Peer, ...] | str:
+        try:
+            out = run_gluster(run.connection(node), ["--xml", "peer", "status"], write=False).stdout
+            return tuple(parse_peer_status_xml(out))
+        except GlusterCheckError as exc:
+            return str(exc)
+
+    with ThreadPoolExecutor(max_workers=min(16, len(nodes)), thread_name_prefix="peers") as pool:
+        answers = dict(zip(nodes, pool.map(view, nodes), strict=True))
+    return PoolView({n: a for n, a in answers.items() if not isinstance(a, str)},
+                    {n: a for n, a in answers.items() if isinstance(a, str)})
+
+
+def aliases_of(run: GlusterRun, nodes: Sequence[str]) -> dict[str, set[str]]:
+    """The names a node may appear under in its peers' lists: its name, and its address."""
+    return {n.name: {n.name, *([n.address] if n.address else [])} for n in run.spec.nodes
+            if n.name in nodes}
+
+
+def _entry(view: PoolView, node: str, names: set[str]) -> Peer | None:
+    return next((p for p in view.peers.get(node, ()) if names.intersection(p.names)), None)
+
+
+def one_sided_disconnects(view: PoolView, aliases: Mapping[str, set[str]]) -> list[tuple[str, str]]:
+    """(node, peer): `node` holds `peer` in the pool, disconnected, while `peer` holds `node`
+    connected. (Both sides disconnected is a peer down or unreachable: nothing to restart.)"""
+    found = []
+    for node in view.peers:
+        for peer in (p for p in view.peers if p != node and p in aliases):
+            mine, theirs = _entry(view, node, aliases[peer]), _entry(view, peer, aliases[node])
+            if (mine is not None and theirs is not None and mine.state == IN_CLUSTER
+                    and not mine.connected and theirs.state == IN_CLUSTER and theirs.connected):
+                found.append((node, peer))
+    return found
+
+
+def describe(view: PoolView, aliases: Mapping[str, set[str]]) -> str:
+    """What each node that is not whole sees, for the error that ends a wait."""
+    def shown(peer: Peer) -> str:
+        name = next((n for n, names in aliases.items() if names.intersection(peer.names)),
+                    peer.hostname)
+        return f"{name} '{peer.state}' ({'Connected' if peer.connected else 'Disconnected'})"
+
+    parts = [f"{node}: peer status unreadable: {why}" for node, why in view.unreadable.items()]
+    for node, peers in view.peers.items():
+        if view.whole(node):
+            continue
+        odd = [shown(p) for p in peers if not (p.state == IN_CLUSTER and p.connected)]
+        missing = sorted(set(aliases) - {node} - {
+            n for n, names in aliases.items() for p in peers if names.intersection(p.names)})
+        parts.append(f"{node} sees " + ", ".join(
+            [*odd, *(f"no {m}" for m in missing)] or [f"{len(peers)} peers"]))
+    return "; ".join(parts) or "every node whole at the last look"
+
+
+@dataclass(frozen=True)
+class PeersConnected:
+    nodes: tuple[str, ...]
+    purpose: str | None = None
+
+    @property
+    def key(self) -> str:
+        return CLUSTER
+
+    @property
+    def what(self) -> str:
+        return self.purpose or (f"every node sees {len(self.nodes) - 1} peers in "
+                                f"'{IN_CLUSTER} (Connected)'")
+
+    def wait(self, run: GlusterRun, remedies: Remedies, *, clock: Clock = time.monotonic,
+             sleep: Sleep = time.sleep) -> str:
+        """A node that holds a peer disconnected while that peer sees it connected, for
+        NUDGE_AFTER seconds, has its glusterd restarted (once per wait)."""
+        aliases = aliases_of(run, self.nodes)
+        started = clock()
+        deadline = started + PEER_TIMEOUT
+        since: dict[tuple[str, str], float] = {}
+        restarted: set[str] = set()
+        attempts = 0
+        while True:
+            attempts += 1
+            view = pool_view(run, self.nodes)
+            if all(view.whole(n) for n in self.nodes):
+                nudged = f" (glusterd restarted on {', '.join(sorted(restarted))})" if restarted else ""
+                return f"all peers connected after {clock() - started:.1f} s{nudged}"
+            now = clock()
+            since = {pair: since.get(pair, now) for pair in one_sided_disconnects(view, aliases)}
+            for (node, peer), first in since.items():
+                if now - first >= NUDGE_AFTER and node not in restarted:
+                    restarted.add(node)
+                    remedies.restart_glusterd(node, peer, now - first)
+                    deadline = max(deadline, clock() + PEER_TIMEOUT / 2)
+            if clock() > deadline:
+                raise SetupError(f"{self.what}: still not true after {clock() - started:.0f} s "
+                                 f"({attempts} attempts): {describe(view, aliases)}")
+            sleep(INTERVAL)
+
+
+@dataclass(frozen=True)
+class PoolSteady:
+    nodes: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return CLUSTER
+
+    @property
+    def what(self) -> str:
+        return f"every node's peer list stays the same for {STEADY_FOR:g} s"
+
+    def wait(self, run: GlusterRun, remedies: Remedies, *, clock: Clock = time.monotonic,
+             sleep: Sleep = time.sleep) -> str:
+        started = clock()
+        last: tuple[object, ...] | None = None
+        since = started
+        while True:
+            view = pool_view(run, self.nodes)
+            now = clock()
+            if view.signature() != last:
+                last, since = view.signature(), now
+            elif now - since >= STEADY_FOR:
+                return f"the pool stopped changing {since - started:.1f} s into the wait"
+            if now - started > PEER_TIMEOUT:
+                raise SetupError(f"{self.what}: it still changed after {PEER_TIMEOUT:g} s: "
+                                 f"{describe(view, aliases_of(run, self.nodes))}")
+            sleep(INTERVAL)
