@@ -149,7 +149,3 @@ def half_joined(records: Mapping[str, Sequence[PeerRecord]], uuids: Mapping[str,
             if peer is not None and peer != holder:
                 found.append(HalfJoined(holder, peer, record))
     return found
-
-
-def record_of(records: Sequence[PeerRecord], uuid: str | None) -> PeerRecord | None:
-    return next((r for r in records if not r.is_tmp and uuid and r.uuid == uuid), None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from glustercheck.facts import NodeFacts
-from glustercheck.glusterd_store import HalfJoined, half_joined, owner, record_of
+from glustercheck.glusterd_store import HalfJoined, half_joined, owner
 from glustercheck.spec import ClusterSpec
 
 
@@ -51,10 +51,11 @@ def rejoin(node: str, spec: ClusterSpec, nodes: Mapping[str, NodeFacts]) -> dict
         facts = nodes.get(name)
         if facts is None:
             continue
-        if name == node:
-            records = [r for r in facts.peer_records if not r.is_tmp]
-        else:
-            records = [r] if (r := record_of(facts.peer_records, nodes[node].uuid)) else []
+        # Another node's record of it is told by UUID or, for a probe cut short before the
+        # UUIDs were exchanged, by name: glusterd then stores `peers/<hostname>` with a null
+        # UUID (seen in a drill: rpi0's record `rpi3`, uuid 00000000-..., while rpi3 kept none).
+        records = [r for r in facts.peer_records if not r.is_tmp
+                   and (name == node or owner(r, uuids, names) == node)]
         found = tuple((r.file, r.state, owner(r, uuids, names) or r.uuid or r.file)
                       for r in records if r.state is not None)
         if found:

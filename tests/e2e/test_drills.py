@@ -84,13 +84,20 @@ def _history(cluster: SimCluster) -> str:
     return sh(cluster, "rpi0", "cat /var/log/glusterfs/cmd_history.log 2>/dev/null", check=False)
 
 
+def _pool_state(cluster: SimCluster) -> str:
+    """Each node's peer records and `peer status`, for the message of a drill that failed."""
+    script = ("for f in /var/lib/glusterd/peers/*; do [ -f \"$f\" ] && echo \"$f: $(tr '\\n' ' ' "
+              "< \"$f\")\"; done; timeout 10 gluster peer status 2>&1 | grep -E 'Hostname|State'")
+    return "\n".join(f"--- {node}\n{sh(cluster, node, script, check=False)}" for node in NODES)
+
+
 def _converge_again(cluster: SimCluster, tmp_path: Path,
                     spec: Path | None = None) -> tuple[SuiteRun, SuiteRun]:
     """The operator's way back: power the node on, `--apply`, then `--apply` once more."""
     cluster.start_node(VICTIM)
     kwargs = {"spec": spec} if spec else {}
     again = start_suite(tmp_path / "again", *APPLY, **kwargs).wait()  # type: ignore[arg-type]
-    assert again.rc == 0, again.describe()
+    assert again.rc == 0, again.describe() + "\n" + _pool_state(cluster)
     assert again.failed == set(), again.describe()
     second = start_suite(tmp_path / "again", *APPLY, **kwargs).wait()  # type: ignore[arg-type]
     assert second.rc == 0, second.describe()

@@ -143,6 +143,18 @@ def test_the_newcomer_rejoins_afresh_every_glusterd_stopped_before_any_record_mo
         "/var/lib/glustercheck/set-aside: rpi3 rejoins afresh",)
 
 
+def test_a_probe_cut_before_the_uuids_were_exchanged_is_undone_by_the_record_named_for_the_host(
+        ) -> None:
+    """glusterd stores a peer whose UUID it does not know yet as `peers/<hostname>` with a null
+    UUID; rpi3 lost power before it stored anything."""
+    null = "00000000-0000-0000-0000-000000000000"
+    nodes = _with("rpi0", _record("rpi1", 3), _record("rpi2", 3), PeerRecord("rpi3", 60, null, 1, ("rpi3",)))
+    nodes["rpi3"] = dataclasses.replace(nodes["rpi3"], peer_records=())
+    plan = peers.plan(Observed(nodes), CTX)
+    assert plan.actions == [StopGlusterd("rpi0", "rpi3", False),
+                            SetAsideRecords("rpi0", "rpi3", (("rpi3", 1, "rpi3"),), False)]
+
+
 def test_it_is_undone_even_when_peer_status_fails() -> None:
     """After such a probe, rpi0's `peer status --xml` answered opRet -22 (a peer without a name)."""
     nodes = _half_joined()
