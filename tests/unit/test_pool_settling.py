@@ -19,6 +19,7 @@ from glustercheck.actions import (
     Command,
     Plan,
     RestartGlusterd,
+    SetupReport,
     pool_waits,
 )
 from glustercheck.actions.model import POOL_UNSETTLED
@@ -258,19 +259,23 @@ def _stand_in_steps(monkeypatch: pytest.MonkeyPatch, run: _Refusing) -> list[str
     return planned
 
 
-def _steady_waits(monkeypatch: pytest.MonkeyPatch, planned: list[str]) -> None:
-    def wait(_self: PoolSteady, _run: object, _remedies: object) -> str:
+def _apply(monkeypatch: pytest.MonkeyPatch, refusals: int,
+           answer: str) -> tuple[_Refusing, list[str], SetupReport]:
+    """--apply with stand-in steps, glusterd refusing the create `refusals` times with `answer`;
+    returns the run, the steps planned and waits for a steady pool in order, and the report."""
+    run = _Refusing(refusals, answer)
+    planned = _stand_in_steps(monkeypatch, run)
+
+    def steady(_self: PoolSteady, _run: object, _remedies: object) -> str:
         planned.append("steady")
         return "the pool stopped changing 0.0 s into the wait"
-    monkeypatch.setattr(PoolSteady, "wait", wait)
+    monkeypatch.setattr(PoolSteady, "wait", steady)
+    return run, planned, converge(run, apply=True)  # type: ignore[arg-type]
 
 
 def test_a_create_refused_over_a_dropped_peer_goes_back_to_the_peers_step_once_steady(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    run = _Refusing(1, "volume create: gv: failed: Host rpi3 not connected")
-    planned = _stand_in_steps(monkeypatch, run)
-    _steady_waits(monkeypatch, planned)
-    report = converge(run, apply=True)  # type: ignore[arg-type]
+    _, planned, report = _apply(monkeypatch, 1, "volume create: gv: failed: Host rpi3 not connected")
     assert planned == ["peers", "volumes", "steady", "peers", "volumes", "volumes"]
     assert report.errors == {}
     assert report.changed[CLUSTER] == ["created volume gv"]
@@ -281,10 +286,7 @@ def test_a_create_refused_over_a_dropped_peer_goes_back_to_the_peers_step_once_s
 
 def test_a_create_refused_again_and_again_is_an_error_naming_glusterds_answer(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    run = _Refusing(3, "volume create: gv: failed: Failed to find host rpi3")
-    planned = _stand_in_steps(monkeypatch, run)
-    _steady_waits(monkeypatch, planned)
-    report = converge(run, apply=True)  # type: ignore[arg-type]
+    run, planned, report = _apply(monkeypatch, 3, "volume create: gv: failed: Failed to find host rpi3")
     assert planned == ["peers", "volumes", "steady", "peers", "volumes", "steady", "peers", "volumes"]
     (error,) = report.errors[CLUSTER]
     assert error.startswith("volumes: rpi0: `gluster --mode=script volume create gv")
@@ -293,9 +295,8 @@ def test_a_create_refused_again_and_again_is_an_error_naming_glusterds_answer(
 
 
 def test_other_create_refusals_are_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:
-    run = _Refusing(1, "volume create: gv: failed: /mnt/usb/gv is already part of a volume")
-    planned = _stand_in_steps(monkeypatch, run)
-    report = converge(run, apply=True)  # type: ignore[arg-type]
+    _, planned, report = _apply(monkeypatch, 1,
+                                "volume create: gv: failed: /mnt/usb/gv is already part of a volume")
     assert planned == ["peers", "volumes"]
     (error,) = report.errors[CLUSTER]
     assert error.endswith("/mnt/usb/gv is already part of a volume")
