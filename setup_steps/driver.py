@@ -18,12 +18,14 @@ from glustercheck.actions import (
     CLUSTER,
     Action,
     Executor,
+    PeersConnected,
     Plan,
     PoolSteady,
     PoolUnsettled,
     Progress,
     SetupError,
     SetupReport,
+    all_in_cluster,
     record_missing,
 )
 from glustercheck.errors import GlusterCheckError, SudoError
@@ -94,6 +96,22 @@ def _converge_cluster(run: GlusterRun, ctx: StepContext, report: SetupReport,
             report.add_error(CLUSTER, f"{step.NAME}: {exc}", step.NAME)
             return
         index += 1
+    if executor is not None:
+        try:
+            _reconnected(run, executor)
+        except GlusterCheckError as exc:
+            report.add_error(CLUSTER, f"peers: {exc}", "peers")
+
+
+def _reconnected(run: GlusterRun, executor: Executor) -> None:
+    """The pool as the checks will read it (the volumes step's last plan read it after the last
+    change). A node back from a power loss: each peer finds its old connection to it dead only
+    when it next sends (a volume command does), so it shows 'Disconnected' until glusterd
+    reconnects (every 3 s). Seen in a drill: a check right after `volume start` read that."""
+    names = tuple(run.names)
+    nodes = run.all_node_facts()
+    if not all(all_in_cluster(nodes[n].peers or (), len(names) - 1) for n in names):
+        executor.wait(PeersConnected(names, "peers reconnected after the volume changes"))
 
 
 def _quiet(_where: str, _what: str, _seconds: float | None) -> None:

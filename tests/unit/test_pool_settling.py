@@ -5,6 +5,7 @@ Offline: scripted `peer status` views, a stand-in clock, the driver with stand-i
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -301,3 +302,26 @@ def test_other_create_refusals_are_not_retried(monkeypatch: pytest.MonkeyPatch) 
     (error,) = report.errors[CLUSTER]
     assert error.endswith("/mnt/usb/gv is already part of a volume")
     assert not any("the pool changed" in line for line in report.inspected.get(CLUSTER, []))
+
+
+@pytest.mark.parametrize("flapped", [False, True])
+def test_after_the_volume_steps_a_pool_that_is_not_whole_is_waited_for_before_the_checks(
+        monkeypatch: pytest.MonkeyPatch, flapped: bool) -> None:
+    """rpi2's old connection to a rebooted rpi3 broke when `volume start` used it: 'Disconnected'
+    until glusterd reconnects. The checks read the pool after the wait, not the flap."""
+    waited: list[str | None] = []
+
+    def wait(self: PeersConnected, _run: object, _remedies: object) -> str:
+        waited.append(self.purpose)
+        return "all peers connected after 3.1 s"
+    monkeypatch.setattr(PeersConnected, "wait", wait)
+    run = _Refusing(0, "")
+    if flapped:
+        peers = tuple(dataclasses.replace(p, connected=not p.hostname.startswith("rpi3"))
+                      for p in CONVERGED["rpi2"].peers or ())
+        assert [p.hostname for p in peers if not p.connected] == ["rpi3"]
+        run.nodes["rpi2"] = dataclasses.replace(run.nodes["rpi2"], peers=peers)
+    _stand_in_steps(monkeypatch, run)
+    report = converge(run, apply=True)  # type: ignore[arg-type]
+    assert report.errors == {}
+    assert waited == (["peers reconnected after the volume changes"] if flapped else [])
