@@ -125,6 +125,12 @@ class NodeFacts:
     peer_records: tuple[PeerRecord, ...] = ()
     store_volumes: tuple[str, ...] = ()
 
+    @property
+    def peer_status_refused(self) -> bool:
+        """glusterd runs and answers, but `peer status` with an error (e.g. opRet -22 while a
+        handshake cut short left a peer without a name in its memory)."""
+        return self.glusterd_running and not self.glusterd_hung and self.peers is None
+
 
 @dataclass(frozen=True)
 class ClusterFacts:

@@ -44,6 +44,10 @@ def plan(observed: Observed, ctx: StepContext) -> Plan:
     if stuck:
         _undo(out, stuck, observed, ctx.spec)
         return out
+    if any(observed.nodes[n].peer_status_refused for n in names):
+        # Mid-handshake, or stuck so (the wait restarts a glusterd that keeps refusing).
+        out.waits.append(PeersConnected(names))
+        return out
     peers_of_first = _peers(observed.nodes[first])
     known = {name for peer in peers_of_first for name in peer.names}
     probes = [PeerProbe(first, n.name, names) for n in ctx.spec.nodes[1:]

@@ -73,9 +73,9 @@ class Executor:
             self.report.add_changed(action.key, line)
         self.run.forget_facts([action.node], cluster=action.stale_cluster)
 
-    def restart_glusterd(self, node: str, peer: str, seconds: float) -> None:
+    def restart_glusterd(self, node: str, why: str) -> None:
         """The remedy a peers wait may take (see RestartGlusterd), run and recorded as a change."""
-        self.execute(RestartGlusterd(node, peer, seconds, self.run.node_facts(node).systemd))
+        self.execute(RestartGlusterd(node, why, self.run.node_facts(node).systemd))
 
     def wait(self, settle: Settle) -> None:
         self.progress(settle.key, f"waiting until {settle.what}", None)

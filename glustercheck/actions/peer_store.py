@@ -107,14 +107,14 @@ class StopGlusterd(Action):
 
 @dataclass(frozen=True)
 class RestartGlusterd(Action):
-    """The one remedy a peers wait takes: `node` holds `peer` in the pool but disconnected, while
-    `peer` sees `node` connected and no longer tries. glusterd on `node` did not reconnect by
-    itself (seen for over 60 s after a power loss mid-handshake); a restart connects it afresh to
-    every peer. Its bricks keep serving (only glusterd itself stops)."""
+    """The one remedy a peers wait takes, for what glusterd does not mend by itself after a power
+    loss mid-handshake: `node` holds a peer disconnected while that peer sees it connected (seen
+    for over 60 s), or its `peer status` keeps failing (opRet -22: an unnamed peer in memory
+    while the records on disk are whole). A restart reads the store and connects afresh to every
+    peer. Its bricks keep serving (only glusterd itself stops)."""
 
     node: str
-    peer: str
-    seconds: float  # how long the disconnect had lasted
+    why: str  # what the wait saw, for the report
     systemd: bool
 
     @property
@@ -127,14 +127,13 @@ class RestartGlusterd(Action):
 
     @property
     def title(self) -> str:
-        return f"restarting glusterd: it does not reconnect to {self.peer}"
+        return "restarting glusterd"
 
     def command(self) -> Command:
         return Command(script=_script(RESTART_BODY, self.systemd), timeout=90)
 
     def done(self) -> tuple[str, ...]:
-        return (f"{self.node}: restarted glusterd: it held {self.peer} 'Peer in Cluster "
-                f"(Disconnected)' for {self.seconds:.0f} s while {self.peer} saw it connected",)
+        return (f"{self.node}: restarted glusterd: {self.why}",)
 
     def missing(self) -> None:
         return None

@@ -14,13 +14,13 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from glustercheck.actions.record import CLUSTER, SetupError
 from glustercheck.actions.waits import Remedies
-from glustercheck.errors import GlusterCheckError
+from glustercheck.errors import GlusterCheckError, ParseError
 from glustercheck.parsers import Peer, parse_peer_status_xml
-from glustercheck.remote import run_gluster
+from glustercheck.remote import GlusterError, run_gluster
 
 if TYPE_CHECKING:
     from glustercheck.run import GlusterRun
@@ -47,6 +47,7 @@ def all_in_cluster(peers: Sequence[Peer], expected: int) -> bool:
 class PoolView:
     peers: dict[str, tuple[Peer, ...]]  # node -> its `peer status`
     unreadable: dict[str, str]  # node -> why its `peer status` could not be read
+    refused: frozenset[str] = frozenset()  # of those, the nodes whose glusterd answered an error
 
     def whole(self, node: str) -> bool:
         peers = self.peers.get(node)
@@ -62,17 +63,18 @@ def pool_view(run: GlusterRun, nodes: Sequence[str]) -> PoolView:
     """Each node's `peer status`, asked side by side (at 64 nodes, one after the other cost
     seconds per round of a wait). A node that cannot answer (glusterd restarting, or failing
     `peer status` mid-handshake) is noted, not fatal: the wait goes on and names it at the end."""
-    def view(node: str) -> tuple[Peer, ...] | str:
+    def view(node: str) -> tuple[Peer, ...] | GlusterCheckError:
         try:
             out = run_gluster(run.connection(node), ["--xml", "peer", "status"], write=False).stdout
             return tuple(parse_peer_status_xml(out))
         except GlusterCheckError as exc:
-            return str(exc)
+            return exc
 
     with ThreadPoolExecutor(max_workers=min(16, len(nodes)), thread_name_prefix="peers") as pool:
         answers = dict(zip(nodes, pool.map(view, nodes), strict=True))
-    return PoolView({n: a for n, a in answers.items() if not isinstance(a, str)},
-                    {n: a for n, a in answers.items() if isinstance(a, str)})
+    return PoolView({n: a for n, a in answers.items() if isinstance(a, tuple)},
+                    {n: str(a) for n, a in answers.items() if not isinstance(a, tuple)},
+                    frozenset(n for n, a in answers.items() if isinstance(a, GlusterError | ParseError)))
 
 
 def aliases_of(run: GlusterRun, nodes: Sequence[str]) -> dict[str, set[str]]:
@@ -117,6 +119,24 @@ def describe(view: PoolView, aliases: Mapping[str, set[str]]) -> str:
     return "; ".join(parts) or "every node whole at the last look"
 
 
+class Trouble(NamedTuple):
+    """What a glusterd restart mends, on `node`; `key` stays the same while it lasts."""
+
+    node: str
+    key: str
+    text: str
+
+
+def _stuck(view: PoolView, aliases: Mapping[str, set[str]]) -> list[Trouble]:
+    return [
+        *(Trouble(node, f"disconnected:{peer}", f"it held {peer} 'Peer in Cluster (Disconnected)' "
+                                                f"while {peer} saw it connected")
+          for node, peer in one_sided_disconnects(view, aliases)),
+        *(Trouble(node, "refused", f"its `peer status` kept failing ({view.unreadable[node]})")
+          for node in sorted(view.refused)),
+    ]
+
+
 @dataclass(frozen=True)
 class PeersConnected:
     nodes: tuple[str, ...]
@@ -133,12 +153,12 @@ class PeersConnected:
 
     def wait(self, run: GlusterRun, remedies: Remedies, *, clock: Clock = time.monotonic,
              sleep: Sleep = time.sleep) -> str:
-        """A node that holds a peer disconnected while that peer sees it connected, for
-        NUDGE_AFTER seconds, has its glusterd restarted (once per wait)."""
+        """A node whose trouble glusterd does not mend by itself (`_stuck`) for NUDGE_AFTER
+        seconds has its glusterd restarted (once per wait)."""
         aliases = aliases_of(run, self.nodes)
         started = clock()
         deadline = started + PEER_TIMEOUT
-        since: dict[tuple[str, str], float] = {}
+        since: dict[tuple[str, str], tuple[float, Trouble]] = {}
         restarted: set[str] = set()
         attempts = 0
         while True:
@@ -148,11 +168,12 @@ class PeersConnected:
                 nudged = f" (glusterd restarted on {', '.join(sorted(restarted))})" if restarted else ""
                 return f"all peers connected after {clock() - started:.1f} s{nudged}"
             now = clock()
-            since = {pair: since.get(pair, now) for pair in one_sided_disconnects(view, aliases)}
-            for (node, peer), first in since.items():
-                if now - first >= NUDGE_AFTER and node not in restarted:
-                    restarted.add(node)
-                    remedies.restart_glusterd(node, peer, now - first)
+            since = {(t.node, t.key): (since.get((t.node, t.key), (now, t))[0], t)
+                     for t in _stuck(view, aliases)}
+            for first, trouble in since.values():
+                if now - first >= NUDGE_AFTER and trouble.node not in restarted:
+                    restarted.add(trouble.node)
+                    remedies.restart_glusterd(trouble.node, f"{trouble.text}, for {now - first:.0f} s")
                     deadline = max(deadline, clock() + PEER_TIMEOUT / 2)
             if clock() > deadline:
                 raise SetupError(f"{self.what}: still not true after {clock() - started:.0f} s "

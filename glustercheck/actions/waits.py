@@ -40,7 +40,7 @@ def wait_until(predicate: Callable[[], bool], *, timeout: float, what: str,
 class Remedies(Protocol):
     """What a wait may do besides waiting (the executor runs it, and records it as a change)."""
 
-    def restart_glusterd(self, node: str, peer: str, seconds: float) -> None: ...
+    def restart_glusterd(self, node: str, why: str) -> None: ...
 
 
 class Settle(Protocol):

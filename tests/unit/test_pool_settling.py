@@ -33,11 +33,13 @@ from glustercheck.actions.pool_waits import (
     one_sided_disconnects,
 )
 from glustercheck.actions.record import SetupError
+from glustercheck.errors import CommandTimeout, UnreachableError
 from glustercheck.parsers import Peer
+from glustercheck.remote import CommandResult
 from glustercheck_setup_steps import converge
 from glustercheck_setup_steps import driver as driver_module
 from tests.unit.test_setup_driver import FakeRun
-from tests.unit.test_setup_steps import CONVERGED, NAMES, SPEC, cluster_facts
+from tests.unit.test_setup_steps import CONVERGED, NAMES, SPEC, VECTORS, cluster_facts
 
 ALIASES = {n.name: {n.name, str(n.address)} for n in SPEC.nodes}
 IN = "Peer in Cluster"
@@ -88,11 +90,11 @@ class Clock:
 
 @dataclass
 class Remedies:
-    restarts: list[tuple[str, str, float]]
+    restarts: list[tuple[str, str]]
     after: Any = None  # called after a restart: the pool it brings about
 
-    def restart_glusterd(self, node: str, peer: str, seconds: float) -> None:
-        self.restarts.append((node, peer, seconds))
+    def restart_glusterd(self, node: str, why: str) -> None:
+        self.restarts.append((node, why))
         if self.after:
             self.after()
 
@@ -118,9 +120,9 @@ def test_a_peer_that_does_not_reconnect_gets_glusterd_restarted_once_after_the_g
     clock = Clock()
     remedies = Remedies([], after=lambda: state.update(pool=_whole_pool()))
     note = _wait(clock, remedies)
-    ((node, peer, seconds),) = remedies.restarts
-    assert (node, peer) == ("rpi1", "rpi3")
-    assert NUDGE_AFTER <= seconds < NUDGE_AFTER + 1  # not before the grace, and not much after
+    # not before the grace, and not much after
+    assert remedies.restarts == [("rpi1", "it held rpi3 'Peer in Cluster (Disconnected)' while "
+                                          f"rpi3 saw it connected, for {NUDGE_AFTER:.0f} s")]
     assert note.endswith("(glusterd restarted on rpi1)")
 
 
@@ -139,7 +141,8 @@ def test_a_pool_that_never_settles_ends_the_wait_with_what_each_node_sees(
     stuck = _whole_pool(rpi1={"rpi3": _peer("rpi3", connected=False)},
                         rpi0={"rpi3": _peer("rpi3", state="Probe Sent to Peer")})
     stuck = PoolView({n: p for n, p in stuck.peers.items() if n != "rpi2"},
-                     {"rpi2": "rpi2: `gluster --xml peer status` failed: opRet -22"})
+                     {"rpi2": "rpi2: `gluster --xml peer status` failed: opRet -22"},
+                     frozenset({"rpi2"}))
     _scripted(monkeypatch, iter([stuck] * 1000))
     remedies = Remedies([])
     with pytest.raises(SetupError) as raised:
@@ -149,7 +152,8 @@ def test_a_pool_that_never_settles_ends_the_wait_with_what_each_node_sees(
     assert "rpi1 sees rpi3 'Peer in Cluster' (Disconnected)" in message
     assert "rpi0 sees rpi3 'Probe Sent to Peer' (Connected)" in message
     assert "rpi2: peer status unreadable: rpi2: `gluster --xml peer status` failed: opRet -22" in message
-    assert [r[:2] for r in remedies.restarts] == [("rpi1", "rpi3")]  # once, however long it lasts
+    # once each, however long it lasts; rpi2's glusterd answered an error, so it is restarted too
+    assert [node for node, _ in remedies.restarts] == ["rpi1", "rpi2"]
 
 
 def test_the_pool_is_steady_once_no_view_changed_for_the_whole_stretch(
@@ -184,10 +188,26 @@ def test_a_pool_that_keeps_changing_is_an_error_naming_what_it_saw(
                                         "changed after 60 s: ")
 
 
-def test_restart_is_recorded_with_how_long_the_disconnect_lasted() -> None:
-    action = RestartGlusterd("rpi1", "rpi3", 21.4, systemd=True)
+def test_a_glusterd_that_keeps_refusing_peer_status_is_restarted_one_that_is_unreachable_not(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = _whole_pool().peers
+    refused = PoolView({n: p for n, p in whole.items() if n != "rpi2"},
+                       {"rpi2": "rpi2: peer status: opRet -22"}, frozenset({"rpi2"}))
+    unreachable = PoolView({n: p for n, p in whole.items() if n != "rpi1"},
+                           {"rpi1": "rpi1 (10.0.1.1:22) unreachable"})
+    _scripted(monkeypatch, iter([refused] * 41 + [unreachable] * 60 + [_whole_pool()]))
+    remedies = Remedies([])
+    note = _wait(Clock(), remedies)
+    assert remedies.restarts == [("rpi2", "its `peer status` kept failing (rpi2: peer status: "
+                                          "opRet -22), for 20 s")]
+    assert note == "all peers connected after 50.5 s (glusterd restarted on rpi2)"
+
+
+def test_the_restart_is_recorded_with_why() -> None:
+    action = RestartGlusterd("rpi1", "it held rpi3 'Peer in Cluster (Disconnected)' while rpi3 "
+                                     "saw it connected, for 21 s", systemd=True)
     assert action.done() == ("rpi1: restarted glusterd: it held rpi3 'Peer in Cluster "
-                             "(Disconnected)' for 21 s while rpi3 saw it connected",)
+                             "(Disconnected)' while rpi3 saw it connected, for 21 s",)
 
 
 @pytest.mark.parametrize(("answer", "unsettled"), [
@@ -325,3 +345,36 @@ def test_after_the_volume_steps_a_pool_that_is_not_whole_is_waited_for_before_th
     report = converge(run, apply=True)  # type: ignore[arg-type]
     assert report.errors == {}
     assert waited == (["peers reconnected after the volume changes"] if flapped else [])
+
+
+class _Answers:
+    """A run whose nodes answer `peer status` as given: XML text, or an exception to raise."""
+
+    spec = SPEC
+
+    def __init__(self, answers: dict[str, str | Exception]) -> None:
+        self.answers = answers
+
+    def connection(self, node: str) -> Any:
+        answer = self.answers[node]
+
+        def run(command: Any, **_: object) -> CommandResult:
+            if isinstance(answer, Exception):
+                raise answer
+            return CommandResult(node, "gluster", 0, answer, "", 0.01)
+        return SimpleNamespace(run=run)
+
+
+def test_the_view_tells_a_glusterd_that_answered_an_error_from_a_node_out_of_reach() -> None:
+    refused = ("<?xml version=\"1.0\"?><cliOutput><opRet>-1</opRet><opErrno>-22</opErrno>"
+               "<opErrstr></opErrstr></cliOutput>")
+    whole = (VECTORS / "converged" / "rpi0.txt").read_text()
+    peers_xml = whole[whole.index("<?xml"):whole.index("</cliOutput>") + len("</cliOutput>")]
+    view = pool_waits.pool_view(_Answers({  # type: ignore[arg-type]
+        "rpi0": peers_xml, "rpi1": refused,
+        "rpi2": UnreachableError("rpi2 (10.0.1.2:22) unreachable"),
+        "rpi3": CommandTimeout("rpi3: `gluster peer status` timed out after 60 s")}), NAMES)
+    assert set(view.peers) == {"rpi0"}
+    assert set(view.unreadable) == {"rpi1", "rpi2", "rpi3"}
+    assert view.refused == {"rpi1"}
+    assert view.unreadable["rpi1"].endswith("gluster said: opRet -1, opErrno -22")

@@ -8,6 +8,7 @@ they read live facts, so every expected action here is what a real run would do.
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -221,11 +222,27 @@ def test_peers_not_yet_connected_are_waited_for_before_probing_back() -> None:
     assert plan.waits == [PeersConnected(tuple(NAMES))]
 
 
-def test_peers_step_fails_clearly_when_the_first_node_cannot_say() -> None:
-    nodes = dict(CONVERGED, rpi0=dataclasses.replace(CONVERGED["rpi0"], peers=None,
-                                                     peers_error="glusterd is not running"))
-    with pytest.raises(SetupError, match="rpi0: cannot read peer status: glusterd is not running"):
+@pytest.mark.parametrize(("changes", "error"), [
+    ({"glusterd_running": False}, "glusterd is not running"),
+    ({"glusterd_hung": True}, "glusterd runs but does not answer (gluster peer status: no answer "
+                              "within 5 s)"),
+], ids=["not running", "hung"])
+def test_peers_step_fails_clearly_when_the_first_node_cannot_say(changes: dict[str, bool],
+                                                                 error: str) -> None:
+    nodes = dict(CONVERGED, rpi0=dataclasses.replace(CONVERGED["rpi0"], peers=None,  # type: ignore[arg-type]
+                                                     peers_error=error, **changes))
+    with pytest.raises(SetupError, match=re.escape(f"rpi0: cannot read peer status: {error}")):
         peers.plan(Observed(nodes), CTX)
+
+
+def test_a_glusterd_that_answers_peer_status_with_an_error_is_waited_for() -> None:
+    """opRet -22 mid-handshake passes, or is stuck so: the wait restarts glusterd if it lasts."""
+    nodes = dict(CONVERGED, rpi2=dataclasses.replace(
+        CONVERGED["rpi2"], peers=None, peers_error="`gluster --xml peer status`: opRet -22"))
+    assert nodes["rpi2"].peer_status_refused
+    plan = peers.plan(Observed(nodes), CTX)
+    assert plan.actions == []
+    assert plan.waits == [PeersConnected(tuple(NAMES))]
 
 
 # ----- volumes ----------------------------------------------------------------------------------
