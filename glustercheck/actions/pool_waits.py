@@ -33,6 +33,9 @@ NUDGE_AFTER = 20.0
 # glusterd retries a lost peer connection every 3 s: a view unchanged for twice that has settled.
 STEADY_FOR = 6.0
 INTERVAL = 0.5
+# One `peer status` of a wait: a healthy glusterd answers in well under a second; a hung one
+# (SIGSTOPped) must not hold a poll for the connection's whole command timeout.
+ASK_TIMEOUT = 10.0
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
@@ -65,7 +68,8 @@ def pool_view(run: GlusterRun, nodes: Sequence[str]) -> PoolView:
     `peer status` mid-handshake) is noted, not fatal: the wait goes on and names it at the end."""
     def view(node: str) -> tuple[Peer, ...] | GlusterCheckError:
         try:
-            out = run_gluster(run.connection(node), ["--xml", "peer", "status"], write=False).stdout
+            out = run_gluster(run.connection(node), ["--xml", "peer", "status"], write=False,
+                              timeout=ASK_TIMEOUT).stdout
             return tuple(parse_peer_status_xml(out))
         except GlusterCheckError as exc:
             return exc
