@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from glustercheck.actions.record import CLUSTER, SetupError
 from glustercheck.actions.waits import Remedies
-from glustercheck.errors import GlusterCheckError, ParseError
+from glustercheck.errors import ParseError
 from glustercheck.parsers import Peer, parse_peer_status_xml
 from glustercheck.remote import GlusterError, run_gluster
 
@@ -49,36 +49,36 @@ def all_in_cluster(peers: Sequence[Peer], expected: int) -> bool:
 @dataclass(frozen=True)
 class PoolView:
     peers: dict[str, tuple[Peer, ...]]  # node -> its `peer status`
-    unreadable: dict[str, str]  # node -> why its `peer status` could not be read
-    refused: frozenset[str] = frozenset()  # of those, the nodes whose glusterd answered an error
+    refused: dict[str, str]  # node -> the error its glusterd answered `peer status` with
 
     def whole(self, node: str) -> bool:
         peers = self.peers.get(node)
-        return peers is not None and all_in_cluster(peers, len(self.peers) + len(self.unreadable) - 1)
+        return peers is not None and all_in_cluster(peers, len(self.peers) + len(self.refused) - 1)
 
     def signature(self) -> tuple[object, ...]:
         """What must stay the same for the pool to count as steady."""
         return (tuple(sorted((n, tuple(sorted((p.uuid, p.state, p.connected) for p in peers)))
-                             for n, peers in self.peers.items())), tuple(sorted(self.unreadable)))
+                             for n, peers in self.peers.items())), tuple(sorted(self.refused)))
 
 
 def pool_view(run: GlusterRun, nodes: Sequence[str]) -> PoolView:
     """Each node's `peer status`, asked side by side (at 64 nodes, one after the other cost
-    seconds per round of a wait). A node that cannot answer (glusterd restarting, or failing
-    `peer status` mid-handshake) is noted, not fatal: the wait goes on and names it at the end."""
-    def view(node: str) -> tuple[Peer, ...] | GlusterCheckError:
+    seconds per round of a wait). A glusterd that answers with an error (mid-handshake: opRet
+    -22) is noted, not fatal: the wait goes on, and names it at the end. A node out of reach, or
+    a glusterd that does not answer at all, ends the wait at once with its own error: waiting
+    cannot mend that, and the run must say so in bounded time."""
+    def view(node: str) -> tuple[Peer, ...] | str:
         try:
             out = run_gluster(run.connection(node), ["--xml", "peer", "status"], write=False,
                               timeout=ASK_TIMEOUT).stdout
             return tuple(parse_peer_status_xml(out))
-        except GlusterCheckError as exc:
-            return exc
+        except (GlusterError, ParseError) as exc:  # glusterd answered, with an error
+            return str(exc)
 
     with ThreadPoolExecutor(max_workers=min(16, len(nodes)), thread_name_prefix="peers") as pool:
         answers = dict(zip(nodes, pool.map(view, nodes), strict=True))
-    return PoolView({n: a for n, a in answers.items() if isinstance(a, tuple)},
-                    {n: str(a) for n, a in answers.items() if not isinstance(a, tuple)},
-                    frozenset(n for n, a in answers.items() if isinstance(a, GlusterError | ParseError)))
+    return PoolView({n: a for n, a in answers.items() if not isinstance(a, str)},
+                    {n: a for n, a in answers.items() if isinstance(a, str)})
 
 
 def aliases_of(run: GlusterRun, nodes: Sequence[str]) -> dict[str, set[str]]:
@@ -111,7 +111,7 @@ def describe(view: PoolView, aliases: Mapping[str, set[str]]) -> str:
                     peer.hostname)
         return f"{name} '{peer.state}' ({'Connected' if peer.connected else 'Disconnected'})"
 
-    parts = [f"{node}: peer status unreadable: {why}" for node, why in view.unreadable.items()]
+    parts = [f"{node}: peer status failed: {why}" for node, why in view.refused.items()]
     for node, peers in view.peers.items():
         if view.whole(node):
             continue
@@ -136,8 +136,8 @@ def _stuck(view: PoolView, aliases: Mapping[str, set[str]]) -> list[Trouble]:
         *(Trouble(node, f"disconnected:{peer}", f"it held {peer} 'Peer in Cluster (Disconnected)' "
                                                 f"while {peer} saw it connected")
           for node, peer in one_sided_disconnects(view, aliases)),
-        *(Trouble(node, "refused", f"its `peer status` kept failing ({view.unreadable[node]})")
-          for node in sorted(view.refused)),
+        *(Trouble(node, "refused", f"its `peer status` kept failing ({why})")
+          for node, why in sorted(view.refused.items())),
     ]
 
 
