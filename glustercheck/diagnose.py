@@ -285,6 +285,7 @@ def _peer_causes(out: Diagnosis, spec: ClusterSpec, nodes: Mapping[str, NodeFact
             out._naming[(name, whom)] = cause
     _rejected(out, first, rejects)
     _half_joined(out, spec, nodes)
+    _refusing(out, nodes)
     first_facts = nodes.get(first)
     if first_facts is None or first_facts.peers is None:
         return
@@ -321,6 +322,20 @@ def _half_joined(out: Diagnosis, spec: ClusterSpec, nodes: Mapping[str, NodeFact
             f"not finish it ({pairing.describe()})", fix, PEERS))
         for name in (a, b):
             out._peer.setdefault(name, cause)
+
+
+def _refusing(out: Diagnosis, nodes: Mapping[str, NodeFacts]) -> None:
+    """glusterd answers `peer status` with an error and nothing above explains it (a half-done
+    pairing would): an unnamed peer left in its memory by a handshake cut short (opRet -22)."""
+    for n, facts in nodes.items():
+        if not facts.peer_status_refused or n in out._peer or n in out._node:
+            continue
+        restart = "sudo systemctl restart glusterd" if facts.systemd else "restart glusterd"
+        out._peer[n] = out._add(Cause(
+            f"peer-status-failing:{n}", f"glusterd on {n} answers `gluster peer status` with an error "
+            f"({facts.peers_error})",
+            f"on {n}: {restart} (it reads its peer records afresh; its bricks keep serving), or "
+            "`pytest --apply` (restarts it when peer status keeps failing for 20 s)", GLUSTERD))
 
 
 def _rejected(out: Diagnosis, first: str, rejects: Mapping[str, set[str]]) -> None:

@@ -286,3 +286,24 @@ def test_any_listing_reads_without_raising(text: str) -> None:
         assert record.size >= 0
         assert record.file
         assert isinstance(record.state_name, str)
+
+
+def test_a_peer_status_that_fails_with_whole_records_is_named_with_a_restart_as_fix() -> None:
+    error = ("gluster --xml peer status: XML element <cliOutput/opRet>: expected 0; gluster said: "
+             "opRet -1, opErrno -22")
+    nodes = dict(CONVERGED, rpi2=dataclasses.replace(CONVERGED["rpi2"], peers=None, peers_error=error))
+    found = diagnose(SPEC, nodes, {}, cluster_facts())
+    cause = found.peer("rpi2")
+    assert cause is not None
+    assert cause.key == "peer-status-failing:rpi2"
+    assert cause.summary == f"glusterd on rpi2 answers `gluster peer status` with an error ({error})"
+    assert cause.fix.startswith("on rpi2: restart glusterd (it reads its peer records afresh")
+    assert "`pytest --apply` (restarts it when peer status keeps failing for 20 s)" in cause.fix
+
+
+def test_a_failing_peer_status_of_a_half_joined_node_is_named_by_the_pairing() -> None:
+    nodes = _half_joined()
+    nodes["rpi0"] = dataclasses.replace(nodes["rpi0"], peers=None, peers_error="opRet -22")
+    found = diagnose(SPEC, nodes, {}, cluster_facts())
+    assert found.peer("rpi0") is found.causes["peer-half-joined:rpi0:rpi3"]
+    assert "peer-status-failing:rpi0" not in found.causes
