@@ -54,10 +54,11 @@ def rejoin(node: str, spec: ClusterSpec, nodes: Mapping[str, NodeFacts]) -> dict
         # Another node's record of it is told by UUID or, for a probe cut short before the
         # UUIDs were exchanged, by name: glusterd then stores `peers/<hostname>` with a null
         # UUID (seen in a drill: rpi0's record `rpi3`, uuid 00000000-..., while rpi3 kept none).
-        records = [r for r in facts.peer_records if not r.is_tmp
-                   and (name == node or owner(r, uuids, names) == node)]
-        found = tuple((r.file, r.state, owner(r, uuids, names) or r.uuid or r.file)
-                      for r in records if r.state is not None)
+        found: list[tuple[str, int, str]] = []
+        for record in facts.peer_records:
+            who = owner(record, uuids, names)
+            if not record.is_tmp and record.state is not None and node in (name, who):
+                found.append((record.file, record.state, who or record.uuid or record.file))
         if found:
-            held[name] = found
+            held[name] = tuple(found)
     return held

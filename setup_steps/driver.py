@@ -25,7 +25,6 @@ from glustercheck.actions import (
     Progress,
     SetupError,
     SetupReport,
-    all_in_cluster,
     record_missing,
 )
 from glustercheck.errors import GlusterCheckError, SudoError
@@ -109,8 +108,7 @@ def _reconnected(run: GlusterRun, executor: Executor) -> None:
     when it next sends (a volume command does), so it shows 'Disconnected' until glusterd
     reconnects (every 3 s). Seen in a drill: a check right after `volume start` read that."""
     names = tuple(run.names)
-    nodes = run.all_node_facts()
-    if not all(all_in_cluster(nodes[n].peers or (), len(names) - 1) for n in names):
+    if not peers.pool_whole(run.all_node_facts(), names):
         executor.wait(PeersConnected(names, "peers reconnected after the volume changes"))
 
 

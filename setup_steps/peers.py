@@ -14,6 +14,8 @@ it, as seen in a drill), and the probe that follows pairs it anew.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from glustercheck.actions import (
     CLUSTER,
     PeerProbe,
@@ -55,7 +57,7 @@ def plan(observed: Observed, ctx: StepContext) -> Plan:
     if probes:
         out.add(*probes)
         return out
-    if not all(_connected(observed.nodes[n], len(names) - 1) for n in names):
+    if not pool_whole(observed.nodes, names):
         out.waits.append(PeersConnected(names))
         return out
     first_uuid = observed.nodes[first].uuid
@@ -88,5 +90,6 @@ def _peers(facts: NodeFacts) -> tuple[Peer, ...]:
     return facts.peers
 
 
-def _connected(facts: NodeFacts, expected: int) -> bool:
-    return all_in_cluster(facts.peers or (), expected)
+def pool_whole(nodes: Mapping[str, NodeFacts], names: Sequence[str]) -> bool:
+    """Every node's facts say all the others are 'Peer in Cluster (Connected)'."""
+    return all(all_in_cluster(nodes[n].peers or (), len(names) - 1) for n in names)

@@ -110,6 +110,19 @@ class Action(ABC):
         return f"{self.node}: `{self.command().shown}` failed (rc={result.rc}): {result.reason}"
 
 
+class ClusterAction(Action):
+    """A change to the trusted pool or a volume, made on one node: recorded under the cluster,
+    and the cluster's state is read again after it ran."""
+
+    @property
+    def key(self) -> str:
+        return CLUSTER
+
+    @property
+    def stale_cluster(self) -> bool:
+        return True
+
+
 @dataclass(frozen=True)
 class WriteHostsFile(Action):
     node: str
@@ -221,23 +234,15 @@ class MakeDirectory(Action):
 
 
 @dataclass(frozen=True)
-class PeerProbe(Action):
+class PeerProbe(ClusterAction):
     node: str  # the prober
     target: str
     nodes: tuple[str, ...]  # the whole pool, for the wait that follows
     back: bool = False  # a probe back by name, so `target` is known by name, not only by address
 
     @property
-    def key(self) -> str:
-        return CLUSTER
-
-    @property
     def missing_key(self) -> str:
         return self.node if self.back else self.target
-
-    @property
-    def stale_cluster(self) -> bool:
-        return True
 
     @property
     def settle(self) -> Settle:
@@ -262,7 +267,7 @@ class PeerProbe(Action):
         return f"not in {self.node}'s trusted pool (`gluster peer probe {self.target}`)"
 
 
-class VolumeAction(Action):
+class VolumeAction(ClusterAction):
     """A gluster command about one volume, run on the first node: its change is recorded under the
     cluster, check-only mode reports it under the volume, and the volume state is read again."""
 
@@ -271,16 +276,8 @@ class VolumeAction(Action):
     def volume_name(self) -> str: ...
 
     @property
-    def key(self) -> str:
-        return CLUSTER
-
-    @property
     def missing_key(self) -> str:
         return volume_key(self.volume_name)
-
-    @property
-    def stale_cluster(self) -> bool:
-        return True
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,14 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
-from glustercheck.actions.model import GLUSTERD_START_PLAIN, UNCHANGED, WAIT_GLUSTERD, Action, Command
-from glustercheck.actions.record import CLUSTER
+from glustercheck.actions.model import (
+    GLUSTERD_START_PLAIN,
+    UNCHANGED,
+    WAIT_GLUSTERD,
+    Action,
+    ClusterAction,
+    Command,
+)
 from glustercheck.glusterd_store import PEERS_DIR, SET_ASIDE, STATE_NAMES
 
 _SYSTEMD = "stop_gd() { systemctl stop glusterd; }; start_gd() { systemctl start glusterd; }\n"
@@ -106,7 +112,7 @@ class StopGlusterd(Action):
 
 
 @dataclass(frozen=True)
-class RestartGlusterd(Action):
+class RestartGlusterd(ClusterAction):
     """The one remedy a peers wait takes, for what glusterd does not mend by itself after a power
     loss mid-handshake: `node` holds a peer disconnected while that peer sees it connected (seen
     for over 60 s), or its `peer status` keeps failing (opRet -22: an unnamed peer in memory
@@ -116,14 +122,6 @@ class RestartGlusterd(Action):
     node: str
     why: str  # what the wait saw, for the report
     systemd: bool
-
-    @property
-    def key(self) -> str:
-        return CLUSTER
-
-    @property
-    def stale_cluster(self) -> bool:
-        return True
 
     @property
     def title(self) -> str:
@@ -140,7 +138,7 @@ class RestartGlusterd(Action):
 
 
 @dataclass(frozen=True)
-class SetAsideRecords(Action):
+class SetAsideRecords(ClusterAction):
     """Second half: `node`'s peer records that tie `newcomer` to the pool (`records`: file and
     state as planned; a record found in another state is left alone) go to SET_ASIDE, then
     glusterd starts again."""
@@ -151,16 +149,8 @@ class SetAsideRecords(Action):
     systemd: bool
 
     @property
-    def key(self) -> str:
-        return CLUSTER
-
-    @property
     def missing_key(self) -> str:
         return self.newcomer
-
-    @property
-    def stale_cluster(self) -> bool:
-        return True
 
     @property
     def title(self) -> str:

@@ -11,7 +11,7 @@ moving (a node back from a power loss is detached, rejoined or re-handshaked wit
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
@@ -24,6 +24,7 @@ from glustercheck.remote import GlusterError, run_gluster
 
 if TYPE_CHECKING:
     from glustercheck.run import GlusterRun
+    from glustercheck.spec import ClusterSpec
 
 PEER_TIMEOUT = 60.0
 IN_CLUSTER = "Peer in Cluster"
@@ -81,43 +82,41 @@ def pool_view(run: GlusterRun, nodes: Sequence[str]) -> PoolView:
                     {n: a for n, a in answers.items() if isinstance(a, str)})
 
 
-def aliases_of(run: GlusterRun, nodes: Sequence[str]) -> dict[str, set[str]]:
-    """The names a node may appear under in its peers' lists: its name, and its address."""
-    return {n.name: {n.name, *([n.address] if n.address else [])} for n in run.spec.nodes
-            if n.name in nodes}
+def peer_node(spec: ClusterSpec, peer: Peer) -> str | None:
+    """The declared node a `peer status` entry stands for, by any name it carries."""
+    return next((node.name for name in peer.names if (node := spec.node_for_host(name))), None)
 
 
-def _entry(view: PoolView, node: str, names: set[str]) -> Peer | None:
-    return next((p for p in view.peers.get(node, ()) if names.intersection(p.names)), None)
+def _held(view: PoolView, spec: ClusterSpec) -> dict[str, dict[str, Peer]]:
+    """node -> {the declared node each entry of its `peer status` stands for: that entry}."""
+    return {node: {whom: p for p in peers if (whom := peer_node(spec, p)) is not None}
+            for node, peers in view.peers.items()}
 
 
-def one_sided_disconnects(view: PoolView, aliases: Mapping[str, set[str]]) -> list[tuple[str, str]]:
+def one_sided_disconnects(view: PoolView, spec: ClusterSpec) -> list[tuple[str, str]]:
     """(node, peer): `node` holds `peer` in the pool, disconnected, while `peer` holds `node`
     connected. (Both sides disconnected is a peer down or unreachable: nothing to restart.)"""
-    found = []
-    for node in view.peers:
-        for peer in (p for p in view.peers if p != node and p in aliases):
-            mine, theirs = _entry(view, node, aliases[peer]), _entry(view, peer, aliases[node])
-            if (mine is not None and theirs is not None and mine.state == IN_CLUSTER
-                    and not mine.connected and theirs.state == IN_CLUSTER and theirs.connected):
-                found.append((node, peer))
-    return found
+    held = _held(view, spec)
+    return [(node, peer) for node, entries in held.items() for peer, mine in entries.items()
+            if mine.state == IN_CLUSTER and not mine.connected
+            and (theirs := held.get(peer, {}).get(node)) is not None
+            and theirs.state == IN_CLUSTER and theirs.connected]
 
 
-def describe(view: PoolView, aliases: Mapping[str, set[str]]) -> str:
+def describe(view: PoolView, spec: ClusterSpec) -> str:
     """What each node that is not whole sees, for the error that ends a wait."""
     def shown(peer: Peer) -> str:
-        name = next((n for n, names in aliases.items() if names.intersection(peer.names)),
-                    peer.hostname)
-        return f"{name} '{peer.state}' ({'Connected' if peer.connected else 'Disconnected'})"
+        return (f"{peer_node(spec, peer) or peer.hostname} '{peer.state}' "
+                f"({'Connected' if peer.connected else 'Disconnected'})")
 
+    everyone = {*view.peers, *view.refused}
+    held = _held(view, spec)
     parts = [f"{node}: peer status failed: {why}" for node, why in view.refused.items()]
     for node, peers in view.peers.items():
         if view.whole(node):
             continue
         odd = [shown(p) for p in peers if not (p.state == IN_CLUSTER and p.connected)]
-        missing = sorted(set(aliases) - {node} - {
-            n for n, names in aliases.items() for p in peers if names.intersection(p.names)})
+        missing = sorted(everyone - {node} - set(held[node]))
         parts.append(f"{node} sees " + ", ".join(
             [*odd, *(f"no {m}" for m in missing)] or [f"{len(peers)} peers"]))
     return "; ".join(parts) or "every node whole at the last look"
@@ -131,11 +130,11 @@ class Trouble(NamedTuple):
     text: str
 
 
-def _stuck(view: PoolView, aliases: Mapping[str, set[str]]) -> list[Trouble]:
+def _stuck(view: PoolView, spec: ClusterSpec) -> list[Trouble]:
     return [
         *(Trouble(node, f"disconnected:{peer}", f"it held {peer} 'Peer in Cluster (Disconnected)' "
                                                 f"while {peer} saw it connected")
-          for node, peer in one_sided_disconnects(view, aliases)),
+          for node, peer in one_sided_disconnects(view, spec)),
         *(Trouble(node, "refused", f"its `peer status` kept failing ({why})")
           for node, why in sorted(view.refused.items())),
     ]
@@ -159,10 +158,9 @@ class PeersConnected:
              sleep: Sleep = time.sleep) -> str:
         """A node whose trouble glusterd does not mend by itself (`_stuck`) for NUDGE_AFTER
         seconds has its glusterd restarted (once per wait)."""
-        aliases = aliases_of(run, self.nodes)
         started = clock()
         deadline = started + PEER_TIMEOUT
-        since: dict[tuple[str, str], tuple[float, Trouble]] = {}
+        since: dict[tuple[str, str], float] = {}  # (node, trouble's key) -> first seen
         restarted: set[str] = set()
         attempts = 0
         while True:
@@ -172,16 +170,17 @@ class PeersConnected:
                 nudged = f" (glusterd restarted on {', '.join(sorted(restarted))})" if restarted else ""
                 return f"all peers connected after {clock() - started:.1f} s{nudged}"
             now = clock()
-            since = {(t.node, t.key): (since.get((t.node, t.key), (now, t))[0], t)
-                     for t in _stuck(view, aliases)}
-            for first, trouble in since.values():
-                if now - first >= NUDGE_AFTER and trouble.node not in restarted:
+            troubles = _stuck(view, run.spec)
+            since = {(t.node, t.key): since.get((t.node, t.key), now) for t in troubles}
+            for trouble in troubles:
+                lasted = now - since[(trouble.node, trouble.key)]
+                if lasted >= NUDGE_AFTER and trouble.node not in restarted:
                     restarted.add(trouble.node)
-                    remedies.restart_glusterd(trouble.node, f"{trouble.text}, for {now - first:.0f} s")
+                    remedies.restart_glusterd(trouble.node, f"{trouble.text}, for {lasted:.0f} s")
                     deadline = max(deadline, clock() + PEER_TIMEOUT / 2)
             if clock() > deadline:
                 raise SetupError(f"{self.what}: still not true after {clock() - started:.0f} s "
-                                 f"({attempts} attempts): {describe(view, aliases)}")
+                                 f"({attempts} attempts): {describe(view, run.spec)}")
             sleep(INTERVAL)
 
 
@@ -211,5 +210,5 @@ class PoolSteady:
                 return f"the pool stopped changing {since - started:.1f} s into the wait"
             if now - started > PEER_TIMEOUT:
                 raise SetupError(f"{self.what}: it still changed after {PEER_TIMEOUT:g} s: "
-                                 f"{describe(view, aliases_of(run, self.nodes))}")
+                                 f"{describe(view, run.spec)}")
             sleep(INTERVAL)
