@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from glustercheck.actions.model import UNCHANGED, Action, Plan
@@ -37,9 +38,15 @@ class Executor:
         self.progress = progress
 
     def perform(self, plan: Plan) -> None:
-        """Every action in order, then each distinct wait once."""
-        for action in plan.actions:
-            self.execute(action)
+        """Every action in order (a run of side-by-side ones at once), then each distinct wait once."""
+        for batch in side_by_side_batches(plan.actions):
+            if len(batch) == 1:
+                self.execute(batch[0])
+                continue
+            with ThreadPoolExecutor(max_workers=min(16, len(batch))) as pool:
+                started = [pool.submit(self.execute, action) for action in batch]
+            for future in started:  # each one ran (its change recorded); the first failure is raised
+                future.result()
         settles = [a.settle for a in plan.actions if a.settle is not None]
         for settle in dict.fromkeys([*settles, *plan.waits]):
             self.wait(settle)
@@ -84,6 +91,21 @@ class Executor:
         self.progress(settle.key, f"waited until {settle.what}", time.monotonic() - started)
         self.report.add_inspected(settle.key, note)
         self.run.forget_facts(cluster=True)  # the state moved while we waited
+
+
+def side_by_side_batches(actions: Sequence[Action]) -> Iterator[list[Action]]:
+    """The actions in order, a run of the same side-by-side kind on distinct nodes as one batch
+    (every other action alone). At 16 nodes the create records, one after another, took 0.8 s
+    before `volume create` and again after it."""
+    batch: list[Action] = []
+    for action in actions:
+        if batch and not (action.side_by_side and type(action) is type(batch[0])
+                          and action.node not in {a.node for a in batch}):
+            yield batch
+            batch = []
+        batch.append(action)
+    if batch:
+        yield batch
 
 
 def record_missing(report: SetupReport, actions: Sequence[Action], step: str | None = None) -> None:

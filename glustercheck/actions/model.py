@@ -13,6 +13,7 @@ import shlex
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from glustercheck.actions.pool_waits import PeersConnected
 from glustercheck.actions.record import CLUSTER, volume_key
@@ -68,6 +69,9 @@ class Action(ABC):
     """One change on one node. Subclasses are frozen dataclasses with a `node` field."""
 
     node: str
+    # Independent of every action of its kind on another node: a run of them in a plan is sent
+    # to all their nodes at once (see Executor.perform).
+    side_by_side: ClassVar[bool] = False
 
     @property
     def key(self) -> str:
@@ -312,6 +316,7 @@ class RecordCreate(Action):
     node: str
     volume: str
     paths: tuple[str, ...]
+    side_by_side: ClassVar[bool] = True
 
     @property
     def title(self) -> str:
@@ -335,6 +340,7 @@ class ForgetCreate(Action):
 
     node: str
     volume: str
+    side_by_side: ClassVar[bool] = True
 
     @property
     def title(self) -> str:
