@@ -95,8 +95,8 @@ class Executor:
 
 def side_by_side_batches(actions: Sequence[Action]) -> Iterator[list[Action]]:
     """The actions in order, a run of the same side-by-side kind on distinct nodes as one batch
-    (every other action alone). At 16 nodes the create records, one after another, took 0.8 s
-    before `volume create` and again after it."""
+    (every other action alone). At 16 nodes the create records, one after another, took 0.7 s
+    before `volume create`, and their removal 0.2 s after it."""
     batch: list[Action] = []
     for action in actions:
         if batch and not (action.side_by_side and type(action) is type(batch[0])
