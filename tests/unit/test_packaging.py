@@ -1,5 +1,6 @@
 """The distribution lists every code package (it names them one by one: checks/ and setup_steps/
-are mapped under other names with package-dir), and declares the pytest11 entry point."""
+are mapped under other names with package-dir) and every data-only package, and declares the
+pytest11 entry point."""
 
 from __future__ import annotations
 
@@ -18,7 +19,12 @@ def test_every_package_with_an_init_is_shipped() -> None:
     for top in ("glustercheck", "pytest_glustercheck", "simcluster"):
         for init in (ROOT / top).rglob("__init__.py"):
             on_disk.add(".".join(init.parent.relative_to(ROOT).parts))
-    assert on_disk | set(MAPPED) == shipped
+    # A folder of data files only (the deploy units) is a package of its own, with its data.
+    data_only = {name for name in config["package-data"]
+                 if not (ROOT / name.replace(".", "/") / "__init__.py").exists()}
+    for name in data_only:
+        assert any((ROOT / name.replace(".", "/")).iterdir()), name
+    assert on_disk | set(MAPPED) | data_only == shipped
     for name, folder in MAPPED.items():
         assert (ROOT / folder / "__init__.py").exists(), name
 
