@@ -100,7 +100,7 @@ def side_by_side_batches(actions: Sequence[Action]) -> Iterator[list[Action]]:
     batch: list[Action] = []
     for action in actions:
         if batch and not (action.side_by_side and type(action) is type(batch[0])
-                          and action.node not in {a.node for a in batch}):
+                          and all(a.node != action.node for a in batch)):
             yield batch
             batch = []
         batch.append(action)
