@@ -62,8 +62,9 @@ def explain(exc: BaseException, target: ResolvedTarget, timeout: float,
     if isinstance(exc, paramiko.SSHException) and (
         "banner" in str(exc).lower() or "no existing session" in str(exc).lower()
     ):
+        reached = ("its ProxyCommand runs" if target.proxy_command is not None else "TCP connected")
         return UnreachableError(
-            f"{head}: TCP connected, but the SSH handshake did not complete within {timeout:g} s "
+            f"{head}: {reached}, but the SSH handshake did not complete within {timeout:g} s "
             f"- is sshd on port {target.port} hung or overloaded, or is something else listening?"
         )
     if isinstance(exc, EOFError | ConnectionResetError):

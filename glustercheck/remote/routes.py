@@ -3,6 +3,7 @@ through a jump host's connection ("direct-tcpip", as `ssh -J` / `ssh -W` do)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import shlex
@@ -41,6 +42,8 @@ class ShellProxy(paramiko.ProxyCommand):
         shell = os.environ.get("SHELL") or "/bin/sh"
         super().__init__(f"{shlex.quote(shell)} -c {shlex.quote('exec ' + command)}")
         self.command = command
+        self._stopped_by_close = False
+        self._ended_output = False
         self._stderr: list[bytes] = []
         self._reader = threading.Thread(target=self._drain_stderr, daemon=True)
         self._reader.start()
@@ -58,10 +61,19 @@ class ShellProxy(paramiko.ProxyCommand):
         ready, _, _ = select.select([stdout], [], [], self.timeout)
         if not ready:
             raise TimeoutError("ProxyCommand sent nothing")
-        return os.read(stdout.fileno(), size)  # b"" at EOF: the transport then sees the end
+        data = os.read(stdout.fileno(), size)  # b"" at EOF: the transport then sees the end
+        self._ended_output = self._ended_output or not data
+        return data
 
     def close(self) -> None:
+        if self._ended_output and self.process.poll() is None:
+            # It closed its output, so it is ending by itself: let it, its status is the reason.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(0.5)
         if self.process.poll() is None:
+            # Stopped by us (paramiko closes the stream when a handshake fails or times out): its
+            # exit status is then our signal's, not a reason; failure() does not report it.
+            self._stopped_by_close = True
             self.process.send_signal(signal.SIGTERM)
         try:
             self.process.wait(2)
@@ -73,10 +85,12 @@ class ShellProxy(paramiko.ProxyCommand):
                 pipe.close()
 
     def failure(self) -> str | None:
-        """Why the command ended, if it did: its exit status and the tail of its stderr."""
+        """Why the command ended, if it ended by itself: its exit status and the tail of its stderr."""
         try:
             status = self.process.wait(0.5)
         except subprocess.TimeoutExpired:
+            return None
+        if self._stopped_by_close:
             return None
         self._reader.join(0.5)
         stderr = b"".join(self._stderr).decode("utf-8", errors="replace").strip()

@@ -9,6 +9,8 @@ from pathlib import Path
 import paramiko
 import pytest
 
+from glustercheck.errors import UnreachableError
+from glustercheck.remote import Connection, ConnectOptions, SshTarget
 from glustercheck.remote.auth import Keys, Offer, auth_failed
 from glustercheck.remote.routes import ShellProxy
 from glustercheck.remote.sudo import SudoFailure, classify, describe, sudo_target
@@ -109,3 +111,29 @@ def test_proxy_command_is_stopped_and_reaped_on_close() -> None:
     proxy.close()
     assert proxy.process.returncode is not None
     assert not Path(f"/proc/{pid}").exists()
+
+
+def _through_proxy(tmp_path: Path, command: str) -> str:
+    """The message of connecting (1 s timeout) to a node reached only through `command`."""
+    config = tmp_path / "ssh_config"
+    config.write_text(f"Host slowpc\n    HostName 10.0.1.9\n    User pi\n    ProxyCommand {command}\n"
+                      f"    ConnectTimeout 1\n    UserKnownHostsFile {tmp_path / 'known_hosts'}\n")
+    with pytest.raises(UnreachableError) as failed:
+        Connection(SshTarget("slowpc"), ConnectOptions(ssh_config=config, system_ssh_config=None)).open()
+    return str(failed.value)
+
+
+def test_a_proxy_that_never_speaks_is_a_handshake_timeout_not_its_exit(tmp_path: Path) -> None:
+    # The proxy is alive and silent until the timeout; closing the transport then stops it.
+    # The message must tell the timeout, not the exit status the stop gave it (CI, stop 21:
+    # "ProxyCommand `ssh ... -W ...` exited with status 0" for a handshake that ran out of time).
+    message = _through_proxy(tmp_path, "sleep 30")
+    assert message == ("slowpc (10.0.1.9:22) unreachable: its ProxyCommand runs, but the SSH handshake "
+                       "did not complete within 1 s - is sshd on port 22 hung or overloaded, or is "
+                       "something else listening?")
+
+
+def test_a_proxy_that_ends_by_itself_is_reported_with_its_words(tmp_path: Path) -> None:
+    message = _through_proxy(tmp_path, "sh -c 'echo no route to rpi9 >&2; exit 3'")
+    assert message == ("slowpc (10.0.1.9:22) unreachable: ProxyCommand `sh -c 'echo no route to rpi9 "
+                       ">&2; exit 3'` exited with status 3: no route to rpi9")
