@@ -41,6 +41,7 @@ NODES = SimConfig().names
 ALL_CHECKS = 45  # 9 per node x 4, 3 cluster-wide, 6 per volume: the how-to's spec
 SUITE_TIMEOUT = 300.0
 HEALTH_TIMEOUT = 120.0
+STEADY = 3.0  # seconds healthy on end before a test goes on (see wait_healthy)
 CONNECT_TIMEOUT = 5.0  # the simulated cluster's spec: [connection] connect_timeout
 _SUMMARY = re.compile(r"^setup steps \((apply|check-only), [0-9.]+ s\): (\d+) change\(s\)$", re.M)
 
@@ -262,18 +263,32 @@ def _glusterd_up(cluster: SimCluster, node: str) -> bool:
     return cluster.exec(node, ["pgrep", "-x", "glusterd"], check=False, timeout=10).returncode == 0
 
 
-def wait_healthy(cluster: SimCluster, timeout: float = HEALTH_TIMEOUT) -> float:
+def wait_healthy(cluster: SimCluster, timeout: float = HEALTH_TIMEOUT, steady: float = STEADY) -> float:
+    """Wait until the cluster is healthy and stays so for `steady` seconds; return the seconds taken.
+
+    Why steady: a glusterd that starts again stops its node's self-heal daemon and starts a new one
+    once it has shaken hands with its peers, about a second later. Read in between, every peer is
+    connected and the old daemon is still online; a run started right after saw "self-heal daemon
+    on rpi2 is not online" (CI, stop 21). Every repair that restarts a daemon settles the same way.
+    """
     started = time.monotonic()
+    healthy_since: float | None = None
     while True:
         try:
             problems = health_problems(cluster)
         except (GlusterCheckError, SimClusterError) as exc:  # e.g. "Locking failed on rpi3" while
             problems = [str(exc)]                            # a reconnected peer settles: look again
-        if not problems:
-            return time.monotonic() - started
-        if time.monotonic() - started > timeout:
-            raise AssertionError(f"cluster not healthy after {timeout:g} s: {'; '.join(problems)}")
-        time.sleep(1)
+        now = time.monotonic()
+        if problems:
+            healthy_since = None
+        elif healthy_since is None:
+            healthy_since = now
+        elif now - healthy_since >= steady:
+            return now - started
+        if now - started > timeout:
+            raise AssertionError(f"cluster not healthy (for {steady:g} s on end) after {timeout:g} s: "
+                                 f"{'; '.join(problems) or 'healthy, but not for long enough'}")
+        time.sleep(0.5)
 
 
 # ----- the session's converged cluster ----------------------------------------------------------
