@@ -84,9 +84,14 @@ def parse_records(text: str) -> tuple[PeerRecord, ...]:
 
 
 def record_script() -> str:
-    """Shell lines printing the peers directory as `parse_records` reads it (no glusterd needed)."""
-    return (f'for f in {PEERS_DIR}/*; do [ -f "$f" ] || continue; '
-            'printf \'%s %s %s\\n\' "$(wc -c <"$f")" "${f##*/}" "$(tr \'\\n\' \' \' <"$f")"; done')
+    """Shell lines printing the peers directory as `parse_records` reads it (no glusterd needed).
+
+    Shell builtins only: a `wc` and a `tr` per record were three processes per peer on every node,
+    about a seventh of a 16-node facts command's CPU. SIZE is the characters read (a line's newline
+    counted as one), 0 only for an empty file: all that is judged of it is emptiness."""
+    return (f'for f in {PEERS_DIR}/*; do [ -f "$f" ] || continue; l=; '
+            'while IFS= read -r x || [ -n "$x" ]; do l="$l$x "; done <"$f"; '
+            's=0; [ -s "$f" ] && s=${#l}; printf \'%s %s %s\\n\' "$s" "${f##*/}" "$l"; done')
 
 
 @dataclass(frozen=True)

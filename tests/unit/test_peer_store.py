@@ -74,6 +74,24 @@ def test_the_facts_lines_are_read_from_real_files(tmp_path: Path) -> None:
     assert damaged("rpi3", tuple(records.values()))[0].complete_copy
 
 
+def test_a_record_cut_short_reads_as_far_as_it_goes(tmp_path: Path) -> None:
+    # A torn write: no newline after the last line; an empty NAME.tmp is no record and not empty.
+    peers_dir = tmp_path / "peers"
+    peers_dir.mkdir()
+    torn = f"uuid={UUID['rpi2']}\nstate=1\nhostname1=rp"
+    (peers_dir / UUID["rpi2"]).write_text(torn)
+    (peers_dir / f"{UUID['rpi3']}.tmp").write_text("")
+    (peers_dir / "sub").mkdir()  # not a file: not listed
+    script = record_script().replace(PEERS_DIR, str(peers_dir))
+    out = subprocess.run(["sh", "-c", script], capture_output=True, text=True, check=True, timeout=10)
+    records = {r.file: r for r in parse_records(out.stdout)}
+    assert set(records) == {UUID["rpi2"], f"{UUID['rpi3']}.tmp"}
+    assert records[UUID["rpi2"]] == PeerRecord(UUID["rpi2"], len(torn) + 1, UUID["rpi2"], 1, ("rp",))
+    assert not records[UUID["rpi2"]].empty
+    assert not records[f"{UUID['rpi3']}.tmp"].empty
+    assert records[f"{UUID['rpi3']}.tmp"].size == 0
+
+
 def test_a_line_that_does_not_fit_is_left_out() -> None:
     assert parse_records("garbage\n12\n\nx y state=1") == ()
 
