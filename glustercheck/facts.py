@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -208,8 +209,9 @@ def node_script(names: Sequence[str], me: str, brick_paths: Sequence[str],
     others = " ".join(quote(n) for n in names if n != me)
     # Per pair of nodes one `ping` and one forked TCP connect (all pairs at once; a connect still
     # pending 2 s after the last one started is killed: counted from then, a node busy forking
-    # is not taken for a closed port), per name one `getent`: at 16 nodes the earlier four to five
-    # processes per pair and name were thousands of exec calls per run.
+    # is not taken for a closed port), per name one `getent` whose whole answer is printed on the
+    # name's line (`ADDR STREAM CANON ADDR DGRAM ADDR RAW`; the parser keeps the addresses): at 16
+    # nodes the earlier four to five processes per pair and name were thousands of exec calls.
     # Everything glusterd is asked starts first, each query its own background job writing its
     # own file in $gd, while the rest of the facts are read; the answers are printed at the end.
     # On a Pi each gluster CLI call costs a few hundred ms: side by side they cost one. A guard
@@ -239,9 +241,8 @@ def node_script(names: Sequence[str], me: str, brick_paths: Sequence[str],
 {started}fi
 s hostname; hostname
 s hosts; base64 /etc/hosts
-s getent; ok=" "; for n in {all_names}; do
-  a=$(getent ahostsv4 "$n" | while read -r ip _; do printf '%s ' "$ip"; done)
-  [ -n "$a" ] && ok="$ok$n "; echo "$n $a"; done
+s getent; ok=" "; for n in {all_names}; do a=$(getent ahostsv4 "$n")
+  [ -n "$a" ] && ok="$ok$n "; echo "$n" $a; done
 s links; go=; for n in {others}; do case "$ok" in *" $n "*) go="$go $n" ;; esac; done
 pf=$(mktemp); (for n in $go; do (ping -c1 -W1 "$n" >/dev/null 2>&1 && echo "$n") & done
   wait) >"$pf" & pp=$!
@@ -301,8 +302,9 @@ def parse_node_facts(node: str, names: Sequence[str], text: str) -> NodeFacts:
                              f"(was the fact-gathering script cut short?)")
     resolved = {}
     for line in sec["getent"].splitlines():
-        name, *addresses = line.split()
-        resolved[name] = tuple(sorted(set(addresses)))  # getent lists each address per socket type
+        name, *words = line.split()
+        # getent lists each address once per socket type, with the canonical name after the first.
+        resolved[name] = tuple(sorted({w for w in words if _is_ipv4(w)}))
     links = {}
     for line in sec["links"].splitlines():
         target, r, p, t = line.split()
@@ -362,6 +364,13 @@ def parse_node_facts(node: str, names: Sequence[str], text: str) -> NodeFacts:
         peer_records=parse_records(sec.get("peerstore", "")),
         store_volumes=tuple(sec.get("storevols", "").split()),
     )
+
+
+def _is_ipv4(word: str) -> bool:
+    try:
+        return isinstance(ipaddress.ip_address(word), ipaddress.IPv4Address)
+    except ValueError:
+        return False
 
 
 def _hosts_text(node: str, encoded: str) -> str:

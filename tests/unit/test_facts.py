@@ -52,6 +52,17 @@ def healthy_rpi0() -> str:
     )
 
 
+def test_getents_whole_answer_reads_as_the_names_addresses() -> None:
+    # node_script prints `getent ahostsv4 NAME` on the name's line as getent answers it: each
+    # address per socket type, the canonical name (here one that looks like neither) after the first.
+    text = healthy_rpi0().replace(
+        "rpi1 10.0.1.1 \n", "rpi1 10.0.1.1 STREAM rpi1.lan 10.0.1.1 DGRAM 10.0.1.1 RAW "
+                            "10.0.9.1 STREAM 10.0.9.1 DGRAM 10.0.9.1 RAW\n")
+    resolved = parse_node_facts("rpi0", NAMES, text).resolved
+    assert resolved["rpi1"] == ("10.0.1.1", "10.0.9.1")
+    assert resolved["rpi2"] == ("10.0.1.2",)
+
+
 def test_healthy_node_facts_parse_to_values() -> None:
     facts = parse_node_facts("rpi0", NAMES, healthy_rpi0())
     assert facts.hostname == "rpi0"
