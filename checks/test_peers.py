@@ -7,20 +7,9 @@ import pytest
 from glustercheck.actions import SetupReport
 from glustercheck.diagnose import Cause, Diagnosis
 from glustercheck.facts import NodeFacts
-from glustercheck.parsers import Peer
+from glustercheck.peer_nodes import PeerNodes
 from glustercheck.spec import ClusterSpec
 from pytest_glustercheck.messages import fail
-
-
-def _whose(peer: Peer, spec: ClusterSpec, all_facts: dict[str, NodeFacts]) -> str | None:
-    """The spec node a peer record stands for: by UUID, else by any of its names/addresses."""
-    for name, f in all_facts.items():
-        if f.uuid and f.uuid == peer.uuid:
-            return name
-    for node in spec.nodes:
-        if node.name in peer.names or (node.address and node.address in peer.names):
-            return node.name
-    return None
 
 
 def test_peers_in_cluster_and_connected(node: str, facts: NodeFacts, spec: ClusterSpec,
@@ -37,8 +26,9 @@ def test_peers_in_cluster_and_connected(node: str, facts: NodeFacts, spec: Clust
     if len(facts.peers) != expected:
         problems.append(f"{len(facts.peers)} peers, expected {expected}")
     seen = set()
+    whose = PeerNodes(spec, all_facts).of_peer
     for peer in facts.peers:
-        who = _whose(peer, spec, all_facts) or f"unknown peer {peer.hostname} ({peer.uuid})"
+        who = whose(peer) or f"unknown peer {peer.hostname} ({peer.uuid})"
         seen.add(who)
         if peer.state != "Peer in Cluster" or not peer.connected:
             state = f"{peer.state} ({'Connected' if peer.connected else 'Disconnected'})"
@@ -60,8 +50,9 @@ def test_peers_known_by_hostname(node: str, facts: NodeFacts, spec: ClusterSpec,
         return
     problems, how = [], []
     causes: list[Cause | None] = []
+    whose = PeerNodes(spec, all_facts).of_peer
     for peer in facts.peers:
-        who = _whose(peer, spec, all_facts)
+        who = whose(peer)
         if who is None:
             continue  # reported by the membership check
         if peer.hostname == who:

@@ -24,6 +24,7 @@ from glustercheck.glusterd_store import PEERS_DIR, SET_ASIDE, damaged
 from glustercheck.hosts_file import first_mapping
 from glustercheck.layout import render_command
 from glustercheck.pairings import half_joined_pairings, newcomer, rejoin
+from glustercheck.peer_nodes import PeerNodes
 from glustercheck.spec import ClusterSpec, VolumeSpec
 
 # Ranks: the lower, the more fundamental; the verdict lists causes in this order.
@@ -260,13 +261,12 @@ def _place_causes(out: Diagnosis, spec: ClusterSpec, facts: NodeFacts) -> None:
 
 def _peer_causes(out: Diagnosis, spec: ClusterSpec, nodes: Mapping[str, NodeFacts]) -> None:
     first = spec.nodes[0].name
-    uuids = {f.uuid: n for n, f in nodes.items() if f.uuid}
+    peers = PeerNodes(spec, nodes)
     rejects: dict[str, set[str]] = {}  # node -> the peers it marks Peer Rejected
     by_address: dict[str, dict[str, str]] = {}  # peer -> {node that knows it by address: as}
     for name, facts in nodes.items():
         for peer in facts.peers or ():
-            whom = uuids.get(peer.uuid) or next(
-                (n.name for n in spec.nodes if n.name in peer.names or n.address in peer.names), None)
+            whom = peers.of_peer(peer)
             if whom is None:
                 continue
             if peer.state == "Peer Rejected":
@@ -289,9 +289,9 @@ def _peer_causes(out: Diagnosis, spec: ClusterSpec, nodes: Mapping[str, NodeFact
     first_facts = nodes.get(first)
     if first_facts is None or first_facts.peers is None:
         return
-    known = {n for p in first_facts.peers for n in (*p.names, uuids.get(p.uuid, ""))}
+    known = {peers.of_peer(p) for p in first_facts.peers}
     for node in spec.nodes[1:]:
-        if node.name in known or (node.address and node.address in known):
+        if node.name in known:
             continue
         if node.name in out._node or node.name in out._peer:
             continue  # its own cause comes first

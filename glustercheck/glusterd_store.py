@@ -12,7 +12,7 @@ on simulated nodes powered off during `--apply`'s probes (tests/e2e/test_drills.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 PEERS_DIR = "/var/lib/glusterd/peers"
@@ -135,22 +135,15 @@ class HalfJoined:
         return f"{self.holder}'s record of {self.peer} says '{self.record.state_name}'"
 
 
-def owner(record: PeerRecord, uuids: Mapping[str, str], names: Mapping[str, str]) -> str | None:
-    """The node a record is about. `uuids`: glusterd UUID -> node; `names`: a name or address a
-    record may carry -> node (for a record whose UUID no node told)."""
-    return uuids.get(record.uuid or "") or next(
-        (names[h] for h in record.hostnames if h in names), None)
-
-
-def half_joined(records: Mapping[str, Sequence[PeerRecord]], uuids: Mapping[str, str],
-                names: Mapping[str, str]) -> list[HalfJoined]:
-    """`records`: node -> its peer records; `uuids`, `names`: as for `owner`."""
+def half_joined(records: Mapping[str, Sequence[PeerRecord]],
+                whose: Callable[[PeerRecord], str | None]) -> list[HalfJoined]:
+    """`records`: node -> its peer records; `whose`: the node a record is about (PeerNodes)."""
     found = []
     for holder, held in records.items():
         for record in held:
             if not record.half_joined:
                 continue
-            peer = owner(record, uuids, names)
+            peer = whose(record)
             if peer is not None and peer != holder:
                 found.append(HalfJoined(holder, peer, record))
     return found

@@ -10,21 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from glustercheck.facts import NodeFacts
-from glustercheck.glusterd_store import HalfJoined, half_joined, owner
+from glustercheck.glusterd_store import HalfJoined, half_joined
+from glustercheck.peer_nodes import PeerNodes
 from glustercheck.spec import ClusterSpec
-
-
-def _index(spec: ClusterSpec, nodes: Mapping[str, NodeFacts]) -> tuple[dict[str, str], dict[str, str]]:
-    """What tells a record's node: glusterd UUID -> node, and name or address -> node."""
-    uuids = {f.uuid: n for n, f in nodes.items() if f.uuid}
-    names = {n.name: n.name for n in spec.nodes} | {n.address: n.name for n in spec.nodes if n.address}
-    return uuids, names
 
 
 def half_joined_pairings(spec: ClusterSpec, nodes: Mapping[str, NodeFacts]) -> list[HalfJoined]:
     """Each pairing once (by the pair of nodes), the holder's record as found."""
     found: dict[frozenset[str], HalfJoined] = {}
-    for pairing in half_joined({n: f.peer_records for n, f in nodes.items()}, *_index(spec, nodes)):
+    whose = PeerNodes(spec, nodes).of_record
+    for pairing in half_joined({n: f.peer_records for n, f in nodes.items()}, whose):
         if pairing.peer in nodes:
             found.setdefault(frozenset((pairing.holder, pairing.peer)), pairing)
     return list(found.values())
@@ -45,7 +40,7 @@ Held = tuple[tuple[str, int, str], ...]  # (file, state, the node the record is 
 def rejoin(node: str, spec: ClusterSpec, nodes: Mapping[str, NodeFacts]) -> dict[str, Held]:
     """Every record that ties `node` to the pool (its own, and each other node's record of it),
     by the node holding it, in spec order."""
-    uuids, names = _index(spec, nodes)
+    peers = PeerNodes(spec, nodes)
     held: dict[str, Held] = {}
     for name in (n.name for n in spec.nodes):
         facts = nodes.get(name)
@@ -56,7 +51,7 @@ def rejoin(node: str, spec: ClusterSpec, nodes: Mapping[str, NodeFacts]) -> dict
         # UUID (seen in a drill: rpi0's record `rpi3`, uuid 00000000-..., while rpi3 kept none).
         found: list[tuple[str, int, str]] = []
         for record in facts.peer_records:
-            who = owner(record, uuids, names)
+            who = peers.of_record(record)
             if not record.is_tmp and record.state is not None and node in (name, who):
                 found.append((record.file, record.state, who or record.uuid or record.file))
         if found:

@@ -20,6 +20,7 @@ from glustercheck.actions.record import CLUSTER, SetupError
 from glustercheck.actions.waits import Remedies
 from glustercheck.errors import ParseError
 from glustercheck.parsers import Peer, parse_peer_status_xml
+from glustercheck.peer_nodes import PeerNodes
 from glustercheck.remote import GlusterError, run_gluster
 
 if TYPE_CHECKING:
@@ -82,14 +83,10 @@ def pool_view(run: GlusterRun, nodes: Sequence[str]) -> PoolView:
                     {n: a for n, a in answers.items() if isinstance(a, str)})
 
 
-def peer_node(spec: ClusterSpec, peer: Peer) -> str | None:
-    """The declared node a `peer status` entry stands for, by any name it carries."""
-    return next((node.name for name in peer.names if (node := spec.node_for_host(name))), None)
-
-
 def _held(view: PoolView, spec: ClusterSpec) -> dict[str, dict[str, Peer]]:
     """node -> {the declared node each entry of its `peer status` stands for: that entry}."""
-    return {node: {whom: p for p in peers if (whom := peer_node(spec, p)) is not None}
+    whose = PeerNodes(spec).of_peer
+    return {node: {whom: p for p in peers if (whom := whose(p)) is not None}
             for node, peers in view.peers.items()}
 
 
@@ -105,8 +102,10 @@ def one_sided_disconnects(view: PoolView, spec: ClusterSpec) -> list[tuple[str, 
 
 def describe(view: PoolView, spec: ClusterSpec) -> str:
     """What each node that is not whole sees, for the error that ends a wait."""
+    whose = PeerNodes(spec).of_peer
+
     def shown(peer: Peer) -> str:
-        return (f"{peer_node(spec, peer) or peer.hostname} '{peer.state}' "
+        return (f"{whose(peer) or peer.hostname} '{peer.state}' "
                 f"({'Connected' if peer.connected else 'Disconnected'})")
 
     everyone = {*view.peers, *view.refused}
