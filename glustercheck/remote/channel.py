@@ -37,15 +37,49 @@ def _writer(channel: paramiko.Channel, data: bytes) -> None:
         pass
 
 
-def run_on_channel(channel: paramiko.Channel, command: str, stdin: bytes, deadline: float) -> Outcome:
-    """Run `command`, wait until `deadline` (time.monotonic()) at most, always close the channel.
+class NoAnswer(TimeoutError):
+    """The server did not answer the request to start a command: the link went silent."""
+
+
+def start_command(channel: paramiko.Channel, command: str, answer_by: float) -> None:
+    """`channel.exec_command`, given up at `answer_by` (time.monotonic()) with NoAnswer.
+
+    paramiko waits for the server's answer without a timeout. On a connection that died silently
+    (a node powered off, a cable cut: no reset comes) that is until TCP gives up, a quarter of an
+    hour; an --apply waiting for a powered-off peer hung past a drill's 300 s bound so (CI, stop
+    22). Closing the channel ends paramiko's wait."""
+    fired = threading.Event()
+
+    def give_up() -> None:
+        fired.set()
+        channel.close()  # sets the event paramiko waits on: exec_command raises "Channel closed."
+
+    timer = threading.Timer(max(0.0, answer_by - time.monotonic()), give_up)
+    timer.daemon = True
+    timer.start()
+    try:
+        channel.exec_command(command)
+    except paramiko.SSHException:
+        if fired.is_set():
+            raise NoAnswer("the server did not take the command") from None
+        raise
+    finally:
+        timer.cancel()
+    if fired.is_set():  # answered at the very moment it was given up: the channel is closed now
+        raise NoAnswer("the server took the command only as it was given up")
+
+
+def run_on_channel(channel: paramiko.Channel, command: str, stdin: bytes, deadline: float,
+                   answer_by: float | None = None) -> Outcome:
+    """Run `command`, wait until `deadline` (time.monotonic()) at most, always close the channel;
+    NoAnswer if the server has not taken the command by `answer_by` (default: the deadline).
 
     Threads read stdout and stderr so neither stream can fill its window and stall the other.
     """
     out: list[bytes] = []
     err: list[bytes] = []
     try:
-        channel.exec_command(command)
+        start_command(channel, command, min(deadline, answer_by or deadline))
         threads = [
             threading.Thread(target=_reader, args=(channel.recv, out), daemon=True),
             threading.Thread(target=_reader, args=(channel.recv_stderr, err), daemon=True),

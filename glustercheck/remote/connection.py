@@ -14,7 +14,7 @@ import paramiko
 from glustercheck.errors import CommandTimeout, SudoError, UnreachableError
 
 from .auth import authenticate
-from .channel import run_on_channel
+from .channel import NoAnswer, run_on_channel, start_command
 from .connect_errors import explain
 from .hostkeys import prefer_known_key_types, verify_host_key
 from .quoting import to_shell, wrap_command
@@ -152,7 +152,9 @@ class Connection:
         line = wrap_command(command, timeout=timeout, sudo=as_user is not None, sudo_user=as_user)
         channel = self._channel()
         try:
-            channel.exec_command(line)
+            start_command(channel, line, time.monotonic() + self.resolved.connect_timeout)
+        except NoAnswer as exc:
+            raise self._went_silent(command, channel) from exc
         except (paramiko.SSHException, OSError, EOFError) as exc:
             channel.close()
             raise UnreachableError(f"{self.label} unreachable: connection lost while starting "
@@ -207,7 +209,10 @@ class Connection:
         channel = self._channel()
         start = time.monotonic()
         try:
-            outcome = run_on_channel(channel, line, (stdin or "").encode(), deadline=start + limit + _GRACE)
+            outcome = run_on_channel(channel, line, (stdin or "").encode(), deadline=start + limit + _GRACE,
+                                     answer_by=start + self.resolved.connect_timeout)
+        except NoAnswer as exc:
+            raise self._went_silent(shown, channel) from exc
         except (paramiko.SSHException, OSError, EOFError) as exc:
             COMMAND_LOG.debug("%s: `%s`: connection lost after %.2f s", self.name, _first_line(shown),
                               time.monotonic() - start)
@@ -228,6 +233,18 @@ class Connection:
             stderr=outcome.stderr.decode("utf-8", errors="replace"),
             duration=duration,
         )
+
+    def _went_silent(self, command: str, channel: paramiko.Channel) -> UnreachableError:
+        """The node took no new command within the connect timeout: the connection is dropped (the
+        next command connects afresh, and fails in one connect timeout if the node is gone)."""
+        with self._lock:
+            if self._transport is channel.get_transport():
+                self._close_locked()
+        COMMAND_LOG.debug("%s: `%s`: no answer, connection dropped", self.name, _first_line(command))
+        return UnreachableError(
+            f"{self.label} unreachable: no answer within {self.resolved.connect_timeout:g} s to "
+            f"starting `{_first_line(command)}` on a connection that had worked - is the node "
+            "powered and on the network?")
 
     def _sudo_problem(self, kind: SudoFailure, as_user: str) -> tuple[str, str]:
         """One message per node: sudo's "password required" is looked into once (DIAGNOSE)."""

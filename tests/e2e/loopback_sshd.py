@@ -316,7 +316,13 @@ def _hex_endpoint(address: str, port: int) -> str:
 
 
 def tcp_socket_owner(local: tuple[str, int], remote: tuple[str, int]) -> int | None:
-    """The pid of the process holding the TCP connection local -> remote, if any."""
+    """The pid of a process holding the TCP connection local -> remote, if any."""
+    return next(iter(tcp_socket_holders(local, remote)), None)
+
+
+def tcp_socket_holders(local: tuple[str, int], remote: tuple[str, int]) -> list[int]:
+    """Every process holding the TCP connection local -> remote (an sshd's monitor and its
+    session child share the socket of one client), in pid order."""
     wanted = (_hex_endpoint(*local), _hex_endpoint(*remote))
     inode = None
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
@@ -325,12 +331,13 @@ def tcp_socket_owner(local: tuple[str, int], remote: tuple[str, int]) -> int | N
             inode = fields[9]
             break
     if inode is None:
-        return None
+        return []
+    holders = set()
     for fd in Path("/proc").glob("[0-9]*/fd/*"):
         with contextlib.suppress(OSError):
             if os.readlink(fd) == f"socket:[{inode}]":
-                return int(fd.parts[2])
-    return None
+                holders.add(int(fd.parts[2]))
+    return sorted(holders)
 
 
 def descends_from(pid: int, ancestor: int) -> bool:

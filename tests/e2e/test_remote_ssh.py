@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import paramiko
 import pytest
 
 from glustercheck.errors import CommandTimeout, RemoteError, UnreachableError
@@ -21,6 +24,7 @@ from glustercheck.remote import (
     ConnectOptions,
     probe_all,
 )
+from glustercheck.remote.channel import NoAnswer, start_command
 
 from .loopback_sshd import (
     LOOPBACK,
@@ -34,6 +38,7 @@ from .loopback_sshd import (
     public_key,
     revoke_sudo,
     start_sshd,
+    tcp_socket_holders,
 )
 
 pytestmark = pytest.mark.skipif(
@@ -155,6 +160,58 @@ def test_dead_transport_is_reopened_once(conn: Connection) -> None:
     old.close()
     assert conn.check("echo back").stdout == "back\n"
     assert conn.transport is not old
+
+
+@contextlib.contextmanager
+def server_silent(conn: Connection) -> Iterator[None]:
+    """The sshd processes serving `conn` stopped (SIGSTOP): the TCP connection stays up, nothing
+    answers on it, no reset comes, as when a node loses power or its cable."""
+    transport = conn.transport
+    assert transport is not None
+    client, server = transport.sock.getsockname(), transport.sock.getpeername()  # type: ignore[union-attr]
+    holders = tcp_socket_holders(server, client)
+    assert holders, "no sshd process holds the connection"
+    for pid in holders:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pid in holders:
+            os.kill(pid, signal.SIGCONT)
+
+
+def test_a_command_the_server_never_takes_is_given_up_at_its_bound(conn: Connection) -> None:
+    conn.run("true")
+    assert conn.transport is not None
+    channel = conn.transport.open_session(timeout=TIMEOUT)
+    with server_silent(conn):
+        start = time.monotonic()
+        with pytest.raises(NoAnswer):
+            start_command(channel, "true", time.monotonic() + 1.0)
+        took = time.monotonic() - start
+    assert 0.9 < took < TIMEOUT  # paramiko alone waits until TCP gives up: a quarter of an hour
+
+
+def test_a_connection_gone_silent_is_dropped_with_a_clear_message(
+        conn: Connection, monkeypatch: pytest.MonkeyPatch) -> None:
+    conn.run("true")
+    silent = contextlib.ExitStack()
+    opened = conn._channel
+
+    def open_then_fall_silent() -> paramiko.Channel:  # the node dies between open and exec
+        channel = opened()
+        silent.enter_context(server_silent(conn))
+        return channel
+
+    monkeypatch.setattr(conn, "_channel", open_then_fall_silent)
+    with silent, pytest.raises(UnreachableError) as caught:
+        conn.run("echo hi")
+    assert str(caught.value) == (
+        f"{conn.label} unreachable: no answer within {TIMEOUT:g} s to starting `echo hi` on a "
+        "connection that had worked - is the node powered and on the network?")
+    assert conn.transport is None  # dropped: the next command connects afresh
+    monkeypatch.undo()
+    assert conn.check("echo back").stdout == "back\n"
 
 
 def test_pool_shares_one_connection_between_threads(sshd: LoopbackSshd, options: ConnectOptions) -> None:
