@@ -7,6 +7,7 @@ import pytest
 from glustercheck.actions import SetupReport
 from glustercheck.diagnose import Diagnosis
 from glustercheck.facts import NodeFacts
+from glustercheck.run import GlusterRun
 from glustercheck.versions import GlusterVersion, op_version_of, version_text
 from pytest_glustercheck.messages import fail, warn
 
@@ -37,7 +38,7 @@ def _shown(versions: dict[str, GlusterVersion | None]) -> str:
 
 
 @pytest.mark.cluster
-def test_one_gluster_version_and_op_version(all_facts: dict[str, NodeFacts],
+def test_one_gluster_version_and_op_version(all_facts: dict[str, NodeFacts], run: GlusterRun,
                                             request: pytest.FixtureRequest) -> None:
     """One op-version everywhere, or the pool is inconsistent (a failure). Different gluster
     releases are a rolling upgrade not yet finished: gluster runs such a pool at the older
@@ -47,8 +48,17 @@ def test_one_gluster_version_and_op_version(all_facts: dict[str, NodeFacts],
     # check (and root cause) says so; "None differs from 100000" would be a second, wrong story.
     running = {n: f for n, f in all_facts.items() if f.glusterd_running and not f.glusterd_hung}
     ops = {n: f.op_version for n, f in running.items() if f.op_version is not None}
+    unasked: dict[str, str] = {}
     if len(set(ops.values())) > 1:
-        fail("cluster", ["cluster op-versions differ: " + ", ".join(f"{n} {v}" for n, v in ops.items())],
+        # Stored values (glusterd.info) lag glusterd only after a failed write: ask glusterd itself
+        # before telling a difference; a node that cannot be asked keeps its stored value.
+        asked = run.running_op_versions(sorted(ops))
+        unasked = {n: a for n, a in asked.items() if isinstance(a, str)}
+        ops = {n: a if isinstance(a, int) else ops[n] for n, a in sorted(asked.items())}
+    if len(set(ops.values())) > 1:
+        shown = ", ".join(f"{n} {v}" + (" (stored in glusterd.info; glusterd not asked: "
+                                       f"{unasked[n]})" if n in unasked else "") for n, v in ops.items())
+        fail("cluster", [f"cluster op-versions differ: {shown}"],
              fix="restart glusterd on the nodes that differ; if it persists, set one op-version: "
                  "sudo gluster volume set all cluster.op-version N (N: the lowest max-op-version)")
     known = [v for v in versions.values() if v is not None]

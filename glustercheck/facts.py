@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from glustercheck.errors import ParseError
-from glustercheck.glusterd_store import VOLS_DIR, PeerRecord, parse_records, record_script
+from glustercheck.glusterd_store import GLUSTERD_INFO, VOLS_DIR, PeerRecord, parse_records, record_script
 from glustercheck.parsers import (
     HealInfo,
     Peer,
@@ -107,8 +107,12 @@ class NodeFacts:
     package: str | None  # installed glusterfs-server version, None if not installed
     version: GlusterVersion | None
     uuid: str | None
+    # The op-version glusterd.info stores, which glusterd restores at start and rewrites with every
+    # change it makes (probe handshake, `volume set`). None: no file yet (a node never used) or no
+    # value. It can lag glusterd only when a write failed (a full /var/lib): the op-version check
+    # asks glusterd itself (GlusterRun.running_op_versions) before it calls them different.
     op_version: int | None
-    max_op_version: int | None  # the highest op-version every peer of the pool supports
+    max_op_version: int | None  # the highest op-version every peer of the pool supports (first node)
     peers: tuple[Peer, ...] | None  # None when gluster could not answer
     peers_error: str | None
     glusterd_hung: bool = False  # the process runs, the CLI gets no answer (hung, or SIGSTOPped)
@@ -202,10 +206,11 @@ PRELUDE = f's() {{ echo "{MARK}$1"; }}\n' + retrying_gluster_sh()
 # ----- node facts ---------------------------------------------------------------------------
 
 def node_script(names: Sequence[str], me: str, brick_paths: Sequence[str],
-                volumes: Sequence[str] = ()) -> str:
+                volumes: Sequence[str] = (), *, pool: bool = False) -> str:
     """The shell script (POSIX sh + bash for /dev/tcp) that prints every node fact in sections;
     with `volumes`, also the volume state (`state_script`'s sections) when glusterd answers, so
-    one node's first command tells both (one round trip fewer for the whole run)."""
+    one node's first command tells both (one round trip fewer for the whole run); with `pool`, the
+    answers that are the pool's, not the node's (max-op-version): one node asks for all."""
     others = " ".join(quote(n) for n in names if n != me)
     # Per pair of nodes one `ping` and one forked TCP connect (all pairs at once; a connect still
     # pending 2 s after the last one started is killed: counted from then, a node busy forking
@@ -218,19 +223,22 @@ def node_script(names: Sequence[str], me: str, brick_paths: Sequence[str],
     # (`pool list`, 5 s) tells a hung glusterd (or one stopped with SIGSTOP) from a slow one; its
     # queries are then not waited for (each ends by its own timeout; stdout and stderr go to files,
     # so the SSH session ends at once).
-    # Two CLI calls per node (peer status, which is also the guard, asked again while glusterd is
-    # busy or answers with an error, as it does for a moment after a half-probed peer comes back;
-    # and every global option in
-    # one `volume get all all`), plus the volume state on the first: each gluster CLI process
-    # costs CPU, and several nodes may share few cores (Pis, or a simulated cluster).
-    jobs = [("ov", "g 10 volume get all all")]  # 10 s: a busy or hung peer must not cost more
-    jobs += [(f"st{i}", line) for i, line in enumerate(_state_lines(volumes) if volumes else [])]
+    # One CLI call per node: peer status, which is also the guard, asked again while glusterd is
+    # busy or answers with an error (as it does for a moment after a half-probed peer comes back);
+    # on the first node also the pool's max-op-version and the volume state. Each gluster CLI
+    # process costs CPU (~70 ms here), and several nodes may share few cores (Pis, or a simulated
+    # cluster). The node's op-version is read from glusterd.info, which glusterd rewrites with
+    # every change of it (glusterd-op-sm.c, glusterd-handshake.c); see NodeFacts.op_version.
+    pool_jobs = [("ov", "g 10 volume get all cluster.max-op-version")] if pool else []
+    state_jobs = [(f"st{i}", line) for i, line in enumerate(_state_lines(volumes) if volumes else [])]
+    jobs = pool_jobs + state_jobs  # 10 s for max-op-version: a busy or hung peer must not cost more
     # `exec >FILE` inside the job: a redirection on a function call (`g ... >FILE &`) makes dash
     # keep the session's stdout open in a spare descriptor, which every gluster call inherits,
     # and the SSH session would stay open until the last of them ended.
     started = "".join(f'  (exec >"$gd/{name}" 2>&1; {command}) & gq="$gq $!"\n'
                       for name, command in jobs)
-    state_files = "".join(f' "$gd/{name}"' for name, _ in jobs[1:])
+    files = "".join(f' "$gd/{name}"' for name, _ in jobs)
+    answers = f"; cat{files}" if jobs else ""
     all_names = " ".join(quote(n) for n in names)
     paths = " ".join(quote(p) for p in brick_paths)
     return f"""# glustercheck: facts of {me}
@@ -260,7 +268,8 @@ s enabled; if [ "$(cat /proc/1/comm)" = systemd ]; then systemctl is-enabled glu
 s package; pk=$(dpkg-query -W -f='${{Status}} ${{Version}}' glusterfs-server 2>/dev/null); echo "$pk"
 s version; case $pk in "install ok installed "*) echo "glusterfs ${{pk##* }}" ;;
   *) command -v gluster >/dev/null && gluster --version 2>&1 | head -1 ;; esac
-s uuid; sed -n 's/^UUID=//p' /var/lib/glusterd/glusterd.info 2>/dev/null
+s uuid; sed -n 's/^UUID=//p' {GLUSTERD_INFO} 2>/dev/null
+s opstored; sed -n 's/^operating-version=//p' {GLUSTERD_INFO} 2>/dev/null
 s fstab; awk '$1 !~ /^#/ && NF >= 2 {{print $2}}' /etc/fstab 2>/dev/null
 s bricks; command -v getfattr >/dev/null && echo getfattr || echo no-getfattr
 for p in {paths}; do e=no; u=no; [ -e "$p" ] && e=yes; [ -d "$(dirname "$p")" ] && u=yes
@@ -277,7 +286,7 @@ s disks; for p in {paths}; do d=$p; while [ ! -e "$d" ]; do d=$(dirname "$d"); d
 if [ -n "$gd" ]; then wait $gp
   if grep -q '^gluster .*: no answer within' "$gd/peers"; then  # silent: the rest is not waited for
     s hung; echo "gluster peer status: no answer within 5 s"
-  else wait $gq; s peers; cat "$gd/peers"; s opversion; cat "$gd/ov"{state_files}
+  else [ -z "$gq" ] || wait $gq; s peers; cat "$gd/peers"; s opversion{answers}
   fi; rm -rf "$gd"
 fi
 """
@@ -327,12 +336,10 @@ def parse_node_facts(node: str, names: Sequence[str], text: str) -> NodeFacts:
             version = parse_gluster_version(sec["version"])
         except ParseError:
             version = None
-    op_version = max_op_version = None
-    for line in sec.get("opversion", "").splitlines():
-        if line.startswith("cluster.op-version") and line.split()[-1].isdigit():
-            op_version = int(line.split()[-1])
-        elif line.startswith("cluster.max-op-version") and line.split()[-1].isdigit():
-            max_op_version = int(line.split()[-1])
+    asked, max_op_version = parse_op_versions(sec.get("opversion", ""))
+    stored = sec.get("opstored", "").strip()
+    # Captures from before the opstored section carry the CLI's op-version instead.
+    op_version = int(stored) if stored.isdigit() else (None if "opstored" in sec else asked)
     disks = {}
     for line in sec["disks"].splitlines():
         path, mount, size, used, inodes, inodes_used = line.split()
@@ -364,6 +371,17 @@ def parse_node_facts(node: str, names: Sequence[str], text: str) -> NodeFacts:
         peer_records=parse_records(sec.get("peerstore", "")),
         store_volumes=tuple(sec.get("storevols", "").split()),
     )
+
+
+def parse_op_versions(text: str) -> tuple[int | None, int | None]:
+    """(cluster.op-version, cluster.max-op-version) from `gluster volume get all ...` output."""
+    found: dict[str, int] = {}
+    for line in text.splitlines():
+        words = line.split()
+        if len(words) >= 2 and words[0] in ("cluster.op-version", "cluster.max-op-version") \
+                and words[-1].isdigit():
+            found[words[0]] = int(words[-1])
+    return found.get("cluster.op-version"), found.get("cluster.max-op-version")
 
 
 def _is_ipv4(word: str) -> bool:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 PEERS_DIR = "/var/lib/glusterd/peers"
+GLUSTERD_INFO = "/var/lib/glusterd/glusterd.info"  # UUID=, operating-version=
 VOLS_DIR = "/var/lib/glusterd/vols"
 # Where --apply moves a peer record it takes out of glusterd's store: kept, never deleted.
 SET_ASIDE = "/var/lib/glustercheck/set-aside"

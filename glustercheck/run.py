@@ -28,8 +28,9 @@ from glustercheck.facts import (
     gather_node_facts,
     has_state,
     node_script,
+    parse_op_versions,
 )
-from glustercheck.remote.gluster import ClusterLock
+from glustercheck.remote.gluster import ClusterLock, gluster_command
 from glustercheck.remote.limits import ensure_open_files
 from glustercheck.remote.resolver import Resolver
 from glustercheck.remote.result import CommandResult
@@ -165,8 +166,9 @@ class GlusterRun:
         return None
 
     def _facts_script(self, name: str) -> str:
-        volumes = [v.name for v in self.spec.volumes] if name == self.names[0] else []
-        return node_script(self.names, name, self.brick_paths(name), volumes)
+        first = name == self.names[0]
+        volumes = [v.name for v in self.spec.volumes] if first else []
+        return node_script(self.names, name, self.brick_paths(name), volumes, pool=first)
 
     def _facts_output(self, name: str) -> CommandResult:
         return self._output(name, self._facts_script(name), None, wait_probe=False)
@@ -309,6 +311,24 @@ class GlusterRun:
             with ThreadPoolExecutor(max_workers=min(16, len(missing))) as pool:
                 list(pool.map(self._try_facts, missing))
         return {n: f for n in names if isinstance(f := self._node_facts.get(n), NodeFacts)}
+
+    def running_op_versions(self, names: Sequence[str]) -> dict[str, int | str]:
+        """The op-version glusterd itself runs at on each of `names` (`volume get all
+        cluster.op-version`), or why it could not tell. For when the stored ones differ (see
+        NodeFacts.op_version): one more command on those nodes, never on a healthy run."""
+        command = gluster_command(["volume", "get", "all", "cluster.op-version"])
+
+        def ask(name: str) -> int | str:
+            try:
+                result = self.run(name, command, timeout=15)
+            except RemoteError as exc:
+                return str(exc)
+            found, _ = parse_op_versions(result.stdout)
+            return found if found is not None else (
+                f"`{' '.join(command)}` answered {(result.stdout + result.stderr).strip()[:200]!r}")
+
+        with ThreadPoolExecutor(max_workers=max(1, min(16, len(names)))) as pool:
+            return dict(zip(names, pool.map(ask, names), strict=True))
 
     def _try_facts(self, name: str) -> None:
         with contextlib.suppress(GlusterCheckError):  # recorded; the node's own checks report it

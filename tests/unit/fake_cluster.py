@@ -40,12 +40,15 @@ class FakeConnection:
             kind, out = "probe", ""
         elif "s hostname" in text:  # the first node's facts carry the volume state too
             kind, out = "node-facts", _disk_used((VECTORS / f"{self.name}.txt").read_text())
+            out += _stored_op_version(self.name)
             if "s info" in text:
                 out += (VECTORS / "state.txt").read_text()
         elif "s info" in text:
             kind, out = "volume-state", (VECTORS / "state.txt").read_text()
         elif "s heal:" in text:
             kind, out = "heal", (VECTORS / "heal.txt").read_text()
+        elif text == "gluster --mode=script volume get all cluster.op-version":
+            kind, out = "op-version", _running_op_version(self.name)
         else:
             kind, out = "other", f"{self.name}\n"  # e.g. a user's `hostname`
         who = f"user={self.target.user} sudo={self.target.sudo} sudo_user={self.target.sudo_user}"
@@ -70,6 +73,24 @@ class FakeChannel:
 
     def close(self) -> None:
         return None
+
+
+def _op_versions(variable: str) -> dict[str, str]:
+    """$VARIABLE as `rpi2=90000,rpi3=...`."""
+    return dict(pair.split("=", 1) for pair in os.environ.get(variable, "").split(",") if "=" in pair)
+
+
+def _stored_op_version(node: str) -> str:
+    """$FAKE_CLUSTER_STORED_OP: what glusterd.info stores on those nodes (the recorded facts carry
+    glusterd's own answer, 100000, which the others keep)."""
+    stored = _op_versions("FAKE_CLUSTER_STORED_OP").get(node)
+    return f"@@glustercheck@@opstored\n{stored}\n" if stored is not None else ""
+
+
+def _running_op_version(node: str) -> str:
+    """$FAKE_CLUSTER_RUNNING_OP: what glusterd itself answers on those nodes (else 100000)."""
+    value = _op_versions("FAKE_CLUSTER_RUNNING_OP").get(node, "100000")
+    return f"Option                Value\n------                -----\ncluster.op-version    {value}\n"
 
 
 def _disk_used(facts: str) -> str:

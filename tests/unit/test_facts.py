@@ -20,6 +20,7 @@ from glustercheck.facts import (
     node_script,
     parse_cluster_facts,
     parse_node_facts,
+    parse_op_versions,
     state_script,
 )
 from glustercheck.parsers import parse_volume_info_xml
@@ -222,3 +223,32 @@ def test_status_is_asked_per_volume_and_a_missing_one_is_an_error() -> None:
     assert "Another transaction is in progress for arb" in facts.errors["volume status arb"]
     assert facts.errors["volume status disp"] == "gluster answered without this volume's status"
     assert "cut short" in facts.errors["volume status dist"]
+
+
+def test_the_op_version_is_the_stored_one_and_the_pools_highest_the_first_nodes_answer() -> None:
+    pool = "Option                  Value\n------                  -----\ncluster.max-op-version  110000"
+    text = healthy_rpi0().replace(f"{MARK}opversion\n", f"{MARK}opstored\n90000\n{MARK}opversion\n") \
+        .replace("cluster.op-version  100000", pool.split("\n", 2)[2])
+    facts = parse_node_facts("rpi0", NAMES, text)
+    assert (facts.op_version, facts.max_op_version) == (90000, 110000)
+    # No glusterd.info yet (a node never used), or no value in it: unknown, not the CLI's word.
+    never_used = healthy_rpi0().replace(f"{MARK}opversion\n", f"{MARK}opstored\n\n{MARK}opversion\n")
+    assert parse_node_facts("rpi0", NAMES, never_used).op_version is None
+    # A capture from before the stored value was read: the CLI's answer, as then.
+    assert parse_node_facts("rpi0", NAMES, healthy_rpi0()).op_version == 100000
+
+
+def test_only_the_first_node_asks_the_pools_max_op_version() -> None:
+    first = node_script(NAMES, "rpi0", ["/mnt/usb/gv"], ["gv"], pool=True)
+    other = node_script(NAMES, "rpi1", ["/mnt/usb/gv"])
+    assert "volume get all cluster.max-op-version" in first
+    assert "volume get" not in other
+    for script in (first, other):
+        assert "s opstored; sed -n 's/^operating-version=//p' /var/lib/glusterd/glusterd.info" in script
+
+
+def test_op_versions_read_from_gluster_11_1s_own_answers() -> None:
+    live = Path(__file__).parent.parent / "vectors" / "11.1-live"
+    assert parse_op_versions((live / "volume-get-op-version.out").read_text()) == (110000, None)
+    assert parse_op_versions((live / "volume-get-max-op-version.out").read_text()) == (None, 110000)
+    assert parse_op_versions("volume get: failed: Another transaction is in progress") == (None, None)

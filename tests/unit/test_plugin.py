@@ -237,3 +237,26 @@ def test_nagios_without_a_cluster_is_unknown(suite) -> None:  # type: ignore[no-
 
 def test_python_is_the_one_running_the_suite() -> None:
     assert sys.version_info >= (3, 11)
+
+
+@pytest.mark.parametrize(("running", "outcome", "asked"), [
+    ("", "passed", 4),               # glusterd.info lagged; glusterd itself runs at 100000 everywhere
+    ("rpi2=90000", "failed", 4),     # glusterd confirms the difference
+], ids=["stored-only", "confirmed"])
+def test_a_stored_op_version_that_differs_is_asked_of_glusterd_before_it_fails(
+        suite, monkeypatch, running, outcome, asked) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("FAKE_CLUSTER_STORED_OP", "rpi2=90000")
+    monkeypatch.setenv("FAKE_CLUSTER_RUNNING_OP", running)
+    result = suite("--spec=cluster.toml", "-k", "test_one_gluster_version_and_op_version", "-rf")
+    result.assert_outcomes(**{outcome: 1})
+    ran = commands(suite.log)
+    assert sum(n for (node, kind), n in ran.items() if kind == "op-version") == asked
+    if outcome == "failed":
+        result.stdout.fnmatch_lines(["*cluster op-versions differ: rpi0 100000, rpi1 100000, rpi2 90000, "
+                                     "rpi3 100000*"])
+
+
+def test_equal_op_versions_cost_no_command(suite) -> None:  # type: ignore[no-untyped-def]
+    result = suite("--spec=cluster.toml", "-k", "test_one_gluster_version_and_op_version")
+    result.assert_outcomes(passed=1)
+    assert not [kind for (_, kind) in commands(suite.log) if kind == "op-version"]
