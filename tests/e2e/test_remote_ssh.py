@@ -189,7 +189,9 @@ def test_a_command_the_server_never_takes_is_given_up_at_its_bound(conn: Connect
         with pytest.raises(NoAnswer):
             start_command(channel, "true", time.monotonic() + 1.0)
         took = time.monotonic() - start
-    assert 0.9 < took < TIMEOUT  # paramiko alone waits until TCP gives up: a quarter of an hour
+    # At its 1 s bound, not before; the upper limit leaves a loaded machine room to wake the timer
+    # late and is still far from paramiko's own wait, until TCP gives up: a quarter of an hour.
+    assert 0.9 < took < 5
 
 
 def test_a_connection_gone_silent_is_dropped_with_a_clear_message(
