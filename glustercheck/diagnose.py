@@ -23,7 +23,7 @@ from glustercheck.facts import ClusterFacts, NodeFacts, brick_place
 from glustercheck.glusterd_store import PEERS_DIR, SET_ASIDE, damaged
 from glustercheck.hosts_file import first_mapping
 from glustercheck.layout import render_command
-from glustercheck.pairings import half_joined_pairings, newcomer, rejoin
+from glustercheck.pairings import Held, can_rejoin, forgotten, half_joined_pairings, newcomer, rejoin
 from glustercheck.peer_nodes import PeerNodes
 from glustercheck.spec import ClusterSpec, VolumeSpec
 
@@ -283,7 +283,9 @@ def _peer_causes(out: Diagnosis, spec: ClusterSpec, nodes: Mapping[str, NodeFact
             "glusterd passes the name on to the other peers)", NAMING))
         for name in who:
             out._naming[(name, whom)] = cause
-    _rejected(out, first, rejects)
+    lost = forgotten(spec, nodes)
+    _rejected(out, first, {n: r - set(lost) for n, r in rejects.items() if n not in lost})
+    _forgotten(out, spec, nodes, lost)
     _half_joined(out, spec, nodes)
     _refusing(out, nodes)
     first_facts = nodes.get(first)
@@ -300,6 +302,32 @@ def _peer_causes(out: Diagnosis, spec: ClusterSpec, nodes: Mapping[str, NodeFact
             f"from {first}: sudo gluster peer probe {node.name} (or `pytest --apply`)", PEERS))
 
 
+def _forgotten(out: Diagnosis, spec: ClusterSpec, nodes: Mapping[str, NodeFacts],
+               lost: list[str]) -> None:
+    first = spec.nodes[0].name
+    for node in lost:
+        held = {n: r for n, r in rejoin(node, spec, nodes).items() if n != node}
+        if can_rejoin(node, nodes):
+            fix = (f"`pytest --apply` rejoins {node} afresh (it hosts no volume); by hand: "
+                   f"{_rejoin_by_hand(node, held, nodes[node].systemd, first)}")
+        else:
+            fix = (f"by hand ({node} hosts volumes, so --apply does not rejoin it), on {node}: "
+                   f"{REJECTED_PEER_PROCEDURE.format(helper=first)}")
+        out._peer[node] = out._add(Cause(
+            f"peer-forgotten:{node}", f"{node} knows no peer and keeps no peer record, while "
+            f"{', '.join(held) or 'the others'} still hold it in the pool (it lost its side of the "
+            "pool, e.g. powered off while being probed)", fix, PEERS))
+
+
+def _rejoin_by_hand(comer: str, held: Mapping[str, Held], systemd: bool, first: str) -> str:
+    """The steps --apply takes to rejoin `comer` afresh (setup_steps/peers.py), for an operator."""
+    stop, start = (("sudo systemctl stop glusterd", "sudo systemctl start glusterd")
+                   if systemd else ("stop glusterd", "start glusterd"))
+    moves = "; ".join(f"on {n}: {' '.join(f'{PEERS_DIR}/{f}' for f, _, _ in r)}" for n, r in held.items())
+    return (f"{stop} on {', '.join(held)}, then move these records to {SET_ASIDE}/ ({moves}), "
+            f"{start} on each; then from {first}: sudo gluster peer probe {comer}")
+
+
 def _half_joined(out: Diagnosis, spec: ClusterSpec, nodes: Mapping[str, NodeFacts]) -> None:
     first = spec.nodes[0].name
     for pairing in half_joined_pairings(spec, nodes):
@@ -309,14 +337,8 @@ def _half_joined(out: Diagnosis, spec: ClusterSpec, nodes: Mapping[str, NodeFact
             fix = (f"by hand: neither {a} nor {b} can simply rejoin (each hosts volumes, or is the "
                    f"first node); compare /var/lib/glusterd/peers on both with the other nodes'")
         else:
-            held = rejoin(comer, spec, nodes)
-            stop, start = (("sudo systemctl stop glusterd", "sudo systemctl start glusterd")
-                           if nodes[a].systemd else ("stop glusterd", "start glusterd"))
-            moves = "; ".join(f"on {n}: {' '.join(f'{PEERS_DIR}/{f}' for f, _, _ in r)}"
-                              for n, r in held.items())
             fix = (f"`pytest --apply` rejoins {comer} afresh (it hosts no volume yet); by hand: "
-                   f"{stop} on {', '.join(held)}, then move these records to {SET_ASIDE}/ ({moves}), "
-                   f"{start} on each; then from {first}: sudo gluster peer probe {comer}")
+                   f"{_rejoin_by_hand(comer, rejoin(comer, spec, nodes), nodes[a].systemd, first)}")
         cause = out._add(Cause(
             f"peer-half-joined:{a}:{b}", f"the pairing of {a} and {b} was cut short and glusterd does "
             f"not finish it ({pairing.describe()})", fix, PEERS))
@@ -338,6 +360,12 @@ def _refusing(out: Diagnosis, nodes: Mapping[str, NodeFacts]) -> None:
             "`pytest --apply` (restarts it when peer status keeps failing for 20 s)", GLUSTERD))
 
 
+REJECTED_PEER_PROCEDURE = (
+    "stop glusterd, remove everything in /var/lib/glusterd except glusterd.info, start glusterd, "
+    "run `sudo gluster peer probe {helper}`, then restart glusterd (gluster's documented procedure; "
+    "the volumes are synced from the others)")
+
+
 def _rejected(out: Diagnosis, first: str, rejects: Mapping[str, set[str]]) -> None:
     """A node whose configuration disagrees with the pool's rejects its peers and is rejected by
     those that see it: the node in most rejections is the odd one out (then the next, if any)."""
@@ -349,9 +377,7 @@ def _rejected(out: Diagnosis, first: str, rejects: Mapping[str, set[str]]) -> No
         out._peer[odd] = out._add(Cause(
             f"peer-rejected:{odd}", f"{odd} is rejected by its peers (Peer Rejected: its copy of the "
             "cluster configuration disagrees with theirs)",
-            f"by hand, on {odd}: stop glusterd, remove everything in /var/lib/glusterd except "
-            f"glusterd.info, start glusterd, run `sudo gluster peer probe {helper}`, then restart "
-            "glusterd (gluster's documented procedure; the volumes are synced from the others)", PEERS))
+            f"by hand, on {odd}: {REJECTED_PEER_PROCEDURE.format(helper=helper)}", PEERS))
         pairs = {p for p in pairs if odd not in p}
 
 

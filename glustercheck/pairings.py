@@ -30,8 +30,26 @@ def newcomer(pairing: HalfJoined, spec: ClusterSpec, nodes: Mapping[str, NodeFac
     hold nothing a volume needs) and it is not the first node (the pool is probed from there).
     None: neither side qualifies; an operator decides."""
     first = spec.nodes[0].name
-    return next((n for n in (pairing.peer, pairing.holder)
-                 if n != first and n in nodes and not nodes[n].store_volumes), None)
+    return next((n for n in (pairing.peer, pairing.holder) if n != first and can_rejoin(n, nodes)),
+                None)
+
+
+def forgotten(spec: ClusterSpec, nodes: Mapping[str, NodeFacts]) -> list[str]:
+    """Declared nodes that lost their side of the pool while the others kept theirs: glusterd on
+    the node answers with no peer and keeps no peer record, and another node still holds it (as
+    'Peer in Cluster (Disconnected)', or 'Peer Rejected' once it refuses them as strangers). Seen
+    in a drill: rpi3 powered off as it took rpi0's probe came back knowing nobody. Probing again
+    answers "already in peer list": like a half-done pairing, it must rejoin afresh. The first
+    node is never one: the pool is probed from there."""
+    whose = PeerNodes(spec, nodes).of_peer
+    held = {whose(p) for n, f in nodes.items() for p in (f.peers or ())} - {None}
+    return [n.name for n in spec.nodes[1:] if (f := nodes.get(n.name)) is not None
+            and f.peers == () and not f.peer_records and n.name in held]
+
+
+def can_rejoin(node: str, nodes: Mapping[str, NodeFacts]) -> bool:
+    """It knows no volume: its records hold nothing a volume needs (see `newcomer`)."""
+    return node in nodes and not nodes[node].store_volumes
 
 
 Held = tuple[tuple[str, int, str], ...]  # (file, state, the node the record is about)

@@ -6,6 +6,7 @@ by address probes it back by name.
 
 A pairing a probe left half-done (a node powered off mid-handshake) never finishes by itself, and
 probing again answers "already in peer list": the side that hosts no volume yet rejoins afresh.
+So does a node that came back knowing nobody while the others still hold it (pairings.forgotten).
 glusterd is stopped on every node holding a record that ties it to the pool (other nodes learned
 it from the prober), then those records are set aside and glusterd started again (stopping all
 first: a glusterd still running would pass the old pairing back to one that has just forgotten
@@ -28,7 +29,7 @@ from glustercheck.actions import (
 )
 from glustercheck.facts import NodeFacts
 from glustercheck.glusterd_store import HalfJoined
-from glustercheck.pairings import half_joined_pairings, newcomer, rejoin
+from glustercheck.pairings import can_rejoin, forgotten, half_joined_pairings, newcomer, rejoin
 from glustercheck.parsers import Peer
 from glustercheck.spec import ClusterSpec
 
@@ -45,6 +46,15 @@ def plan(observed: Observed, ctx: StepContext) -> Plan:
     stuck = half_joined_pairings(ctx.spec, observed.nodes)
     if stuck:
         _undo(out, stuck, observed, ctx.spec)
+        return out
+    lost = forgotten(ctx.spec, observed.nodes)
+    if lost:
+        for node in lost:
+            if can_rejoin(node, observed.nodes):
+                _rejoin(out, node, observed.nodes, ctx.spec)
+            else:
+                out.error(CLUSTER, f"{node} knows no peer and keeps no peer record while the others "
+                                   f"hold it in the pool; it hosts volumes: not rejoined automatically")
         return out
     if any(observed.nodes[n].peer_status_refused for n in names):
         # Mid-handshake, or stuck so (the wait restarts a glusterd that keeps refusing).
@@ -75,13 +85,19 @@ def _undo(out: Plan, stuck: list[HalfJoined], observed: Observed, spec: ClusterS
     nodes = observed.nodes
     comers = {p: newcomer(p, spec, nodes) for p in stuck}
     for node in dict.fromkeys(n for n in comers.values() if n is not None):
-        held = rejoin(node, spec, nodes)
-        out.add(*(StopGlusterd(n, node, nodes[n].systemd) for n in held))
-        out.add(*(SetAsideRecords(n, node, records, nodes[n].systemd) for n, records in held.items()))
+        _rejoin(out, node, nodes, spec)
     for pairing in (p for p, n in comers.items() if n is None):
         out.error(CLUSTER, f"{pairing.describe()} (a probe cut short); neither side can rejoin "
                            "afresh (each hosts volumes, or is the first node): not undone "
                            "automatically")
+
+
+def _rejoin(out: Plan, node: str, nodes: Mapping[str, NodeFacts], spec: ClusterSpec) -> None:
+    """Stop glusterd wherever a record ties `node` to the pool, set those records aside, start it
+    again; the next round's probe pairs `node` anew."""
+    held = rejoin(node, spec, nodes)
+    out.add(*(StopGlusterd(n, node, nodes[n].systemd) for n in held))
+    out.add(*(SetAsideRecords(n, node, records, nodes[n].systemd) for n, records in held.items()))
 
 
 def _peers(facts: NodeFacts) -> tuple[Peer, ...]:

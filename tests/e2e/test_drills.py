@@ -184,15 +184,20 @@ HALF_JOIN = {
 }
 
 
-def test_a_half_joined_node_and_an_empty_peer_record_are_named_then_repaired(
-        sim, converged_cluster: ConvergedCluster, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def _pool_without_volumes(sim, converged_cluster: ConvergedCluster, tmp_path: Path) -> SimCluster:  # type: ignore[no-untyped-def]
+    """Fresh nodes in one pool, as a probe cut short finds them: no volume yet (a node that hosts
+    one is never rejoined automatically; tests/unit/test_peer_store.py has that refusal)."""
     converged_cluster.invalidate()
-    cluster = sim.fresh()
-    # The pool first, as a probe cut short finds it: no volume yet (a node that hosts one is never
-    # rejoined automatically; tests/unit/test_peer_store.py has that refusal).
+    cluster: SimCluster = sim.fresh()
     pool_only = write_spec(tmp_path / "pool-only.toml", replace=('[[volumes]]\nname = "gv"\nreplica = 2', ""))
     first = start_suite(tmp_path / "first", *APPLY, spec=pool_only).wait()
     assert first.rc == 0, first.describe()
+    return cluster
+
+
+def test_a_half_joined_node_and_an_empty_peer_record_are_named_then_repaired(
+        sim, converged_cluster: ConvergedCluster, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cluster = _pool_without_volumes(sim, converged_cluster, tmp_path)
     started = time.monotonic()
     for node, edit in HALF_JOIN.items():
         sh(cluster, node, f"kill $(cat /run/glusterd.pid); while pgrep -x glusterd >/dev/null; "
@@ -208,6 +213,27 @@ def test_a_half_joined_node_and_an_empty_peer_record_are_named_then_repaired(
     assert sh(cluster, "rpi3", "ls /var/lib/glustercheck/set-aside | wc -l").strip() != "0"
     _record("half-joined rpi3 + empty record (made)", f"named both causes; re-apply {again.changes} "
             "changes, then 0", time.monotonic() - started, 0)
+    converged_cluster.adopt()
+
+
+def test_a_node_that_came_back_knowing_nobody_is_named_then_rejoins(
+        sim, converged_cluster: ConvergedCluster, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """What the 'takes rpi0's probe' drill left once in CI: rpi3 back with no peer record at all,
+    rpi0..rpi2 still holding it ('Peer Rejected' once it refuses them as strangers). Made on
+    purpose here (glusterd stopped, its records removed, started), so every run meets it."""
+    cluster = _pool_without_volumes(sim, converged_cluster, tmp_path)
+    started = time.monotonic()
+    sh(cluster, VICTIM, "kill $(cat /run/glusterd.pid); while pgrep -x glusterd >/dev/null; do sleep 0.1; "
+                        "done; rm -f /var/lib/glusterd/peers/*; /usr/sbin/glusterd -p /run/glusterd.pid")
+    check = start_suite(tmp_path / "check").wait()
+    causes = [c["key"] for c in check.summary_json["causes"]]
+    assert "peer-forgotten:rpi3" in causes, check.describe()
+    assert "peer-rejected:rpi3" not in causes, check.describe()  # a symptom of it, with no by-hand fix
+    again, _ = _converge_again(cluster, tmp_path)
+    changed = "\n".join(again.summary_json["setup"]["changed"].get("cluster", []))
+    assert "rpi3 rejoins afresh" in changed, again.describe()
+    _record("rpi3 back knowing nobody (made)", f"named; re-apply {again.changes} changes, then 0",
+            time.monotonic() - started, 0)
     converged_cluster.adopt()
 
 

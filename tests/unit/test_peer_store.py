@@ -32,6 +32,7 @@ from glustercheck.glusterd_store import (
     parse_records,
     record_script,
 )
+from glustercheck.pairings import forgotten
 from glustercheck_setup_steps import Observed, daemon, peers
 from tests.unit.test_setup_steps import CONVERGED, CTX, NAMES, SPEC, cluster_facts
 
@@ -325,3 +326,58 @@ def test_a_failing_peer_status_of_a_half_joined_node_is_named_by_the_pairing() -
     found = diagnose(SPEC, nodes, {}, cluster_facts())
     assert found.peer("rpi0") is found.causes["peer-half-joined:rpi0:rpi3"]
     assert "peer-status-failing:rpi0" not in found.causes
+
+
+# ----- a node that came back knowing nobody (pairings.forgotten) --------------------------------------
+
+def _forgotten_rpi3(**rpi3: object) -> dict[str, NodeFacts]:
+    """As CI's drill left it (rpi3 powered off as it took rpi0's probe): rpi3 answers with no peer
+    and keeps no record; rpi0 holds it 'Peer in Cluster (Disconnected)', rpi1 and rpi2 hold it
+    'Peer Rejected (Connected)' (it refuses them as strangers)."""
+    def holding_rpi3(node: str, state: str, connected: bool, record_state: int) -> NodeFacts:
+        facts = CONVERGED[node]
+        peers = tuple(dataclasses.replace(p, state=state, connected=connected)
+                      if p.uuid == UUID["rpi3"] else p for p in facts.peers or ())
+        return dataclasses.replace(facts, peers=peers, peer_records=(_record("rpi3", record_state),))
+    return dict(CONVERGED,
+                rpi0=holding_rpi3("rpi0", "Peer in Cluster", False, 3),
+                rpi1=holding_rpi3("rpi1", "Peer Rejected", True, 6),
+                rpi2=holding_rpi3("rpi2", "Peer Rejected", True, 6),
+                rpi3=dataclasses.replace(CONVERGED["rpi3"], peers=(), peer_records=(), **rpi3))  # type: ignore[arg-type]
+
+
+def test_a_node_that_knows_nobody_while_the_others_hold_it_is_forgotten() -> None:
+    assert forgotten(SPEC, _forgotten_rpi3()) == ["rpi3"]
+    assert forgotten(SPEC, CONVERGED) == []
+    # Knowing nobody is not enough: a node no other holds is just not probed yet.
+    alone = dict(CONVERGED, rpi3=dataclasses.replace(CONVERGED["rpi3"], peers=(), peer_records=()))
+    alone = {n: dataclasses.replace(f, peers=tuple(p for p in f.peers or () if p.uuid != UUID["rpi3"]))
+             for n, f in alone.items()}
+    assert forgotten(SPEC, alone) == []
+
+
+def test_the_forgotten_node_rejoins_afresh_from_the_holders_records() -> None:
+    plan = peers.plan(Observed(_forgotten_rpi3()), CTX)
+    assert plan.actions == [
+        StopGlusterd("rpi0", "rpi3", False), StopGlusterd("rpi1", "rpi3", False),
+        StopGlusterd("rpi2", "rpi3", False),
+        SetAsideRecords("rpi0", "rpi3", ((UUID["rpi3"], 3, "rpi3"),), False),
+        SetAsideRecords("rpi1", "rpi3", ((UUID["rpi3"], 6, "rpi3"),), False),
+        SetAsideRecords("rpi2", "rpi3", ((UUID["rpi3"], 6, "rpi3"),), False)]
+    found = diagnose(SPEC, _forgotten_rpi3(), {}, cluster_facts())
+    cause = found.causes["peer-forgotten:rpi3"]
+    assert "peer-rejected:rpi3" not in found.causes  # the rejections are its symptom
+    assert cause.summary.startswith("rpi3 knows no peer and keeps no peer record, while rpi0, rpi1, "
+                                    "rpi2 still hold it in the pool")
+    assert cause.fix.startswith("`pytest --apply` rejoins rpi3 afresh (it hosts no volume)")
+    assert found.peer("rpi3") is cause
+
+
+def test_a_forgotten_node_that_hosts_volumes_is_left_to_the_operator() -> None:
+    nodes = _forgotten_rpi3(store_volumes=("gv",))
+    plan = peers.plan(Observed(nodes), CTX)
+    assert not plan.actions
+    assert any("rpi3 knows no peer" in e and "hosts volumes" in e for _, e in plan.errors)
+    cause = diagnose(SPEC, nodes, {}, cluster_facts()).causes["peer-forgotten:rpi3"]
+    assert cause.fix.startswith("by hand (rpi3 hosts volumes, so --apply does not rejoin it), on rpi3: "
+                                "stop glusterd, remove everything in /var/lib/glusterd except")
