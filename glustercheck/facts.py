@@ -220,7 +220,7 @@ def node_script(names: Sequence[str], me: str, brick_paths: Sequence[str],
     # Everything glusterd is asked starts first, each query its own background job writing its
     # own file in $gd, while the rest of the facts are read; the answers are printed at the end.
     # On a Pi each gluster CLI call costs a few hundred ms: side by side they cost one. A guard
-    # (`pool list`, 5 s) tells a hung glusterd (or one stopped with SIGSTOP) from a slow one; its
+    # (`peer status`, 5 s) tells a hung glusterd (or one stopped with SIGSTOP) from a slow one; its
     # queries are then not waited for (each ends by its own timeout; stdout and stderr go to files,
     # so the SSH session ends at once).
     # One CLI call per node: peer status, which is also the guard, asked again while glusterd is

@@ -31,6 +31,7 @@ from glustercheck.facts import NodeFacts
 from glustercheck.glusterd_store import HalfJoined
 from glustercheck.pairings import can_rejoin, forgotten, half_joined_pairings, newcomer, rejoin
 from glustercheck.parsers import Peer
+from glustercheck.peer_nodes import PeerNodes
 from glustercheck.spec import ClusterSpec
 
 from .context import Observed, StepContext
@@ -60,10 +61,9 @@ def plan(observed: Observed, ctx: StepContext) -> Plan:
         # Mid-handshake, or stuck so (the wait restarts a glusterd that keeps refusing).
         out.waits.append(PeersConnected(names))
         return out
-    peers_of_first = _peers(observed.nodes[first])
-    known = {name for peer in peers_of_first for name in peer.names}
-    probes = [PeerProbe(first, n.name, names) for n in ctx.spec.nodes[1:]
-              if n.name not in known and not (n.address and n.address in known)]
+    whose = PeerNodes(ctx.spec, observed.nodes).of_peer
+    known = {whose(peer) for peer in _peers(observed.nodes[first])}
+    probes = [PeerProbe(first, n.name, names) for n in ctx.spec.nodes[1:] if n.name not in known]
     if probes:
         out.add(*probes)
         return out
