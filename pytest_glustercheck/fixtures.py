@@ -112,6 +112,10 @@ def reachable(run: GlusterRun, node: str) -> str:
 @pytest.fixture
 def diagnosis(run: GlusterRun, converged: SetupReport, request: pytest.FixtureRequest) -> Diagnosis:
     """Root causes from everything gathered (it gathers what is missing, each node once)."""
+    return diagnosis_of(run, request.config)
+
+
+def diagnosis_of(run: GlusterRun, config: pytest.Config) -> Diagnosis:
     nodes = run.all_node_facts()
     unreachable = run.probe()
     try:
@@ -119,7 +123,7 @@ def diagnosis(run: GlusterRun, converged: SetupReport, request: pytest.FixtureRe
     except GlusterCheckError:
         cluster = None
     return diagnose(run.spec, nodes, unreachable, cluster,
-                    capacity_critical=request.config.option.capacity_critical)
+                    capacity_critical=config.option.capacity_critical)
 
 
 @pytest.fixture

@@ -7,7 +7,9 @@ what ran where (xdist workers included: each appends to the same file).
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
@@ -47,6 +49,10 @@ class FakeConnection:
             kind, out = "volume-state", (VECTORS / "state.txt").read_text()
         elif "s heal:" in text:
             kind, out = "heal", (VECTORS / "heal.txt").read_text()
+        elif text.startswith("# glustercheck: data path, write"):
+            kind, out = "data-write", _sums(text)
+        elif text.startswith("# glustercheck: data path, read"):
+            kind, out = "data-read", _read_back(text)
         elif text == "gluster --mode=script volume get all cluster.op-version":
             kind, out = "op-version", _running_op_version(self.name)
         else:
@@ -105,6 +111,23 @@ def _disk_used(facts: str) -> str:
         used = int(int(size) * float(percent) / 100)
         lines[i] = f"{path} {mount} {size} {used} {inodes} {inodes_used}\n"
     return "".join(lines)
+
+
+def _sums(script: str) -> str:
+    """sha256sum's lines for the data path's test files (named in the script): the same bytes
+    wherever they are read, as on a healthy volume."""
+    names = dict.fromkeys(re.findall(r"glustercheck-[0-9a-f]{12}-[0-9]+", script))
+    return "".join(f"{hashlib.sha256(n.encode()).hexdigest()}  {n}\n" for n in names)
+
+
+def _read_back(script: str) -> str:
+    """The reader's answer: the sums, then each file's pathinfo on the second replica set (rpi2
+    and rpi3, as their bricks' servers name themselves)."""
+    names = list(dict.fromkeys(re.findall(r"glustercheck-[0-9a-f]{12}-[0-9]+", script)))
+    where = "".join(f"@file {n}\n(<DISTRIBUTE:gv-dht> (<REPLICATE:gv-replicate-1> "
+                    f"<POSIX(/mnt/usb/gv):rpi2:/mnt/usb/gv/{n}> <POSIX(/mnt/usb/gv):rpi3:/mnt/usb/gv/{n}>))\n"
+                    for n in names)
+    return f"@@glustercheck-data@@sums\n{_sums(script)}@@glustercheck-data@@pathinfo\n{where}"
 
 
 def _get(self: ConnectionPool, target: SshTarget) -> FakeConnection:

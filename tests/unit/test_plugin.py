@@ -299,3 +299,34 @@ def test_a_pytest_run_inside_another_freezes_nothing_of_its_host(pytester) -> No
                                  "--spec=cluster.toml", "test_one.py")
     result.assertoutcome(passed=1)
     assert gc.get_freeze_count() == before
+
+
+LAST_CHECKS = """
+import os
+
+def pytest_runtest_logreport(report):
+    if report.when == "call":
+        with open(os.environ["FAKE_CLUSTER_LOG"], "a") as out:
+            out.write(f"controller\\tran {report.nodeid.split('::')[-1]}\\n")
+"""
+
+
+def test_the_data_path_trial_runs_while_the_other_checks_do_and_its_check_comes_last(
+        suite, pytester) -> None:  # type: ignore[no-untyped-def]
+    pytester.makepyfile(report_order=LAST_CHECKS)  # a plugin: the checks are not under this directory
+    result = suite("--spec=cluster.toml", "-p", "report_order")
+    result.assert_outcomes(passed=45)
+    order = [kind for _, kind in (line.split("\t")[:2] for line in suite.log.read_text().splitlines())]
+    checks = [kind for kind in order if kind.startswith("ran ")]
+    assert checks[-1] == "ran test_written_on_one_node_reads_back_on_another[volume=gv]", checks
+    # Written and read back (on the last two nodes) before half of the other checks had run.
+    assert order.index("data-read") < order.index(checks[len(checks) // 2]), order
+    ran = commands(suite.log)
+    assert ran[("rpi3", "data-write")] == ran[("rpi2", "data-read")] == 1, ran
+
+
+def test_under_xdist_the_worker_handed_the_data_path_check_makes_the_trial(suite) -> None:  # type: ignore[no-untyped-def]
+    result = suite("--spec=cluster.toml", "-n", "2")
+    result.assert_outcomes(passed=45)
+    ran = commands(suite.log)
+    assert ran[("rpi3", "data-write")] == ran[("rpi2", "data-read")] == 1, ran
