@@ -5,9 +5,11 @@
 
 For each node count, on simulated nodes with the how-to's replica 2 volume (spec from simcluster),
 each figure the median of --runs runs after a warm-up:
-- check-only (converged once with the suite's own --apply): the FLOOR (one plain `ssh NODE true`
-  per node, all at once, same ssh_config), the suite in one process and with `-n auto`, a naive
-  testinfra suite of the same assertions (bench/naive_testinfra), --collect-only, the plugin import;
+- check-only (converged once with the suite's own --apply): the FLOOR (bench/floor_script.sh: the
+  checks by hand, one plain `ssh NODE sudo sh -s` per node, all at once, the data path on the first
+  two nodes; same ssh_config), a bare login (`ssh NODE true`, all at once), the suite in one
+  process and with `-n auto`, a naive testinfra suite of the same assertions
+  (bench/naive_testinfra), --collect-only, the plugin import;
   one profiled run (DEBUG command log, --durations); then floor and check-only again through
   simcluster's latency relay (--latency ms round trip);
 - `--apply` from bare nodes against bench/howto_script.sh (the how-to's commands over ssh), on the

@@ -170,7 +170,8 @@ def _timeout(options: Options, count: int) -> float:
 
 
 def check_phase(count: int, options: Options) -> Phase:
-    """Converge once with --apply, then in rounds: the floor, check-only in one process and with
+    """Converge once with --apply, then in rounds: the floor (the checks by hand, one plain ssh per
+    node) and a bare login (`ssh NODE true`), check-only in one process and with
     -n auto, the naive testinfra suite, --collect-only and the plugin import; one profiled run; the
     same floor and check-only runs again through the latency relay."""
     phase = Phase("check-only", count)
@@ -181,6 +182,7 @@ def check_phase(count: int, options: Options) -> Phase:
             return phase
         kinds: list[tuple[str, Callable[[], Sample]]] = [
             ("floor", lambda: runs.floor(bench)),
+            ("login", lambda: runs.login(bench)),
             ("check", lambda: runs.suite(bench, "check")),
             ("check_auto", lambda: runs.suite(bench, "check-auto", "-n", "auto")),
             ("collect", lambda: runs.collect_only(bench)),
@@ -195,6 +197,7 @@ def check_phase(count: int, options: Options) -> Phase:
             cluster.set_latency(options.latency_ms)
             try:
                 _rounds(phase, [("floor_latency", lambda: runs.floor(bench)),
+                                ("login_latency", lambda: runs.login(bench)),
                                 ("check_latency", lambda: runs.suite(bench, "check-latency")),
                                 ("check_auto_latency", lambda: runs.suite(
                                     bench, "check-auto-latency", "-n", "auto"))],

@@ -24,8 +24,8 @@ def target_for(kind: str, count: int) -> tuple[str | None, float | None, str]:
         return "script_" + kind.removeprefix("apply_"), 1.5, "<= 1.5x script"
     if kind in ("check_latency", "check_auto_latency"):
         return "floor_latency", 1.3, "<= 1.3x floor"
-    if kind == "naive":
-        return "floor", None, "(baseline)"
+    if kind in ("naive", "login"):
+        return "floor", None, "(reference)"
     if kind == "import":
         return None, None, "<= 0.1 s"
     if kind == "collect":
@@ -35,7 +35,8 @@ def target_for(kind: str, count: int) -> tuple[str | None, float | None, str]:
 
 ABSOLUTE = {"import": 0.1, "collect": 0.4}
 LABELS = {
-    "floor": "floor: ssh true, all nodes at once",
+    "floor": "floor: checks by hand, 1 ssh/node",
+    "login": "bare login: ssh true, all at once",
     "check": "check-only, 1 process",
     "check_auto": "check-only, -n auto",
     "naive": "naive testinfra suite",
@@ -47,6 +48,7 @@ LABELS = {
     "apply_fresh": "--apply, fresh nodes (apt)",
     "script_fresh": "plain script, fresh nodes (apt)",
     "floor_latency": "floor, +{latency} ms RTT",
+    "login_latency": "bare login, +{latency} ms RTT",
     "check_latency": "check-only 1 proc, +{latency} ms",
     "check_auto_latency": "check-only -n auto, +{latency} ms",
 }
@@ -176,14 +178,15 @@ def profile_text(phases: list[Phase]) -> str:
 
 def latency_text(found: list[dict[str, object]], latency_ms: float) -> str:
     """Round trips on each run's critical path: (time with the added latency - time without) /
-    the round trip. The floor's are one SSH login and command; what the suite adds is its own."""
+    the round trip. A bare login's are one SSH login and command; the floor's add the data
+    path's; what the suite adds is its own."""
     if not latency_ms:
         return ""
     seconds = {(r["nodes"], r["kind"]): float(str(r["median_s"])) for r in found}
     out = []
     for count in sorted({int(str(r["nodes"])) for r in found}):
         parts = []
-        for kind in ("floor", "check", "check_auto"):
+        for kind in ("login", "floor", "check", "check_auto"):
             with_latency = seconds.get((count, f"{kind}_latency"))
             without = seconds.get((count, kind))
             if with_latency is not None and without is not None:

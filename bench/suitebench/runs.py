@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from glustercheck.spec import load_spec
 from simcluster import SimCluster
 from simcluster.sshd_log import LogMarks, SshdCounts
 from suitebench import commands_log
@@ -20,6 +21,7 @@ from suitebench.measure import Measured, run_measured
 BENCH = Path(__file__).resolve().parents[1]
 NAIVE_SUITE = BENCH / "naive_testinfra"
 HOWTO_SCRIPT = BENCH / "howto_script.sh"
+FLOOR_SCRIPT = BENCH / "floor_script.sh"
 _SETUP_LINE = re.compile(r"^setup steps \((apply|check-only), ([0-9.]+) s\)", re.M)
 _OUTCOMES = re.compile(r"(\d+) (passed|failed|error|errors|skipped)")
 
@@ -74,6 +76,19 @@ class Bench:
 
 
 def floor(bench: Bench) -> Sample:
+    """bench/floor_script.sh: the checks by hand, one plain `ssh` per node, all at once (the
+    first two nodes also write and read back through a mount), through the cluster's ssh_config.
+    The least a check-only run can cost on these nodes: the same remote work, no controller."""
+    config = bench.cluster.config
+    marks = LogMarks.take(config)
+    nodes = [f"{n}={config.address(i)}" for i, n in enumerate(bench.names)]
+    volume = load_spec(config.spec_file).volumes[0]  # simcluster's: the how-to's gv
+    argv = ["sh", str(FLOOR_SCRIPT), str(config.ssh_config), volume.name, volume.brick_path, *nodes]
+    run = run_measured(argv, timeout=bench.timeout, env=bench.env())
+    return bench.counted(run, marks, ok=run.rc == 0, note="" if run.rc == 0 else run.stderr[-300:])
+
+
+def login(bench: Bench) -> Sample:
     """One plain `ssh NODE true` per node, all at once, through the cluster's ssh_config."""
     config = bench.cluster.config
     marks = LogMarks.take(config)
