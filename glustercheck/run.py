@@ -118,6 +118,10 @@ class GlusterRun:
     # from that generation on was read after every change that touched them.
     _node_changed_at: dict[str, int] = field(default_factory=dict)
     _volumes_changed_at: int = 0
+    _probed: dict[str, RemoteError] | None = None  # every probe's outcome, once all are in
+    # Bumped with every forget_facts and never reset (unlike the generation): what was worked
+    # out from the facts of one epoch (a diagnosis) holds until the next.
+    facts_epoch: int = 0
 
     def __post_init__(self) -> None:
         ensure_open_files(len(self.spec.nodes))  # a usage error now, before anything connects
@@ -180,8 +184,13 @@ class GlusterRun:
         return self._probes[name].result()
 
     def probe(self) -> dict[str, RemoteError]:
-        """The nodes that cannot be used, once every probe is in: one connect timeout at most."""
-        return {name: error for name in self.names if (error := self.probe_result(name)) is not None}
+        """The nodes that cannot be used, once every probe is in: one connect timeout at most.
+        Each node is probed once per run, so the answer is kept (the checks ask it thousands of
+        times at 16 nodes)."""
+        if self._probed is None:
+            self._probed = {name: error for name in self.names
+                            if (error := self.probe_result(name)) is not None}
+        return dict(self._probed)
 
     @property
     def unreachable(self) -> dict[str, RemoteError]:
@@ -468,6 +477,7 @@ class GlusterRun:
             self._cluster_future.result()  # let a gathering under way finish before forgetting
         with self._mutex:
             self._generation += 1
+            self.facts_epoch += 1
             for name in self.names if nodes is None else nodes:
                 self._node_facts.pop(name, None)
                 self._node_changed_at[name] = self._generation

@@ -115,7 +115,23 @@ def diagnosis(run: GlusterRun, converged: SetupReport, request: pytest.FixtureRe
     return diagnosis_of(run, request.config)
 
 
+_DIAGNOSIS = pytest.StashKey[tuple[int, Diagnosis]]()
+
+
 def diagnosis_of(run: GlusterRun, config: pytest.Config) -> Diagnosis:
+    """One diagnosis per epoch of the run's facts: every check asks for it (151 times at 16
+    nodes, measured ~3 ms each), and it changes only when facts are forgotten."""
+    epoch = run.facts_epoch
+    found = config.stash.get(_DIAGNOSIS, None)
+    if found is not None and found[0] == epoch:
+        return found[1]
+    diagnosis = _diagnose(run, config)
+    if run.facts_epoch == epoch:  # nothing was forgotten while it was worked out
+        config.stash[_DIAGNOSIS] = (epoch, diagnosis)
+    return diagnosis
+
+
+def _diagnose(run: GlusterRun, config: pytest.Config) -> Diagnosis:
     nodes = run.all_node_facts()
     unreachable = run.probe()
     try:
