@@ -1,9 +1,10 @@
-"""The data path as two remote commands: files written through a FUSE mount on one node, read
-back through a mount on another, their placement read from gluster's own `pathinfo` virtual
-xattr through that mount; each side mounts, works and unmounts in one command and leaves
-nothing behind whatever happens (a shell EXIT trap removes the files and the mount).
+"""The data path as two remote commands, started together: files written through a FUSE mount on
+one node, read back through a mount on another (which waits, mounted, until told to read), their
+placement read from gluster's own `pathinfo` virtual xattr through that mount; each side mounts,
+works and unmounts in one command and leaves nothing behind whatever happens (a shell EXIT trap
+removes the files and the mount).
 
-Pure: scripts out, parsed answers in; checks/test_data_path.py runs them.
+Pure: scripts out, parsed answers in; glustercheck/datapath_trial.py runs them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from glustercheck.remote.quoting import quote
 SIZE = 65536  # bytes per test file
 PATHINFO = "trusted.glusterfs.pathinfo"  # virtual xattr: which bricks hold a file, asked of the mount
 MOUNT_FAILED = 91  # the script's exit status when the mount itself failed
+READ_NOW, DO_NOT_READ = "go", "stop"  # what the reader is told on stdin once the writer is done
 _SECTION = "@@glustercheck-data@@"
 # <POSIX(/mnt/usb/gv):rpi2:/mnt/usb/gv/f>: the brick's path, the brick server's own hostname,
 # the file's path on it (posix answers only for a file it holds).
@@ -55,10 +57,14 @@ class DataPathRun:
                 + f"sync\nsha256sum {files} || exit 94\nok=1\n")
 
     def read_script(self) -> str:
-        """Checksums and placement of the files, then remove them (always)."""
+        """Mount, then wait for a line on stdin: `go` once the writer is done, then the files'
+        checksums and placement; anything else (the writer failed) ends it. Either way the files
+        are removed and the volume unmounted. Mounting while the writer works takes the mount off
+        the trial's critical path."""
         files = " ".join(quote(n) for n in self.names)
         remove = f"rm -f \"$m\"/{quote(self.tag)}-*; "
         return ("# glustercheck: data path, read\n" + self._mounted(remove)
+                + f"read verdict || verdict=\n[ \"$verdict\" = {READ_NOW} ] || exit 0\n"
                 + f"echo {_SECTION}sums\nsha256sum {files}\n"
                 + f"echo {_SECTION}pathinfo\n"
                 + "if command -v getfattr >/dev/null; then\n"

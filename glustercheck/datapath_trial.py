@@ -15,9 +15,10 @@ tenths of a second of mounts and writes, then overlap the other checks instead o
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from glustercheck.datapath import MOUNT_FAILED, DataPathRun
+from glustercheck.datapath import DO_NOT_READ, MOUNT_FAILED, READ_NOW, DataPathRun
 from glustercheck.diagnose import Cause, Diagnosis
 from glustercheck.errors import GlusterCheckError
 from glustercheck.facts import ClusterFacts
@@ -26,7 +27,7 @@ from glustercheck.run import GlusterRun
 from glustercheck.spec import ClusterSpec
 
 FILES = 8
-COMMAND_TIMEOUT = 180.0  # each side's mount, work and unmount
+COMMAND_TIMEOUT = 180.0  # the writer's mount, work and unmount (the reader: its own after that)
 CLEANUP_TIMEOUT = 120.0
 
 
@@ -40,8 +41,9 @@ class Refused:
 
 @dataclass(frozen=True)
 class Trial:
-    """What the writer and the reader answered (`read` is None when the writer failed, so the
-    reader was not asked). When the reader could not mount, the writer's files are already gone."""
+    """What the writer and the reader answered (`read` is None when the writer failed: the
+    reader was told not to read). When the reader could not mount, the writer's files are
+    already gone."""
 
     writer: DataPathRun
     reader: DataPathRun
@@ -105,16 +107,26 @@ def why_not_write(run: GlusterRun, cluster: ClusterFacts, spec: ClusterSpec, vol
 
 
 def write_and_read(run: GlusterRun, volume: str, *, writer: str, reader: str) -> Trial:
-    """One command on the writer (mount, write, sync, checksums, unmount), then one on the reader
-    (mount, checksums, placement from gluster's pathinfo, remove the files, unmount)."""
+    """Both commands at once: the writer mounts, writes, syncs, sums and unmounts; the reader
+    mounts meanwhile and, once the writer is done, is told to sum the files, read their placement
+    from gluster's pathinfo and remove them (or, when the writer failed, to unmount and leave)."""
     tag = f"glustercheck-{uuid.uuid4().hex[:12]}"
     names = tuple(f"{tag}-{i}" for i in range(FILES))
     writing, reading = (DataPathRun(node, volume, f"/mnt/glustercheck-{volume}-{uuid.uuid4().hex[:8]}",
                                     names) for node in (writer, reader))
-    wrote = run.run(writing.node, writing.write_script(), timeout=COMMAND_TIMEOUT)
+    verdict: Future[str] = Future()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="data-path-reader") as side:
+        # The reader waits for the writer: its time limit covers the writer's, then its own.
+        read_later = side.submit(run.run, reading.node, reading.read_script(),
+                                 timeout=2 * COMMAND_TIMEOUT, stdin=verdict.result)
+        wrote: CommandResult | None = None
+        try:
+            wrote = run.run(writing.node, writing.write_script(), timeout=COMMAND_TIMEOUT)
+        finally:  # whatever happened to the writer, the reader is told
+            verdict.set_result(f"{READ_NOW if wrote is not None and wrote.rc == 0 else DO_NOT_READ}\n")
+        read = read_later.result()
     if wrote.rc != 0:
         return Trial(writing, reading, wrote, None)
-    read = run.run(reading.node, reading.read_script(), timeout=COMMAND_TIMEOUT)
     if read.rc == MOUNT_FAILED:  # the files the writer left for the reader
         run.run(writing.node, writing.cleanup_script(), timeout=CLEANUP_TIMEOUT)
     return Trial(writing, reading, wrote, read)

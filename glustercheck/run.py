@@ -220,7 +220,7 @@ class GlusterRun:
         return self.pool.get(ssh_target(self.spec.node(name), self.spec)).run(command, timeout=timeout)
 
     def run(self, name: str, command: str | Sequence[str], *, timeout: float | None = None,
-            stdin: str | None = None) -> CommandResult:
+            stdin: str | Callable[[], str] | None = None) -> CommandResult:
         return self.connection(name).run(command, timeout=timeout, stdin=stdin)
 
     def fact_output(self, name: str, script: str, *, timeout: float | None = None) -> CommandResult:

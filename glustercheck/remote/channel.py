@@ -27,8 +27,10 @@ def _reader(read: Callable[[int], bytes], sink: list[bytes]) -> None:
         pass  # the channel was closed under us (deadline); keep what we have
 
 
-def _writer(channel: paramiko.Channel, data: bytes) -> None:
+def _writer(channel: paramiko.Channel, data: bytes | Callable[[], bytes]) -> None:
     try:
+        if callable(data):
+            data = data()  # what the command reads is not known yet: wait for it here
         if data:
             channel.sendall(data)
         # EOF on stdin: a prompt then reads "no input" instead of waiting forever.
@@ -69,10 +71,12 @@ def start_command(channel: paramiko.Channel, command: str, answer_by: float) -> 
         raise NoAnswer("the server took the command only as it was given up")
 
 
-def run_on_channel(channel: paramiko.Channel, command: str, stdin: bytes, deadline: float,
-                   answer_by: float | None = None) -> Outcome:
+def run_on_channel(channel: paramiko.Channel, command: str, stdin: bytes | Callable[[], bytes],
+                   deadline: float, answer_by: float | None = None) -> Outcome:
     """Run `command`, wait until `deadline` (time.monotonic()) at most, always close the channel;
     NoAnswer if the server has not taken the command by `answer_by` (default: the deadline).
+    `stdin` may be a function: the command starts at once and reads what it returns, when it
+    returns (then EOF).
 
     Threads read stdout and stderr so neither stream can fill its window and stall the other.
     """

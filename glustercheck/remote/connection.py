@@ -7,7 +7,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import paramiko
 
@@ -185,9 +185,10 @@ class Connection:
         *,
         timeout: float | None = None,
         sudo: bool | None = None,
-        stdin: str | None = None,
+        stdin: str | Callable[[], str] | None = None,
     ) -> CommandResult:
-        """Run `command` and return its result whatever the exit status.
+        """Run `command` and return its result whatever the exit status. `stdin`: what it reads,
+        or a function whose answer it reads when that comes (a command that waits for another).
 
         sudo (default: the target's): run it as root, or as the target's sudo_user, through
         `sudo -n` unless logged in as that user already. Raises CommandTimeout (the remote
@@ -205,11 +206,14 @@ class Connection:
             raise SudoError(message, fix=fix)
         return result
 
-    def _execute(self, shown: str, line: str, limit: float, stdin: str | None) -> CommandResult:
+    def _execute(self, shown: str, line: str, limit: float,
+                 stdin: str | Callable[[], str] | None) -> CommandResult:
         channel = self._channel()
         start = time.monotonic()
+        data: bytes | Callable[[], bytes] = ((lambda: stdin().encode()) if callable(stdin)
+                                             else (stdin or "").encode())
         try:
-            outcome = run_on_channel(channel, line, (stdin or "").encode(), deadline=start + limit + _GRACE,
+            outcome = run_on_channel(channel, line, data, deadline=start + limit + _GRACE,
                                      answer_by=start + self.resolved.connect_timeout)
         except NoAnswer as exc:
             raise self._went_silent(shown, channel) from exc

@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -109,6 +110,23 @@ def test_stdin_is_delivered_then_closed(conn: Connection) -> None:
     big = "".join(f"{i}\n" for i in range(200_000))  # larger than the SSH window
     r = conn.check("cat", stdin=big)
     assert r.stdout == big
+
+
+def test_stdin_known_later_is_read_when_it_comes(conn: Connection) -> None:
+    """A command that starts now and reads what another thread decides later (the data path's
+    reader, mounted while the writer works)."""
+    decided = threading.Event()
+
+    def later() -> str:
+        assert decided.wait(10)
+        return "go\n"
+
+    timer = threading.Timer(0.5, decided.set)
+    timer.start()
+    started = time.monotonic()
+    r = conn.run("echo started; read x; echo got:$x", stdin=later)
+    assert r.stdout == "started\ngot:go\n"
+    assert time.monotonic() - started >= 0.5
 
 
 def test_a_prompt_sees_eof_and_returns_at_once(conn: Connection) -> None:

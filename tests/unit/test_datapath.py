@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from glustercheck.datapath import MOUNT_FAILED, DataPathRun, parse_read, parse_sums, placement_problems
+from glustercheck.datapath import (
+    DO_NOT_READ,
+    MOUNT_FAILED,
+    READ_NOW,
+    DataPathRun,
+    parse_read,
+    parse_sums,
+    placement_problems,
+)
 
 NAMES = tuple(f"glustercheck-0123456789ab-{i}" for i in range(3))
 # What a 2 x 2 volume's FUSE mount answers for a file on the second replica set (gluster 10/11).
@@ -49,9 +57,10 @@ def _without(tool: str, tmp_path: Path) -> str:
     return str(shadow)
 
 
-def _run(script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["sh", "-c", script], capture_output=True, text=True, env=env, timeout=30,
-                          check=False)
+def _run(script: str, env: dict[str, str], told: str = "") -> subprocess.CompletedProcess[str]:
+    """`told`: the reader's stdin (what the trial tells it once the writer is done)."""
+    return subprocess.run(["sh", "-c", script], input=told, capture_output=True, text=True, env=env,
+                          timeout=30, check=False)
 
 
 def _side(tmp_path: Path) -> DataPathRun:
@@ -69,10 +78,24 @@ def test_written_files_are_read_back_placed_and_removed(tmp_path: Path) -> None:
     # therefore stays too; the reader works on the same directory).
     assert sorted(os.listdir(side.mount)) == sorted(NAMES)
     reader = DataPathRun("rpi2", "gv", side.mount, NAMES)
-    back = parse_read(_run(reader.read_script(), env).stdout)
+    back = parse_read(_run(reader.read_script(), env, f"{READ_NOW}\n").stdout)
     assert back.sums == written
     assert back.placement == {n: frozenset({("rpi2", "/mnt/usb/gv"), ("rpi3", "/mnt/usb/gv")}) for n in NAMES}
     assert not Path(side.mount).exists()  # files removed, unmounted, directory gone
+
+
+@pytest.mark.parametrize("told", [f"{DO_NOT_READ}\n", ""], ids=["told-not-to", "nothing"])
+def test_a_reader_not_told_to_read_unmounts_and_leaves_nothing(tmp_path: Path, told: str) -> None:
+    """The writer failed (or the controller went away): the reader, mounted meanwhile, reads
+    nothing, removes whatever files the writer left, unmounts and removes its directory."""
+    env = _tools(tmp_path)
+    side = _side(tmp_path)
+    assert _run(side.write_script(), env).returncode == 0
+    reader = DataPathRun("rpi2", "gv", side.mount, NAMES)
+    result = _run(reader.read_script(), env, told)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert not Path(side.mount).exists()
 
 
 def test_a_failed_write_removes_what_it_wrote(tmp_path: Path) -> None:
@@ -96,7 +119,7 @@ def test_without_getfattr_the_placement_is_unknown_not_wrong(tmp_path: Path) -> 
     env = _tools(tmp_path, getfattr=False)
     side = _side(tmp_path)
     Path(side.mount).mkdir(parents=True)
-    back = parse_read(_run(side.read_script(), env).stdout)
+    back = parse_read(_run(side.read_script(), env, f"{READ_NOW}\n").stdout)
     assert back.placement is None
 
 
