@@ -319,8 +319,9 @@ def test_the_data_path_trial_runs_while_the_other_checks_do_and_its_check_comes_
     order = [kind for _, kind in (line.split("\t")[:2] for line in suite.log.read_text().splitlines())]
     checks = [kind for kind in order if kind.startswith("ran ")]
     assert checks[-1] == "ran test_written_on_one_node_reads_back_on_another[volume=gv]", checks
-    # Written and read back (on the last two nodes) before half of the other checks had run.
-    assert order.index("data-read") < order.index(checks[len(checks) // 2]), order
+    # Written and read back (on the last two nodes) while the other checks ran: before the last
+    # of them (not a timing bound: 44 checks against two instant fake commands).
+    assert order.index("data-read") < order.index(checks[-2]), order
     ran = commands(suite.log)
     assert ran[("rpi3", "data-write")] == ran[("rpi2", "data-read")] == 1, ran
 
