@@ -22,10 +22,14 @@ from pytest_glustercheck.session import is_xdist_worker
 DATA_PATH_CHECK = "test_written_on_one_node_reads_back_on_another"
 
 
+def _is_data_path_check(item: pytest.Item) -> bool:
+    return getattr(item, "originalname", None) == DATA_PATH_CHECK
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The data path check last (a stable sort: the rest keep their order): its trial, started
     before the first check (`data_path_started`), then runs while all the others do."""
-    items.sort(key=lambda item: getattr(item, "originalname", None) == DATA_PATH_CHECK)
+    items.sort(key=_is_data_path_check)
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +51,7 @@ def data_path_started(request: pytest.FixtureRequest, run: GlusterRun,
     session = request.session
     volumes = [] if is_xdist_worker(request.config) else list(dict.fromkeys(
         item.callspec.params["volume"] for item in session.items
-        if getattr(item, "originalname", None) == DATA_PATH_CHECK and hasattr(item, "callspec")))
+        if _is_data_path_check(item) and hasattr(item, "callspec")))
     if not volumes:
         yield {}
         return

@@ -113,17 +113,22 @@ def _disk_used(facts: str) -> str:
     return "".join(lines)
 
 
+def _test_files(script: str) -> list[str]:
+    """The data path's test files, as its script names them."""
+    return list(dict.fromkeys(re.findall(r"glustercheck-[0-9a-f]{12}-[0-9]+", script)))
+
+
 def _sums(script: str) -> str:
-    """sha256sum's lines for the data path's test files (named in the script): the same bytes
-    wherever they are read, as on a healthy volume."""
-    names = dict.fromkeys(re.findall(r"glustercheck-[0-9a-f]{12}-[0-9]+", script))
+    """sha256sum's lines for the data path's test files: the same bytes wherever they are read,
+    as on a healthy volume."""
+    names = _test_files(script)
     return "".join(f"{hashlib.sha256(n.encode()).hexdigest()}  {n}\n" for n in names)
 
 
 def _read_back(script: str) -> str:
     """The reader's answer: the sums, then each file's pathinfo on the second replica set (rpi2
     and rpi3, as their bricks' servers name themselves)."""
-    names = list(dict.fromkeys(re.findall(r"glustercheck-[0-9a-f]{12}-[0-9]+", script)))
+    names = _test_files(script)
     where = "".join(f"@file {n}\n(<DISTRIBUTE:gv-dht> (<REPLICATE:gv-replicate-1> "
                     f"<POSIX(/mnt/usb/gv):rpi2:/mnt/usb/gv/{n}> <POSIX(/mnt/usb/gv):rpi3:/mnt/usb/gv/{n}>))\n"
                     for n in names)

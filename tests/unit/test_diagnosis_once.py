@@ -61,7 +61,8 @@ def test_forgetting_facts_moves_the_epoch_and_sharing_anew_never_moves_it_back(t
     run.close()
 
 
-def test_probes_are_asked_once_per_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_probes_are_asked_once_per_run_and_their_map_kept(monkeypatch: pytest.MonkeyPatch,
+                                                           tmp_path: Path) -> None:
     run = GlusterRun(SPEC, ConnectOptions(), tmp_path / "cluster.lock")
     asked: list[str] = []
     down = UnreachableError("rpi1 (10.0.1.1:22) unreachable: no answer within 5 s")
@@ -72,7 +73,10 @@ def test_probes_are_asked_once_per_run(monkeypatch: pytest.MonkeyPatch, tmp_path
 
     monkeypatch.setattr(run, "_reach", reach)
     assert run.probe() == {"rpi1": down}
-    assert run.probe() == {"rpi1": down}
+    waited: list[str] = []
+    monkeypatch.setattr(run, "probe_result", waited.append)
+    assert run.probe() == {"rpi1": down}  # kept: no probe waited for again
     assert run.reachable() == ["rpi0"]
+    assert waited == []
     assert sorted(asked) == ["rpi0", "rpi1"]
     run.close()
