@@ -13,6 +13,7 @@ from __future__ import annotations
 import getpass
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -107,3 +108,58 @@ def acquire(conn: Connection, *, exclusive: bool, wait: float,
         f"more than {wait:.0f} s, so this run could not {kind}. An --apply holds it exclusively "
         f"while it changes the cluster; the lock ends with that run's SSH session, so if no such "
         f"run is going on, it ends by itself (see `sudo cat {LOCK_FILE}.owner` on {conn.name})")
+
+
+class PendingLock:
+    """The lock asked for in the background, as soon as `connect` gives the node's connection:
+    the lock's round trips then overlap the node's facts command instead of following it.
+    `result` waits for it; `abandon` ends a request the run no longer needs."""
+
+    def __init__(self, connect: Callable[[], Connection], *, exclusive: bool, wait: float) -> None:
+        self._connect = connect
+        self._exclusive = exclusive
+        self._wait = wait
+        self._holder: str | None = None
+        self._news = threading.Event()  # a holder was named, or the request ended
+        self._abandoned = threading.Event()
+        self._outcome: HeldLock | BaseException | None = None
+        self._thread = threading.Thread(target=self._take, name="cluster-lock", daemon=True)
+        self._thread.start()
+
+    def _take(self) -> None:
+        try:
+            conn = self._connect()
+            if self._abandoned.is_set():
+                raise ClusterBusy("the run ended before the cluster lock was asked for")
+            self._outcome = acquire(conn, exclusive=self._exclusive, wait=self._wait,
+                                    on_wait=self._told_holder)
+        except BaseException as exc:  # handed to whoever waits in `result`
+            self._outcome = exc
+        finally:
+            self._news.set()
+
+    def _told_holder(self, holder: str) -> None:
+        self._holder = holder
+        self._news.set()
+
+    def result(self, on_wait: Callable[[str], None] = lambda holder: None) -> HeldLock:
+        """The held lock, once granted; `on_wait(holder)` first when another run held it. Raises
+        what taking it raised (ClusterBusy, or the connection's RemoteError)."""
+        self._news.wait()
+        if self._holder is not None:
+            on_wait(self._holder)
+        self._thread.join()
+        if isinstance(self._outcome, BaseException):
+            raise self._outcome
+        assert self._outcome is not None
+        return self._outcome
+
+    def abandon(self, close_connections: Callable[[], None]) -> None:
+        """End the request and release whatever it got: `close_connections` ends a wait for a
+        busy lock (the node sees its session end); a lock granted meanwhile is released."""
+        self._abandoned.set()
+        if self._thread.is_alive():
+            close_connections()
+        self._thread.join()
+        if isinstance(self._outcome, HeldLock):
+            self._outcome.release()

@@ -214,6 +214,22 @@ class GlusterRun:
             raise error
         return self.pool.get(ssh_target(self.spec.node(name), self.spec))
 
+    def connected(self, name: str) -> Connection:
+        """`name`'s connection as soon as its probe has opened it, not waiting for the probe's
+        command (its facts): a command that needs only the login (the cluster lock) then runs
+        beside the facts instead of after them. Raises the probe's error when it failed first."""
+        self.start_probes()
+        probe = self._probes[name]
+        conn = self.pool.get(ssh_target(self.spec.node(name), self.spec))
+        # Woken at once by the connect; a failed probe is noticed within one interval.
+        while not conn.wait_opened(0.05):
+            if probe.done():
+                break
+        error = probe.result() if probe.done() else None
+        if error is not None:
+            raise error
+        return conn
+
     def first_command(self, name: str, command: str, *, timeout: float | None = None) -> CommandResult:
         """The probe's command: straight to the connection (opening it), as it is what the probe
         waits for."""

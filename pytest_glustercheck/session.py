@@ -122,6 +122,7 @@ class GlusterSession:
         self.lock_note: str | None = None  # why the run went on without the cluster lock
         self.busy: str | None = None  # why the run stopped before its checks (lock held elsewhere)
         self._waited = False  # another run held the cluster lock when this one asked for it
+        self._pending_lock: cluster_lock.PendingLock | None = None  # asked for, not yet waited for
 
     @property
     def spec(self) -> ClusterSpec:
@@ -178,30 +179,36 @@ class GlusterSession:
         """The controller reaches every node now (each node's first command tells its facts), so
         that pytest's collection, a fifth of a check-only run at 4 nodes, happens while the nodes
         work instead of before."""
-        if not is_xdist_worker(self.config) and not self.config.option.collectonly:
-            self.run.start_probes()
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtestloop(self, session: pytest.Session) -> None:
-        """Before the first check (under xdist: before any is handed out) the controller takes
-        the cluster lock for the whole run: exclusive to converge, shared to check, so a check
-        never reads a cluster another controller is converging. Facts told before it was granted
-        are dropped when another run held it (see `_waiting`)."""
         if is_xdist_worker(self.config) or self.config.option.collectonly:
             return
-        first = self.run.names[0]
-        if self.run.probe_result(first) is not None:
-            self.lock_note = f"cluster lock not taken: {first}, which holds it, is unreachable"
-            return
+        self.run.start_probes()
+        # The cluster lock is asked for as soon as the first node is connected, beside its
+        # facts command: granted by the time the facts are in, it costs the run no round trip.
         apply = self.config.option.apply
         wait = 900.0 if apply else 60.0
         if self.deadline is not None:
             wait = max(10.0, min(600.0, self.deadline - time.time() - 60))
+        first = self.run.names[0]
+        self._pending_lock = cluster_lock.PendingLock(lambda: self.run.connected(first),
+                                                      exclusive=apply, wait=wait)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> None:
+        """Before the first check (under xdist: before any is handed out) the controller holds
+        the cluster lock for the whole run: exclusive to converge, shared to check, so a check
+        never reads a cluster another controller is converging. Facts told before it was granted
+        are dropped when another run held it (see `_waiting`)."""
+        pending, self._pending_lock = self._pending_lock, None
+        if pending is None:  # an xdist worker, or --collect-only
+            return
+        first = self.run.names[0]
         try:
-            self.lock = cluster_lock.acquire(self.run.connection(first), exclusive=apply, wait=wait,
-                                             on_wait=self._waiting)
-        except (ClusterBusy, UnreachableError) as exc:
-            self.busy = f"cannot {'converge' if apply else 'check'}: {exc}"
+            self.lock = pending.result(on_wait=self._waiting)
+        except (ClusterBusy, RemoteError) as exc:
+            if self.run.probe_result(first) is not None:
+                self.lock_note = f"cluster lock not taken: {first}, which holds it, is unreachable"
+                return
+            self.busy = f"cannot {'converge' if self.config.option.apply else 'check'}: {exc}"
             pytest.exit(self.busy, returncode=3)
         if self._waited:
             # Reaching the nodes already told their facts, but another run held the lock then and
@@ -216,6 +223,8 @@ class GlusterSession:
 
     @pytest.hookimpl(trylast=True)
     def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self._pending_lock is not None:  # the run ended before its checks
+            self._pending_lock.abandon(self.run.close)
         if self.lock is not None:
             self.lock.release()
         self.run.close()

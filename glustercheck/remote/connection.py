@@ -70,6 +70,7 @@ class Connection:
         self._transport: paramiko.Transport | None = None
         self._stream: Stream | None = None
         self._lock = threading.Lock()
+        self._opened = threading.Event()  # set while a transport is up (see `wait_opened`)
         self._sudo_diagnosis: str | None = None
 
     @classmethod
@@ -99,7 +100,13 @@ class Connection:
                 return transport
             self._close_locked()
             self._transport = self._connect()
+            self._opened.set()
             return self._transport
+
+    def wait_opened(self, timeout: float) -> bool:
+        """Whether a transport is up, waiting up to `timeout` s for one being opened by another
+        thread (this opens nothing)."""
+        return self._opened.wait(timeout)
 
     def _connect(self) -> paramiko.Transport:
         t = self.resolved
@@ -136,6 +143,7 @@ class Connection:
             self._own_jumps.close_all()
 
     def _close_locked(self) -> None:
+        self._opened.clear()
         if self._transport is not None:
             self._transport.close()
             self._transport = None

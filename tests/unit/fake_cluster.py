@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
@@ -33,14 +34,29 @@ class FakeConnection:
             with open(log, "a") as out:
                 out.write(f"{self.name}\t{kind}\n")
 
+    def _unreachable(self) -> bool:
+        return self.name in os.environ.get("FAKE_CLUSTER_UNREACHABLE", "").split(",")
+
+    def wait_opened(self, timeout: float) -> bool:
+        """Connected at once, unless unreachable (then never, as a real one whose connect fails)."""
+        if self._unreachable():
+            time.sleep(timeout)
+            return False
+        return True
+
+    @property
+    def transport(self) -> SimpleNamespace:
+        return SimpleNamespace(is_active=lambda: not self._unreachable())
+
     def run(self, command: str | Sequence[str], **_: object) -> CommandResult:
         text = command if isinstance(command, str) else " ".join(command)
-        if self.name in os.environ.get("FAKE_CLUSTER_UNREACHABLE", "").split(","):
+        if self._unreachable():
             raise UnreachableError(f"{self.name} (10.0.1.9:22) unreachable: no answer within 5 s - "
                                    "is the node powered and on the network?")
         if text == "true":
             kind, out = "probe", ""
         elif "s hostname" in text:  # the first node's facts carry the volume state too
+            time.sleep(float(os.environ.get("FAKE_CLUSTER_FACTS_SECONDS", "0")))  # a Pi's pace
             kind, out = "node-facts", _disk_used((VECTORS / f"{self.name}.txt").read_text())
             out += _stored_op_version(self.name)
             if "s info" in text:

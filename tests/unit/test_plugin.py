@@ -278,16 +278,20 @@ def pytest_sessionfinish(session):
 """
 
 
-def test_nodes_are_reached_during_collection_and_the_lock_taken_after_it(suite, pytester) -> None:  # type: ignore[no-untyped-def]
-    """Collection no longer waits for the first node's facts and the cluster lock: the facts are
-    asked at session start, the lock taken when the checks start, and what lives from then on is
+def test_nodes_are_reached_during_collection_and_the_lock_taken_beside_the_facts(
+        suite, pytester, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Collection waits neither for the first node's facts nor for the cluster lock: both are
+    asked at session start, the lock as soon as the first node is connected (not once its facts
+    are in: its round trips then cost the run nothing), and what lives once the checks start is
     frozen for the garbage collector (its full passes at the end cost a check-only run ~6 %)."""
     pytester.makeconftest(ORDER_PROBE)
+    monkeypatch.setenv("FAKE_CLUSTER_FACTS_SECONDS", "0.5")
     result = suite("--spec=cluster.toml", "-k", "test_one_gluster_version_and_op_version")
     result.assert_outcomes(passed=1)
-    order = [kind for _, kind in (line.split("\t")[:2] for line in suite.log.read_text().splitlines())]
-    assert order.index("collected") < order.index("lock"), order
-    assert "frozen True" in order, order
+    order = [tuple(line.split("\t")[:2]) for line in suite.log.read_text().splitlines()]
+    assert order.index(("controller", "collected")) < order.index(("rpi0", "node-facts")), order
+    assert order.index(("rpi0", "lock")) < order.index(("rpi0", "node-facts")), order
+    assert ("controller", "frozen True") in order, order
 
 
 def test_a_pytest_run_inside_another_freezes_nothing_of_its_host(pytester) -> None:  # type: ignore[no-untyped-def]
