@@ -59,7 +59,7 @@ def data_path_started(request: pytest.FixtureRequest, run: GlusterRun,
     background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="data-path")
 
     def trial(volume: str) -> Refused | Trial:
-        return attempt(run, run.spec, volume, diagnosis_of(run, config))
+        return attempt(run, run.spec, volume, lambda: diagnosis_of(run, config))
 
     try:
         yield {volume: background.submit(trial, volume) for volume in volumes}

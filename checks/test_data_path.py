@@ -34,7 +34,7 @@ def test_written_on_one_node_reads_back_on_another(
     read their placement from gluster's pathinfo and removed them. The trial the run started
     early, or one made now (xdist workers; a run that started none)."""
     started = data_path_started.pop(volume, None)
-    trial = started.result() if started is not None else attempt(run, spec, volume, diagnosis)
+    trial = started.result() if started is not None else attempt(run, spec, volume, lambda: diagnosis)
     if isinstance(trial, Refused):
         fail(f"volume {volume}", trial.reasons, causes=trial.causes)
         return

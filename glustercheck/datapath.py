@@ -1,5 +1,5 @@
 """The data path as two remote commands, started together: files written through a FUSE mount on
-one node, read back through a mount on another (which waits, mounted, until told to read), their
+one node, read back through a mount on another (each side waits, mounted, until told to go on), their
 placement read from gluster's own `pathinfo` virtual xattr through that mount; each side mounts,
 works and unmounts in one command and leaves nothing behind whatever happens (a shell EXIT trap
 removes the files and the mount).
@@ -19,8 +19,11 @@ from glustercheck.remote.quoting import quote
 SIZE = 65536  # bytes per test file
 PATHINFO = "trusted.glusterfs.pathinfo"  # virtual xattr: which bricks hold a file, asked of the mount
 MOUNT_FAILED = 91  # the script's exit status when the mount itself failed
-READ_NOW, DO_NOT_READ = "go", "stop"  # what the reader is told on stdin once the writer is done
+READ_NOW, DO_NOT_READ = "go", "stop"  # what each side is told on its stdin, once mounted
 _SECTION = "@@glustercheck-data@@"
+# Each side, once mounted, goes on only when told READ_NOW on its stdin (EOF, or the controller
+# gone, ends it too: the EXIT trap unmounts).
+_TOLD = f"read verdict || verdict=\n[ \"$verdict\" = {READ_NOW} ] || exit 0\n"
 # <POSIX(/mnt/usb/gv):rpi2:/mnt/usb/gv/f>: the brick's path, the brick server's own hostname,
 # the file's path on it (posix answers only for a file it holds).
 _POSIX = re.compile(r"<POSIX\(([^)]*)\):([^:>]+):[^>]*>")
@@ -48,11 +51,13 @@ class DataPathRun:
                 "cd \"$m\" || exit 92\n")
 
     def write_script(self) -> str:
-        """Write the files, flush them, print their checksums. The files stay for the reader
-        when all went well, and are removed when anything failed."""
+        """Mount, then wait for a line on stdin: `go` once the trial has decided to write (it
+        mounts while the last facts the decision needs are asked), then write the files, flush
+        them, print their checksums; anything else ends it. The files stay for the reader when all
+        went well, and are removed when anything failed."""
         files = " ".join(quote(n) for n in self.names)
         remove = f"[ -n \"$ok\" ] || rm -f \"$m\"/{quote(self.tag)}-*; "
-        return ("# glustercheck: data path, write\nok=\n" + self._mounted(remove)
+        return ("# glustercheck: data path, write\nok=\n" + self._mounted(remove) + _TOLD
                 + f"for f in {files}; do head -c {SIZE} /dev/urandom > \"$f\" || exit 93; done\n"
                 + f"sync\nsha256sum {files} || exit 94\nok=1\n")
 
@@ -63,8 +68,7 @@ class DataPathRun:
         the trial's critical path."""
         files = " ".join(quote(n) for n in self.names)
         remove = f"rm -f \"$m\"/{quote(self.tag)}-*; "
-        return ("# glustercheck: data path, read\n" + self._mounted(remove)
-                + f"read verdict || verdict=\n[ \"$verdict\" = {READ_NOW} ] || exit 0\n"
+        return ("# glustercheck: data path, read\n" + self._mounted(remove) + _TOLD
                 + f"echo {_SECTION}sums\nsha256sum {files}\n"
                 + f"echo {_SECTION}pathinfo\n"
                 + "if command -v getfattr >/dev/null; then\n"

@@ -15,11 +15,12 @@ tenths of a second of mounts and writes, then overlap the other checks instead o
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from glustercheck.datapath import DO_NOT_READ, MOUNT_FAILED, READ_NOW, DataPathRun
-from glustercheck.diagnose import Cause, Diagnosis
+from glustercheck.diagnose import Cause, Diagnosis, diagnose
 from glustercheck.errors import GlusterCheckError
 from glustercheck.facts import ClusterFacts
 from glustercheck.remote import CommandResult
@@ -28,6 +29,7 @@ from glustercheck.spec import ClusterSpec
 
 FILES = 8
 COMMAND_TIMEOUT = 180.0  # the writer's mount, work and unmount (the reader: its own after that)
+DECISION_TIMEOUT = 150.0  # the heal state the decision waits for (asked with a 120 s limit)
 CLEANUP_TIMEOUT = 120.0
 
 
@@ -51,22 +53,39 @@ class Trial:
     read: CommandResult | None
 
 
-def attempt(run: GlusterRun, spec: ClusterSpec, volume: str, diagnosis: Diagnosis) -> Refused | Trial:
+def attempt(run: GlusterRun, spec: ClusterSpec, volume: str,
+            diagnosis: Callable[[], Diagnosis]) -> Refused | Trial:
     """Refused, or the trial on the last two reachable nodes in spec order (the first node told
     the volume state and holds the cluster lock, the second told the heal state: neither sends a
-    command of the data path)."""
+    command of the data path). When the volume state alone allows the write, both sides mount
+    while the heal state is asked; the decision itself waits for it, as before."""
     nodes = run.reachable()
     if len(nodes) < 2:
         return Refused(("the data path check needs two reachable nodes",), ())
+    with Sides(run, volume, writer=nodes[-1], reader=nodes[-2]) as sides:
+        if _writable_before_heal(run, spec, volume):
+            sides.start()
+        try:
+            cluster = run.cluster_facts()
+        except GlusterCheckError as exc:
+            return Refused((f"data path not tested: no node reports the volume state ({exc})",),
+                           tuple(diagnosis().node(n) for n in run.names))
+        reasons, causes = why_not_write(run, cluster, spec, volume, diagnosis())
+        if reasons:
+            return Refused(tuple(reasons), tuple(causes))
+        return sides.trial()
+
+
+def _writable_before_heal(run: GlusterRun, spec: ClusterSpec, volume: str) -> bool:
+    """Whether the volume state and the nodes' facts, before the heal state is in, allow the
+    write: then mounting now costs nothing if the heal state forbids it after all (a mount
+    and unmount leave gluster nothing to repair)."""
     try:
-        cluster = run.cluster_facts()
-    except GlusterCheckError as exc:
-        return Refused((f"data path not tested: no node reports the volume state ({exc})",),
-                       tuple(diagnosis.node(n) for n in run.names))
-    reasons, causes = why_not_write(run, cluster, spec, volume, diagnosis)
-    if reasons:
-        return Refused(tuple(reasons), tuple(causes))
-    return write_and_read(run, volume, writer=nodes[-1], reader=nodes[-2])
+        state = run.volume_state()
+    except GlusterCheckError:
+        return False
+    early = diagnose(spec, run.all_node_facts(), run.probe(), state)
+    return not why_not_write(run, state, spec, volume, early)[0]
 
 
 def why_not_write(run: GlusterRun, cluster: ClusterFacts, spec: ClusterSpec, volume: str,
@@ -107,26 +126,64 @@ def why_not_write(run: GlusterRun, cluster: ClusterFacts, spec: ClusterSpec, vol
 
 
 def write_and_read(run: GlusterRun, volume: str, *, writer: str, reader: str) -> Trial:
-    """Both commands at once: the writer mounts, writes, syncs, sums and unmounts; the reader
-    mounts meanwhile and, once the writer is done, is told to sum the files, read their placement
-    from gluster's pathinfo and remove them (or, when the writer failed, to unmount and leave)."""
-    tag = f"glustercheck-{uuid.uuid4().hex[:12]}"
-    names = tuple(f"{tag}-{i}" for i in range(FILES))
-    writing, reading = (DataPathRun(node, volume, f"/mnt/glustercheck-{volume}-{uuid.uuid4().hex[:8]}",
-                                    names) for node in (writer, reader))
-    verdict: Future[str] = Future()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="data-path-reader") as side:
-        # The reader waits for the writer: its time limit covers the writer's, then its own.
-        read_later = side.submit(run.run, reading.node, reading.read_script(),
-                                 timeout=2 * COMMAND_TIMEOUT, stdin=verdict.result)
+    """The trial, decided already: both sides mount, the writer writes, the reader reads."""
+    with Sides(run, volume, writer=writer, reader=reader) as sides:
+        return sides.trial()
+
+
+class Sides:
+    """The writer's and the reader's commands, run side by side: each mounts, then waits to be
+    told on its stdin. The writer, told to go, writes, syncs, sums and unmounts; the reader, told
+    to go once the writer is done, sums the files, reads their placement from gluster's pathinfo
+    and removes them. A side not told by the end (a refusal, a failed writer) is told to stop:
+    it unmounts and leaves."""
+
+    def __init__(self, run: GlusterRun, volume: str, *, writer: str, reader: str) -> None:
+        tag = f"glustercheck-{uuid.uuid4().hex[:12]}"
+        names = tuple(f"{tag}-{i}" for i in range(FILES))
+        self.writing, self.reading = (
+            DataPathRun(node, volume, f"/mnt/glustercheck-{volume}-{uuid.uuid4().hex[:8]}", names)
+            for node in (writer, reader))
+        self._run = run
+        self._write_now: Future[str] = Future()
+        self._read_now: Future[str] = Future()
+        self._sides = ThreadPoolExecutor(max_workers=2, thread_name_prefix="data-path")
+        self._commands: tuple[Future[CommandResult], Future[CommandResult]] | None = None
+
+    def start(self) -> tuple[Future[CommandResult], Future[CommandResult]]:
+        """Both commands, started now (once): the writer's and the reader's."""
+        if self._commands is None:
+            # Each side's limit covers the wait to be told (the decision, then for the reader
+            # also the writer's work) and then its own work.
+            self._commands = (
+                self._sides.submit(self._run.run, self.writing.node, self.writing.write_script(),
+                                   timeout=DECISION_TIMEOUT + COMMAND_TIMEOUT,
+                                   stdin=self._write_now.result),
+                self._sides.submit(self._run.run, self.reading.node, self.reading.read_script(),
+                                   timeout=DECISION_TIMEOUT + 2 * COMMAND_TIMEOUT,
+                                   stdin=self._read_now.result))
+        return self._commands
+
+    def trial(self) -> Trial:
+        writing, reading = self.start()
         wrote: CommandResult | None = None
         try:
-            wrote = run.run(writing.node, writing.write_script(), timeout=COMMAND_TIMEOUT)
+            self._write_now.set_result(f"{READ_NOW}\n")
+            wrote = writing.result()
         finally:  # whatever happened to the writer, the reader is told
-            verdict.set_result(f"{READ_NOW if wrote is not None and wrote.rc == 0 else DO_NOT_READ}\n")
-        read = read_later.result()
-    if wrote.rc != 0:
-        return Trial(writing, reading, wrote, None)
-    if read.rc == MOUNT_FAILED:  # the files the writer left for the reader
-        run.run(writing.node, writing.cleanup_script(), timeout=CLEANUP_TIMEOUT)
-    return Trial(writing, reading, wrote, read)
+            self._read_now.set_result(f"{READ_NOW if wrote is not None and wrote.rc == 0 else DO_NOT_READ}\n")
+        read = reading.result()
+        if wrote.rc != 0:
+            return Trial(self.writing, self.reading, wrote, None)
+        if read.rc == MOUNT_FAILED:  # the files the writer left for the reader
+            self._run.run(self.writing.node, self.writing.cleanup_script(), timeout=CLEANUP_TIMEOUT)
+        return Trial(self.writing, self.reading, wrote, read)
+
+    def __enter__(self) -> Sides:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for told in (self._write_now, self._read_now):
+            if not told.done():
+                told.set_result(f"{DO_NOT_READ}\n")
+        self._sides.shutdown(wait=True)  # each side unmounts before its command ends

@@ -11,7 +11,7 @@ import base64
 import binascii
 import ipaddress
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from glustercheck.errors import ParseError
 from glustercheck.glusterd_store import GLUSTERD_INFO, VOLS_DIR, PeerRecord, parse_records, record_script
@@ -526,13 +526,17 @@ def add_heal(facts: ClusterFacts, sec: dict[str, str], wanted: Sequence[str]) ->
 
 def gather_cluster_facts(run: Run, source: str, volumes: Sequence[str],
                          unreachable: Callable[[str], bool] = lambda host: False, *,
-                         state: str | None = None, heal: Run | None = None) -> ClusterFacts:
+                         state: str | None = None, heal: Run | None = None,
+                         told_state: Callable[[ClusterFacts], None] = lambda facts: None,
+                         ) -> ClusterFacts:
     """Volume state from `source` (`state`: its output already gathered, e.g. with its node
     facts), the heal state through `heal` (another node may answer it; default `run`).
     `unreachable(brick_host)` is asked only after volume info is in, so a caller may let it wait
-    for a reachability probe still under way."""
+    for a reachability probe still under way. `told_state` gets the volume state before the heal
+    state is asked (a copy: the heal is added to the facts returned)."""
     text = state if state is not None else run(state_script(volumes)).stdout
     facts = parse_cluster_facts(source, text, volumes)
+    told_state(replace(facts, heal=dict(facts.heal), errors=dict(facts.errors)))
     plan, known, unread = heal_plan(facts.volumes, volumes, unreachable)
     if plan:
         add_heal(facts, split_sections((heal or run)(heal_script(plan)).stdout), volumes)

@@ -119,6 +119,9 @@ class GlusterRun:
     _node_changed_at: dict[str, int] = field(default_factory=dict)
     _volumes_changed_at: int = 0
     _probed: dict[str, RemoteError] | None = None  # every probe's outcome, once all are in
+    # The volume state without the heal state, told while the heal state is asked (volume_state)
+    _early_state: ClusterFacts | None = None
+    _state_news: threading.Event = field(default_factory=threading.Event)
     # Bumped with every forget_facts and never reset (unlike the generation): what was worked
     # out from the facts of one epoch (a diagnosis) holds until the next.
     facts_epoch: int = 0
@@ -376,8 +379,28 @@ class GlusterRun:
                 self._cluster_facts = gather_cluster_facts(
                     lambda script: self.fact_output(source, script, timeout=120), source, volumes,
                     self.is_unreachable_host, state=self._state_gathered(source),
-                    heal=lambda script: self.fact_output(self._heal_node(source), script, timeout=120))
+                    heal=lambda script: self.fact_output(self._heal_node(source), script, timeout=120),
+                    told_state=self._told_state)
             return self._cluster_facts
+
+    def _told_state(self, state: ClusterFacts) -> None:
+        with self._mutex:
+            self._early_state = state
+        self._state_news.set()
+
+    def volume_state(self) -> ClusterFacts:
+        """Volume info and status as soon as they are in, before the heal state (a command of its
+        own, asked after them): for a decision that can be prepared on them (the data path trial
+        mounts meanwhile). Its `heal` is empty; without a gathering under way, `cluster_facts`."""
+        with self._mutex:
+            gathering = self._cluster_future
+        if gathering is not None:
+            gathering.add_done_callback(lambda _: self._state_news.set())  # it told no state
+            self._state_news.wait()
+            with self._mutex:
+                if self._early_state is not None:
+                    return self._early_state
+        return self.cluster_facts()
 
     def _answers(self, name: str) -> bool:
         try:
@@ -500,6 +523,8 @@ class GlusterRun:
             if cluster:
                 self._cluster_facts = None
                 self._cluster_future = None
+                self._early_state = None
+                self._state_news = threading.Event()
                 self._volumes_changed_at = self._generation
 
     def close(self) -> None:

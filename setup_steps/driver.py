@@ -152,7 +152,8 @@ def _plan_node(run: GlusterRun, node: str, step: NodeStep, ctx: StepContext) -> 
 
 
 def _plan_cluster(run: GlusterRun, step: Step, ctx: StepContext) -> Plan:
-    observed = Observed(run.all_node_facts(), run.cluster_facts() if step.NEEDS_CLUSTER else None)
+    # The volume state only: steps plan from volume info and status, not the heal state.
+    observed = Observed(run.all_node_facts(), run.volume_state() if step.NEEDS_CLUSTER else None)
     return step.plan(observed, ctx)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
 
+from glustercheck.datapath import READ_NOW
 from glustercheck.errors import UnreachableError
 from glustercheck.remote import CommandResult, ConnectionPool, SshTarget
 
@@ -48,7 +49,7 @@ class FakeConnection:
     def transport(self) -> SimpleNamespace:
         return SimpleNamespace(is_active=lambda: not self._unreachable())
 
-    def run(self, command: str | Sequence[str], **_: object) -> CommandResult:
+    def run(self, command: str | Sequence[str], *, stdin: object = None, **_: object) -> CommandResult:
         text = command if isinstance(command, str) else " ".join(command)
         if self._unreachable():
             raise UnreachableError(f"{self.name} (10.0.1.9:22) unreachable: no answer within 5 s - "
@@ -64,11 +65,13 @@ class FakeConnection:
         elif "s info" in text:
             kind, out = "volume-state", (VECTORS / "state.txt").read_text()
         elif "s heal:" in text:
-            kind, out = "heal", (VECTORS / "heal.txt").read_text()
+            kind, out = "heal", _healing((VECTORS / "heal.txt").read_text())
         elif text.startswith("# glustercheck: data path, write"):
-            kind, out = "data-write", _sums(text)
+            self._log("data-write-mounted\t")
+            kind, out = ("data-write", _sums(text)) if _told_go(stdin) else ("data-write-stopped", "")
         elif text.startswith("# glustercheck: data path, read"):
-            kind, out = "data-read", _read_back(text)
+            self._log("data-read-mounted\t")
+            kind, out = ("data-read", _read_back(text)) if _told_go(stdin) else ("data-read-stopped", "")
         elif text == "gluster --mode=script volume get all cluster.op-version":
             kind, out = "op-version", _running_op_version(self.name)
         else:
@@ -127,6 +130,20 @@ def _disk_used(facts: str) -> str:
         used = int(int(size) * float(percent) / 100)
         lines[i] = f"{path} {mount} {size} {used} {inodes} {inodes_used}\n"
     return "".join(lines)
+
+
+def _healing(heal_info: str) -> str:
+    """$FAKE_CLUSTER_HEAL_PENDING entries on the first brick; $FAKE_CLUSTER_HEAL_SECONDS to
+    answer (a heal info client's start)."""
+    time.sleep(float(os.environ.get("FAKE_CLUSTER_HEAL_SECONDS", "0")))
+    pending = os.environ.get("FAKE_CLUSTER_HEAL_PENDING", "0")
+    return heal_info.replace("<numberOfEntries>0<", f"<numberOfEntries>{pending}<", 1)
+
+
+def _told_go(stdin: object) -> bool:
+    """What a data path side reads once mounted, as its script does: it waits to be told."""
+    told = stdin() if callable(stdin) else stdin
+    return isinstance(told, str) and told.strip() == READ_NOW
 
 
 def _test_files(script: str) -> list[str]:

@@ -57,8 +57,12 @@ def _without(tool: str, tmp_path: Path) -> str:
     return str(shadow)
 
 
+GO = f"{READ_NOW}\n"
+
+
 def _run(script: str, env: dict[str, str], told: str = "") -> subprocess.CompletedProcess[str]:
-    """`told`: the reader's stdin (what the trial tells it once the writer is done)."""
+    """`told`: the side's stdin (what the trial tells it once it is mounted: the writer once the
+    write is decided, the reader once the writer is done)."""
     return subprocess.run(["sh", "-c", script], input=told, capture_output=True, text=True, env=env,
                           timeout=30, check=False)
 
@@ -70,7 +74,7 @@ def _side(tmp_path: Path) -> DataPathRun:
 def test_written_files_are_read_back_placed_and_removed(tmp_path: Path) -> None:
     env = _tools(tmp_path)
     side = _side(tmp_path)
-    wrote = _run(side.write_script(), env)
+    wrote = _run(side.write_script(), env, GO)
     assert wrote.returncode == 0, wrote.stderr
     written = parse_sums(wrote.stdout)
     assert sorted(written) == sorted(NAMES)
@@ -90,7 +94,7 @@ def test_a_reader_not_told_to_read_unmounts_and_leaves_nothing(tmp_path: Path, t
     nothing, removes whatever files the writer left, unmounts and removes its directory."""
     env = _tools(tmp_path)
     side = _side(tmp_path)
-    assert _run(side.write_script(), env).returncode == 0
+    assert _run(side.write_script(), env, GO).returncode == 0
     reader = DataPathRun("rpi2", "gv", side.mount, NAMES)
     result = _run(reader.read_script(), env, told)
     assert result.returncode == 0, result.stderr
@@ -98,10 +102,21 @@ def test_a_reader_not_told_to_read_unmounts_and_leaves_nothing(tmp_path: Path, t
     assert not Path(side.mount).exists()
 
 
+@pytest.mark.parametrize("told", [f"{DO_NOT_READ}\n", ""], ids=["told-not-to", "nothing"])
+def test_a_writer_not_told_to_write_unmounts_and_leaves_nothing(tmp_path: Path, told: str) -> None:
+    """The heal state, asked while it mounted, forbade the write (or the controller went
+    away): no file is written, the volume unmounted, the directory removed."""
+    env = _tools(tmp_path)
+    side = _side(tmp_path)
+    result = _run(side.write_script(), env, told)
+    assert (result.returncode, result.stdout) == (0, ""), result.stderr
+    assert not Path(side.mount).exists()
+
+
 def test_a_failed_write_removes_what_it_wrote(tmp_path: Path) -> None:
     env = _tools(tmp_path)
     side = DataPathRun("rpi3", "gv", str(tmp_path / "mnt" / "m"), (*NAMES, "no/such/dir/file"))
-    result = _run(side.write_script(), env)
+    result = _run(side.write_script(), env, GO)
     assert result.returncode == 93
     assert not Path(side.mount).exists()
 

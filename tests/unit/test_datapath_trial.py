@@ -1,5 +1,6 @@
-"""The data path trial's two commands run together: the reader mounts while the writer works and
-is told, on its stdin, whether to read once the writer is done (offline, with a fake run)."""
+"""The data path trial's two commands run together: each side mounts, then is told on its stdin
+whether to go on: the writer once the trial is decided, the reader once the writer is done
+(offline, with a fake run)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ class FakeRun:
         if "data path, write" in command:
             # The reader is under way before the writer finishes.
             assert self.reader_started.wait(5), "the reader was not started alongside the writer"
+            assert callable(stdin)
+            self.events.append(f"writer told {stdin().strip()}")
             self.events.append("writer done")
             if self.writer_raises is not None:
                 raise self.writer_raises
@@ -49,7 +52,8 @@ class FakeRun:
 def test_the_reader_mounts_while_the_writer_works_and_reads_when_it_is_done() -> None:
     run = FakeRun()
     trial = write_and_read(run, "gv", writer="rpi3", reader="rpi2")  # type: ignore[arg-type]
-    assert run.events == ["reader mounted", "writer done", f"reader told {READ_NOW}"]
+    assert run.events == ["reader mounted", f"writer told {READ_NOW}", "writer done",
+                          f"reader told {READ_NOW}"]
     assert trial.read is not None
     assert trial.read.stdout == "sums"
 

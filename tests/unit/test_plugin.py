@@ -335,3 +335,28 @@ def test_under_xdist_the_worker_handed_the_data_path_check_makes_the_trial(suite
     result.assert_outcomes(passed=45)
     ran = commands(suite.log)
     assert ran[("rpi3", "data-write")] == ran[("rpi2", "data-read")] == 1, ran
+
+
+def test_the_data_path_mounts_while_the_heal_state_is_asked_and_writes_only_after_it(
+        suite, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("FAKE_CLUSTER_HEAL_SECONDS", "0.5")
+    result = suite("--spec=cluster.toml", "-k", "test_written_on_one_node_reads_back_on_another")
+    result.assert_outcomes(passed=1)
+    order = [tuple(line.split("\t")[:2]) for line in suite.log.read_text().splitlines()]
+    heal_in = order.index(("rpi1", "heal"))
+    assert order.index(("rpi3", "data-write-mounted")) < heal_in, order
+    assert order.index(("rpi2", "data-read-mounted")) < heal_in, order
+    assert order.index(("rpi3", "data-write")) > heal_in, order
+
+
+def test_pending_heal_found_after_the_mounts_stops_both_sides_before_any_write(
+        suite, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("FAKE_CLUSTER_HEAL_SECONDS", "0.5")
+    monkeypatch.setenv("FAKE_CLUSTER_HEAL_PENDING", "3")
+    result = suite("--spec=cluster.toml", "-k", "test_written_on_one_node_reads_back_on_another")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*data path not tested: 3 entries of gv wait to be healed*"])
+    ran = commands(suite.log)
+    assert ran[("rpi3", "data-write-mounted")] == ran[("rpi2", "data-read-mounted")] == 1, ran
+    assert ran[("rpi3", "data-write-stopped")] == ran[("rpi2", "data-read-stopped")] == 1, ran
+    assert ran[("rpi3", "data-write")] == ran[("rpi2", "data-read")] == 0, ran

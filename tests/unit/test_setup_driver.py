@@ -42,6 +42,9 @@ class FakeRun:
     def cluster_facts(self) -> ClusterFacts:
         return self.cluster
 
+    def volume_state(self) -> ClusterFacts:
+        return self.cluster
+
     def forget_facts(self, nodes: Sequence[str] | None = None, *, cluster: bool = True) -> None:
         return None
 
