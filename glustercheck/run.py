@@ -140,6 +140,9 @@ class GlusterRun:
         costs) is loaded only by a run that talks to a node, not by one that only collects."""
         with self._mutex:
             if self._pool is None:
+                from glustercheck.remote import paramiko_import
+
+                paramiko_import.load()
                 from glustercheck.remote.pool import ConnectionPool
 
                 self._pool = ConnectionPool(self.options)

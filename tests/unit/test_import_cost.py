@@ -33,3 +33,20 @@ def test_collecting_the_checks_connects_nothing_and_renders_nothing(tmp_path: Pa
         "assert code == 0, code", tmp_path)
     assert "glustercheck_checks.test_daemon" in loaded or "checks.test_daemon" in loaded
     assert not {m for m in loaded if m.split(".")[0] in HEAVY or m in HEAVY}
+
+
+def test_a_run_loads_paramiko_without_invoke_and_leaves_invoke_loadable(tmp_path: Path) -> None:
+    """invoke serves only paramiko's own ssh_config `Match exec`, which this library refuses."""
+    loaded = _loaded_after(
+        "from pathlib import Path\n"
+        "from glustercheck.run import GlusterRun, connect_options\n"
+        "from glustercheck.spec import load_spec\n"
+        "Path('c.toml').write_text('[[nodes]]\\nname = \"rpi0\"\\n[[volumes]]\\nname = \"gv\"\\n')\n"
+        "spec = load_spec(Path('c.toml'))\n"
+        "GlusterRun(spec, connect_options(spec), Path('lock')).pool\n"
+        "import sys\n"
+        "assert 'invoke' not in sys.modules\n"
+        "import paramiko.config\n"
+        "assert paramiko.config.invoke is None\n"
+        "import invoke  # still there for whoever wants it", tmp_path)
+    assert {"paramiko", "invoke"} <= loaded
