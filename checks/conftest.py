@@ -15,7 +15,6 @@ import pytest
 from glustercheck.actions import SetupReport
 from glustercheck.datapath_trial import Refused, Trial, attempt
 from glustercheck.run import GlusterRun
-from glustercheck_setup_steps import converge
 from pytest_glustercheck.fixtures import diagnosis_of, setup_once
 from pytest_glustercheck.session import is_xdist_worker
 
@@ -34,6 +33,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def converged(request: pytest.FixtureRequest, run: GlusterRun) -> SetupReport:
+    # Imported here: a run that only collects never loads the setup steps and their actions.
+    from glustercheck_setup_steps import converge
+
     option = request.config.option
     return setup_once(request.config, lambda progress: converge(
         run, apply=option.apply, replace_hosts_conflicts=option.replace_hosts_conflicts,

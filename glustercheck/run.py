@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar, cast
 
-import filelock
-
 from glustercheck.errors import GlusterCheckError, RemoteError, SudoError, UnreachableError
 from glustercheck.facts import (
     ClusterFacts,
@@ -291,6 +289,8 @@ class GlusterRun:
         if self.share_dir is None:
             return run()
         path = self._share_file(self.share_dir, key)
+        import filelock  # ~12 ms at import: only xdist runs share outputs through files
+
         with filelock.FileLock(f"{path}.lock"):
             if path.exists():
                 return CommandResult(**json.loads(path.read_text()))

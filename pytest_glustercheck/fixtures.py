@@ -7,11 +7,11 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import filelock
 import pytest
 
-from glustercheck.actions import Progress, SetupReport
+from glustercheck.actions import SetupReport
 from glustercheck.diagnose import Diagnosis, access_cause, diagnose
 from glustercheck.errors import GlusterCheckError
 from glustercheck.facts import ClusterFacts, NodeFacts
@@ -19,6 +19,9 @@ from glustercheck.run import GlusterRun
 from glustercheck.spec import ClusterSpec, VolumeSpec
 from pytest_glustercheck.messages import ClusterFailure
 from pytest_glustercheck.session import gluster_session
+
+if TYPE_CHECKING:
+    from glustercheck.actions import Progress
 
 SETUP_REPORT = "glustercheck-setup.json"
 SETUP_LOG = logging.getLogger("glustercheck.setup")
@@ -59,6 +62,8 @@ def setup_once(config: pytest.Config, converge: Callable[[Progress], SetupReport
     run = session.run
     path = setup_report_path(session.shared_dir)
     after = session.shared_dir / "after-setup"
+    import filelock  # ~12 ms: only a run that checks needs it, not one that collects
+
     with filelock.FileLock(f"{path}.lock"):
         report = SetupReport.load(path)
         if report is None:

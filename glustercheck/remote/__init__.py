@@ -27,8 +27,9 @@ Host specs (`ssh://pi@rpi0:2222?sudo=true`): parse_hostspec.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from glustercheck.lazy_exports import lazy_attributes
 
 if TYPE_CHECKING:
     from glustercheck.errors import SudoError
@@ -64,13 +65,7 @@ _HOME = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _HOME)
 
 
 __all__ = [

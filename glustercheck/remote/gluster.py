@@ -10,8 +10,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
-import filelock
-
 from glustercheck.errors import RemoteError
 
 from .quoting import quote, to_shell
@@ -45,9 +43,14 @@ class ClusterLock:
     (pytest-xdist workers included). Re-entrant within a thread."""
 
     def __init__(self, path: Path, timeout: float = 900.0) -> None:
+        # Imported here (~12 ms): this module's script helpers are read by every run, the lock
+        # only by one that changes the cluster.
+        import filelock
+
         self.path = Path(path)
         self.timeout = timeout
         self._lock = filelock.FileLock(str(self.path), timeout=timeout)
+        self._timed_out = filelock.Timeout
 
     @property
     def is_locked(self) -> bool:
@@ -56,7 +59,7 @@ class ClusterLock:
     def __enter__(self) -> ClusterLock:
         try:
             self._lock.acquire()
-        except filelock.Timeout as exc:
+        except self._timed_out as exc:
             raise RemoteError(
                 f"cluster lock {self.path} still held by another process after "
                 f"{self.timeout:g} s; is a stuck test run still going?"

@@ -50,3 +50,26 @@ def test_a_run_loads_paramiko_without_invoke_and_leaves_invoke_loadable(tmp_path
         "assert paramiko.config.invoke is None\n"
         "import invoke  # still there for whoever wants it", tmp_path)
     assert {"paramiko", "invoke"} <= loaded
+
+
+def test_collecting_loads_no_setup_action_and_no_file_lock(tmp_path: Path) -> None:
+    """The checks, the plugin and the report name only SetupReport of the setup actions: the
+    planners, the executor and its waits, and filelock (xdist's shared outputs) wait for a run
+    that checks."""
+    loaded = _loaded_after(
+        "import pytest\n"
+        "code = pytest.main(['-q', '-p', 'no:cacheprovider', '--hosts=rpi0..rpi3', '--collect-only'])\n"
+        "assert code == 0, code", tmp_path)
+    assert "glustercheck.actions.record" in loaded
+    unwanted = {"glustercheck.actions.executor", "glustercheck.actions.model",
+                "glustercheck_setup_steps", "filelock"}
+    assert not unwanted & loaded, unwanted & loaded
+
+
+def test_every_public_name_of_a_lazy_package_resolves() -> None:
+    import glustercheck.actions
+    import glustercheck.remote
+
+    for package in (glustercheck.actions, glustercheck.remote):
+        missing = [name for name in package.__all__ if getattr(package, name, None) is None]
+        assert not missing, (package.__name__, missing)
