@@ -19,11 +19,11 @@ from glustercheck.remote.quoting import quote
 SIZE = 65536  # bytes per test file
 PATHINFO = "trusted.glusterfs.pathinfo"  # virtual xattr: which bricks hold a file, asked of the mount
 MOUNT_FAILED = 91  # the script's exit status when the mount itself failed
-READ_NOW, DO_NOT_READ = "go", "stop"  # what each side is told on its stdin, once mounted
+GO_ON, STOP = "go", "stop"  # what each side is told on its stdin, once mounted
 _SECTION = "@@glustercheck-data@@"
-# Each side, once mounted, goes on only when told READ_NOW on its stdin (EOF, or the controller
+# Each side, once mounted, goes on only when told GO_ON on its stdin (EOF, or the controller
 # gone, ends it too: the EXIT trap unmounts).
-_TOLD = f"read verdict || verdict=\n[ \"$verdict\" = {READ_NOW} ] || exit 0\n"
+_TOLD = f"read verdict || verdict=\n[ \"$verdict\" = {GO_ON} ] || exit 0\n"
 # <POSIX(/mnt/usb/gv):rpi2:/mnt/usb/gv/f>: the brick's path, the brick server's own hostname,
 # the file's path on it (posix answers only for a file it holds).
 _POSIX = re.compile(r"<POSIX\(([^)]*)\):([^:>]+):[^>]*>")

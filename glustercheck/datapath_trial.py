@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from glustercheck.datapath import DO_NOT_READ, MOUNT_FAILED, READ_NOW, DataPathRun
+from glustercheck.datapath import GO_ON, MOUNT_FAILED, STOP, DataPathRun
 from glustercheck.diagnose import Cause, Diagnosis, diagnose
 from glustercheck.errors import GlusterCheckError
 from glustercheck.facts import ClusterFacts
@@ -168,10 +168,10 @@ class Sides:
         writing, reading = self.start()
         wrote: CommandResult | None = None
         try:
-            self._write_now.set_result(f"{READ_NOW}\n")
+            self._write_now.set_result(f"{GO_ON}\n")
             wrote = writing.result()
         finally:  # whatever happened to the writer, the reader is told
-            self._read_now.set_result(f"{READ_NOW if wrote is not None and wrote.rc == 0 else DO_NOT_READ}\n")
+            self._read_now.set_result(f"{GO_ON if wrote is not None and wrote.rc == 0 else STOP}\n")
         read = reading.result()
         if wrote.rc != 0:
             return Trial(self.writing, self.reading, wrote, None)
@@ -185,5 +185,5 @@ class Sides:
     def __exit__(self, *exc: object) -> None:
         for told in (self._write_now, self._read_now):
             if not told.done():
-                told.set_result(f"{DO_NOT_READ}\n")
+                told.set_result(f"{STOP}\n")
         self._sides.shutdown(wait=True)  # each side unmounts before its command ends

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
 
-from glustercheck.datapath import READ_NOW
+from glustercheck.datapath import GO_ON
 from glustercheck.errors import UnreachableError
 from glustercheck.remote import CommandResult, ConnectionPool, SshTarget
 
@@ -143,7 +143,7 @@ def _healing(heal_info: str) -> str:
 def _told_go(stdin: object) -> bool:
     """What a data path side reads once mounted, as its script does: it waits to be told."""
     told = stdin() if callable(stdin) else stdin
-    return isinstance(told, str) and told.strip() == READ_NOW
+    return isinstance(told, str) and told.strip() == GO_ON
 
 
 def _test_files(script: str) -> list[str]:

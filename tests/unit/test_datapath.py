@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from glustercheck.datapath import (
-    DO_NOT_READ,
+    GO_ON,
     MOUNT_FAILED,
-    READ_NOW,
+    STOP,
     DataPathRun,
     parse_read,
     parse_sums,
@@ -57,7 +57,7 @@ def _without(tool: str, tmp_path: Path) -> str:
     return str(shadow)
 
 
-GO = f"{READ_NOW}\n"
+GO_LINE = f"{GO_ON}\n"
 
 
 def _run(script: str, env: dict[str, str], told: str = "") -> subprocess.CompletedProcess[str]:
@@ -74,7 +74,7 @@ def _side(tmp_path: Path) -> DataPathRun:
 def test_written_files_are_read_back_placed_and_removed(tmp_path: Path) -> None:
     env = _tools(tmp_path)
     side = _side(tmp_path)
-    wrote = _run(side.write_script(), env, GO)
+    wrote = _run(side.write_script(), env, GO_LINE)
     assert wrote.returncode == 0, wrote.stderr
     written = parse_sums(wrote.stdout)
     assert sorted(written) == sorted(NAMES)
@@ -82,19 +82,19 @@ def test_written_files_are_read_back_placed_and_removed(tmp_path: Path) -> None:
     # therefore stays too; the reader works on the same directory).
     assert sorted(os.listdir(side.mount)) == sorted(NAMES)
     reader = DataPathRun("rpi2", "gv", side.mount, NAMES)
-    back = parse_read(_run(reader.read_script(), env, f"{READ_NOW}\n").stdout)
+    back = parse_read(_run(reader.read_script(), env, f"{GO_ON}\n").stdout)
     assert back.sums == written
     assert back.placement == {n: frozenset({("rpi2", "/mnt/usb/gv"), ("rpi3", "/mnt/usb/gv")}) for n in NAMES}
     assert not Path(side.mount).exists()  # files removed, unmounted, directory gone
 
 
-@pytest.mark.parametrize("told", [f"{DO_NOT_READ}\n", ""], ids=["told-not-to", "nothing"])
+@pytest.mark.parametrize("told", [f"{STOP}\n", ""], ids=["told-not-to", "nothing"])
 def test_a_reader_not_told_to_read_unmounts_and_leaves_nothing(tmp_path: Path, told: str) -> None:
     """The writer failed (or the controller went away): the reader, mounted meanwhile, reads
     nothing, removes whatever files the writer left, unmounts and removes its directory."""
     env = _tools(tmp_path)
     side = _side(tmp_path)
-    assert _run(side.write_script(), env, GO).returncode == 0
+    assert _run(side.write_script(), env, GO_LINE).returncode == 0
     reader = DataPathRun("rpi2", "gv", side.mount, NAMES)
     result = _run(reader.read_script(), env, told)
     assert result.returncode == 0, result.stderr
@@ -102,7 +102,7 @@ def test_a_reader_not_told_to_read_unmounts_and_leaves_nothing(tmp_path: Path, t
     assert not Path(side.mount).exists()
 
 
-@pytest.mark.parametrize("told", [f"{DO_NOT_READ}\n", ""], ids=["told-not-to", "nothing"])
+@pytest.mark.parametrize("told", [f"{STOP}\n", ""], ids=["told-not-to", "nothing"])
 def test_a_writer_not_told_to_write_unmounts_and_leaves_nothing(tmp_path: Path, told: str) -> None:
     """The heal state, asked while it mounted, forbade the write (or the controller went
     away): no file is written, the volume unmounted, the directory removed."""
@@ -116,7 +116,7 @@ def test_a_writer_not_told_to_write_unmounts_and_leaves_nothing(tmp_path: Path, 
 def test_a_failed_write_removes_what_it_wrote(tmp_path: Path) -> None:
     env = _tools(tmp_path)
     side = DataPathRun("rpi3", "gv", str(tmp_path / "mnt" / "m"), (*NAMES, "no/such/dir/file"))
-    result = _run(side.write_script(), env, GO)
+    result = _run(side.write_script(), env, GO_LINE)
     assert result.returncode == 93
     assert not Path(side.mount).exists()
 
@@ -134,7 +134,7 @@ def test_without_getfattr_the_placement_is_unknown_not_wrong(tmp_path: Path) -> 
     env = _tools(tmp_path, getfattr=False)
     side = _side(tmp_path)
     Path(side.mount).mkdir(parents=True)
-    back = parse_read(_run(side.read_script(), env, f"{READ_NOW}\n").stdout)
+    back = parse_read(_run(side.read_script(), env, f"{GO_ON}\n").stdout)
     assert back.placement is None
 
 

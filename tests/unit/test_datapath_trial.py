@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from glustercheck.datapath import DO_NOT_READ, MOUNT_FAILED, READ_NOW
+from glustercheck.datapath import GO_ON, MOUNT_FAILED, STOP
 from glustercheck.datapath_trial import write_and_read
 from glustercheck.errors import UnreachableError
 from glustercheck.remote import CommandResult
@@ -52,8 +52,8 @@ class FakeRun:
 def test_the_reader_mounts_while_the_writer_works_and_reads_when_it_is_done() -> None:
     run = FakeRun()
     trial = write_and_read(run, "gv", writer="rpi3", reader="rpi2")  # type: ignore[arg-type]
-    assert run.events == ["reader mounted", f"writer told {READ_NOW}", "writer done",
-                          f"reader told {READ_NOW}"]
+    assert run.events == ["reader mounted", f"writer told {GO_ON}", "writer done",
+                          f"reader told {GO_ON}"]
     assert trial.read is not None
     assert trial.read.stdout == "sums"
 
@@ -61,7 +61,7 @@ def test_the_reader_mounts_while_the_writer_works_and_reads_when_it_is_done() ->
 def test_a_failed_writer_tells_the_reader_not_to_read() -> None:
     run = FakeRun(writer_rc=93)
     trial = write_and_read(run, "gv", writer="rpi3", reader="rpi2")  # type: ignore[arg-type]
-    assert run.told == [f"{DO_NOT_READ}\n"]
+    assert run.told == [f"{STOP}\n"]
     assert trial.read is None
 
 
@@ -69,7 +69,7 @@ def test_a_writer_that_cannot_be_reached_still_releases_the_reader() -> None:
     run = FakeRun(writer_raises=UnreachableError("rpi3 unreachable"))
     with pytest.raises(UnreachableError):
         write_and_read(run, "gv", writer="rpi3", reader="rpi2")  # type: ignore[arg-type]
-    assert run.told == [f"{DO_NOT_READ}\n"]
+    assert run.told == [f"{STOP}\n"]
 
 
 def test_a_reader_that_cannot_mount_has_the_writers_files_removed() -> None:
