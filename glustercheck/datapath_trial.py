@@ -125,12 +125,6 @@ def why_not_write(run: GlusterRun, cluster: ClusterFacts, spec: ClusterSpec, vol
     return reasons, causes
 
 
-def write_and_read(run: GlusterRun, volume: str, *, writer: str, reader: str) -> Trial:
-    """The trial, decided already: both sides mount, the writer writes, the reader reads."""
-    with Sides(run, volume, writer=writer, reader=reader) as sides:
-        return sides.trial()
-
-
 class Sides:
     """The writer's and the reader's commands, run side by side: each mounts, then waits to be
     told on its stdin. The writer, told to go, writes, syncs, sums and unmounts; the reader, told

@@ -210,7 +210,7 @@ class GlusterRun:
             self._gathering.submit(self._try_facts, name)
         with self._mutex:
             if self._cluster_future is None:
-                self._cluster_future = self._background.submit(self._try_cluster_facts)
+                self._gather_cluster_facts_locked()
 
     def connection(self, name: str) -> Connection:
         error = self.probe_result(name)
@@ -336,7 +336,7 @@ class GlusterRun:
         names = self.reachable()
         with self._mutex:
             if names and self._cluster_facts is None and self._cluster_future is None:
-                self._cluster_future = self._background.submit(self._try_cluster_facts)
+                self._gather_cluster_facts_locked()
         missing = [n for n in names if n not in self._node_facts]
         if missing:  # the `facts` fixture calls this for every check: no pool once gathered
             with ThreadPoolExecutor(max_workers=min(16, len(missing))) as pool:
@@ -364,6 +364,13 @@ class GlusterRun:
     def _try_facts(self, name: str) -> None:
         with contextlib.suppress(GlusterCheckError):  # recorded; the node's own checks report it
             self.node_facts(name)
+
+    def _gather_cluster_facts_locked(self) -> None:
+        """Gather the volume state in the background (the caller holds `_mutex`). Whoever waits
+        in `volume_state` is woken when it tells the state, or when it ends without one."""
+        self._cluster_future = self._background.submit(self._try_cluster_facts)
+        news = self._state_news
+        self._cluster_future.add_done_callback(lambda _: news.set())
 
     def _try_cluster_facts(self) -> None:
         """From the first node in spec order that answers its probe (not waiting for later ones)
@@ -398,7 +405,6 @@ class GlusterRun:
         with self._mutex:
             gathering = self._cluster_future
         if gathering is not None:
-            gathering.add_done_callback(lambda _: self._state_news.set())  # it told no state
             self._state_news.wait()
             with self._mutex:
                 if self._early_state is not None:

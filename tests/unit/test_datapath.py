@@ -82,7 +82,7 @@ def test_written_files_are_read_back_placed_and_removed(tmp_path: Path) -> None:
     # therefore stays too; the reader works on the same directory).
     assert sorted(os.listdir(side.mount)) == sorted(NAMES)
     reader = DataPathRun("rpi2", "gv", side.mount, NAMES)
-    back = parse_read(_run(reader.read_script(), env, f"{GO_ON}\n").stdout)
+    back = parse_read(_run(reader.read_script(), env, GO_LINE).stdout)
     assert back.sums == written
     assert back.placement == {n: frozenset({("rpi2", "/mnt/usb/gv"), ("rpi3", "/mnt/usb/gv")}) for n in NAMES}
     assert not Path(side.mount).exists()  # files removed, unmounted, directory gone
@@ -134,7 +134,7 @@ def test_without_getfattr_the_placement_is_unknown_not_wrong(tmp_path: Path) -> 
     env = _tools(tmp_path, getfattr=False)
     side = _side(tmp_path)
     Path(side.mount).mkdir(parents=True)
-    back = parse_read(_run(side.read_script(), env, f"{GO_ON}\n").stdout)
+    back = parse_read(_run(side.read_script(), env, GO_LINE).stdout)
     assert back.placement is None
 
 

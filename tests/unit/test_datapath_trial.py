@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from glustercheck.datapath import GO_ON, MOUNT_FAILED, STOP
-from glustercheck.datapath_trial import write_and_read
+from glustercheck.datapath_trial import Sides, Trial
 from glustercheck.errors import UnreachableError
 from glustercheck.remote import CommandResult
 
@@ -49,9 +49,15 @@ class FakeRun:
         return CommandResult(name, command, 0, "", "", 0.01)
 
 
+def decided(run: FakeRun) -> Trial:
+    """A trial the decision allowed: both sides told to go on, in turn."""
+    with Sides(run, "gv", writer="rpi3", reader="rpi2") as sides:  # type: ignore[arg-type]
+        return sides.trial()
+
+
 def test_the_reader_mounts_while_the_writer_works_and_reads_when_it_is_done() -> None:
     run = FakeRun()
-    trial = write_and_read(run, "gv", writer="rpi3", reader="rpi2")  # type: ignore[arg-type]
+    trial = decided(run)
     assert run.events == ["reader mounted", f"writer told {GO_ON}", "writer done",
                           f"reader told {GO_ON}"]
     assert trial.read is not None
@@ -60,7 +66,7 @@ def test_the_reader_mounts_while_the_writer_works_and_reads_when_it_is_done() ->
 
 def test_a_failed_writer_tells_the_reader_not_to_read() -> None:
     run = FakeRun(writer_rc=93)
-    trial = write_and_read(run, "gv", writer="rpi3", reader="rpi2")  # type: ignore[arg-type]
+    trial = decided(run)
     assert run.told == [f"{STOP}\n"]
     assert trial.read is None
 
@@ -68,13 +74,13 @@ def test_a_failed_writer_tells_the_reader_not_to_read() -> None:
 def test_a_writer_that_cannot_be_reached_still_releases_the_reader() -> None:
     run = FakeRun(writer_raises=UnreachableError("rpi3 unreachable"))
     with pytest.raises(UnreachableError):
-        write_and_read(run, "gv", writer="rpi3", reader="rpi2")  # type: ignore[arg-type]
+        decided(run)
     assert run.told == [f"{STOP}\n"]
 
 
 def test_a_reader_that_cannot_mount_has_the_writers_files_removed() -> None:
     run = FakeRun(reader_rc=MOUNT_FAILED)
-    trial = write_and_read(run, "gv", writer="rpi3", reader="rpi2")  # type: ignore[arg-type]
+    trial = decided(run)
     assert trial.read is not None
     assert trial.read.rc == MOUNT_FAILED
     assert run.events[-1] == "clean up"

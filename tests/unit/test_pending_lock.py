@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import tempfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -119,8 +118,8 @@ def test_abandoned_while_waiting_for_a_busy_lock_it_ends_at_once_holding_nothing
 def test_a_lock_granted_but_never_waited_for_is_released_when_abandoned(lock_file: Path) -> None:
     conn = LocalConnection()
     pending = cluster_lock.PendingLock(lambda: conn, exclusive=True, wait=20)  # type: ignore[arg-type, return-value]
-    while not conn.channels:
-        threading.Event().wait(0.01)
+    assert pending._news.wait(10)  # the request ended: granted (nobody else holds it)
+    assert conn.channels[0].proc.poll() is None  # held: flock waits on its stdin
     pending.abandon(lambda: None)
     assert conn.channels[0].proc.wait(timeout=10) == 0  # told EOF: flock released
     again = LocalConnection().start(cluster_lock._script(True, 0, "next run"))
