@@ -173,8 +173,12 @@ def _settle(plan_now: Callable[[], Plan], report: SetupReport, executor: Executo
             _record_notes(report, plan, step)
             raise SetupError("did not take effect, so it was not run again: "
                              + "; ".join(a.command().shown.splitlines()[0] for a in again))
-        done.update(plan.actions)
-        executor.perform(plan)
+        if executor.perform(plan):
+            done.update(plan.actions)
+        # else the plan was stale (a node had moved on since its facts were read, and a script
+        # left it alone): none of its actions counts as tried, the next plan reads the nodes
+        # afresh (a record of the newcomer turning 'Peer Rejected' between the facts and the
+        # set-aside, seen in CI). MAX_ROUNDS still bounds it.
     raise SetupError(f"still had work left after {MAX_ROUNDS} rounds of planning and acting")
 
 

@@ -37,21 +37,26 @@ class Executor:
         self.report = report
         self.progress = progress
 
-    def perform(self, plan: Plan) -> None:
-        """Every action in order (a run of side-by-side ones at once), then each distinct wait once."""
+    def perform(self, plan: Plan) -> bool:
+        """Every action in order (a run of side-by-side ones at once), then each distinct wait once.
+        False when an action found on its node that what the plan was made from had changed, and
+        left it alone: the plan was stale, and its actions were not all carried out."""
+        carried_out = True
         for batch in side_by_side_batches(plan.actions):
             if len(batch) == 1:
-                self.execute(batch[0])
+                carried_out &= self.execute(batch[0])
                 continue
             with ThreadPoolExecutor(max_workers=min(16, len(batch))) as pool:
                 started = [pool.submit(self.execute, action) for action in batch]
             for future in started:  # each one ran (its change recorded); the first failure is raised
-                future.result()
+                carried_out &= future.result()
         settles = [a.settle for a in plan.actions if a.settle is not None]
         for settle in dict.fromkeys([*settles, *plan.waits]):
             self.wait(settle)
+        return carried_out
 
-    def execute(self, action: Action) -> None:
+    def execute(self, action: Action) -> bool:
+        """Run `action`; whether it changed anything (False: found changed, left alone)."""
         command = action.command()
         what = action.title
         self.progress(action.node, what, None)
@@ -79,6 +84,7 @@ class Executor:
         for line in action.done() if changed else ():
             self.report.add_changed(action.key, line)
         self.run.forget_facts([action.node], cluster=action.stale_cluster)
+        return changed
 
     def restart_glusterd(self, node: str, why: str) -> None:
         """The remedy a peers wait may take (see RestartGlusterd), run and recorded as a change."""

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from typing import Any
 
-from glustercheck.actions import CLUSTER, SetupReport
+from glustercheck.actions import CLUSTER, UNCHANGED, SetupReport
 from glustercheck.facts import ClusterFacts, NodeFacts
 from glustercheck.remote import CommandResult
 from glustercheck_setup_steps import converge
@@ -20,10 +20,13 @@ class FakeRun:
     """Serves recorded facts; each command may change them, as the node would."""
 
     def __init__(self, nodes: dict[str, NodeFacts], cluster: ClusterFacts, *,
-                 effective: bool = True) -> None:
+                 effective: bool = True, stale_first: bool = False) -> None:
         self.spec, self.names = SPEC, list(NAMES)
         self.nodes, self.cluster = dict(nodes), cluster
         self.effective = effective
+        # Each node's first command finds the node moved on since its facts were read: it
+        # leaves it alone and says so, as the peer-record scripts do.
+        self.stale_first = stale_first
         self.commands: list[tuple[str, str]] = []
         self.lock = nullcontext()
 
@@ -54,7 +57,10 @@ class FakeRun:
     def run(self, name: str, command: str | Sequence[str], *, timeout: float | None = None,
             stdin: str | None = None) -> CommandResult:
         shown = command if isinstance(command, str) else " ".join(command)
+        first = all(n != name for n, _ in self.commands)
         self.commands.append((name, shown))
+        if self.stale_first and first:
+            return CommandResult(name, shown, 0, f"{UNCHANGED} found changed", "", 0.01)
         if self.effective:
             self._effect(name, shown, stdin)
         return CommandResult(name, shown, 0, "", "", 0.01)
@@ -115,6 +121,18 @@ def test_an_action_that_does_not_take_effect_is_reported_not_repeated() -> None:
         assert error.startswith("hosts_file: did not take effect, so it was not run again: set -e;")
     assert report.errors[CLUSTER] == ["peers and volumes not set up: some node is unreachable or "
                                       "its earlier steps failed (see the node's errors)"]
+
+
+def test_an_action_left_alone_on_a_moved_node_is_planned_and_run_again_not_reported() -> None:
+    """A script that found its node changed since the facts were read did nothing: the plan was
+    stale, so the same action planned afresh is run, not refused as one that did not take effect."""
+    run = FakeRun(BARE, cluster_facts(), stale_first=True)
+    report = converge(run, apply=True)  # type: ignore[arg-type]
+    for node in NAMES:
+        hosts = [c for n, c in run.commands if n == node and "base64 -d" in c]
+        assert len(hosts) == 2, run.commands  # left alone, then run again on fresh facts
+        assert node not in report.errors, report.errors
+    assert report.errors == {}
 
 
 def test_apply_on_a_converged_cluster_changes_nothing() -> None:
