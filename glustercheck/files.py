@@ -9,10 +9,13 @@ it and renames it over the target: readers see the old or the new content, never
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from glustercheck.errors import GlusterCheckError
 
@@ -55,18 +58,29 @@ def read_regular(path: Path, limit: int) -> bytes:
     return data
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a unique temporary file and a rename (OSError on failure,
-    with the temporary file removed)."""
+def write_atomic(path: Path, content: str | Callable[[TextIO], object]) -> None:
+    """Write `content` to `path` through a unique temporary file and a rename (OSError on failure,
+    with the temporary file removed). `content` is the text, or a function that writes it to the
+    file it is given (a large JSON document streamed, never held as one string)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, 0o644)  # mkstemp makes 0600; node_exporter and report readers are other users
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
+            if isinstance(content, str):
+                out.write(content)
+            else:
+                content(out)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def streamed_json(data: object) -> Callable[[TextIO], None]:
+    """For `write_atomic`: `data` as JSON (indented, keys sorted) written piece by piece. json's
+    indenting encoder runs in Python and joins its pieces into one string: for a 64-node summary
+    (2.5 MB, it carries every node's facts) that took the run's peak memory 14 MB higher."""
+    return lambda out: json.dump(data, out, indent=1, sort_keys=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 from glustercheck import report as rpt
 from glustercheck.errors import cap
+from glustercheck.files import streamed_json
 
 SUMMARY = "summary.json"
 Summary = dict[str, Any]
@@ -80,9 +80,8 @@ def write_outputs(summary: Summary, *, directory: Path, nightly: bool, keep: int
     for failure in failures:
         mark_cannot_check(summary, failure)
     metrics_written = textfile is not None and _write_metrics(summary, textfile, failures)
-    text = json.dumps(summary, indent=1, sort_keys=True)
-    if not _attempt("the summary", directory / SUMMARY, lambda: rpt.write_atomic(directory / SUMMARY, text),
-                    failures):
+    if not _attempt("the summary", directory / SUMMARY,
+                    lambda: rpt.write_atomic(directory / SUMMARY, streamed_json(summary)), failures):
         mark_cannot_check(summary, failures[-1])
         _remove_stale(directory / SUMMARY)
         if metrics_written and textfile is not None:  # it shows the verdict from before
@@ -114,7 +113,6 @@ def write_cannot_check(summary: Summary, *, directory: Path, textfile: Path | No
     the error that stopped the run is the one line to show."""
     if textfile is not None:
         _write_metrics(summary, textfile, [])
-    text = json.dumps(summary, indent=1, sort_keys=True)
-    if not _attempt("the summary", directory / SUMMARY, lambda: rpt.write_atomic(directory / SUMMARY, text),
-                    []):
+    if not _attempt("the summary", directory / SUMMARY,
+                    lambda: rpt.write_atomic(directory / SUMMARY, streamed_json(summary)), []):
         _remove_stale(directory / SUMMARY)

@@ -37,6 +37,14 @@ def is_xdist_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
 
+def has_xdist_workers(config: pytest.Config) -> bool:
+    """Whether this run has pytest-xdist workers: this process is one, or will start them
+    (xdist's own test: a distribution mode and somewhere to run)."""
+    option = config.option
+    return is_xdist_worker(config) or (getattr(option, "dist", "no") != "no"
+                                       and bool(getattr(option, "tx", None)))
+
+
 SSH_CONNECTIONS = (None, "paramiko", "ssh")
 
 
@@ -117,7 +125,9 @@ class GlusterSession:
             raise pytest.UsageError(str(exc)) from None
         # Each fact script once per run, not once per process: under xdist the controller (which
         # reaches the nodes first, to take the cluster lock) and every worker read one answer.
-        self.run.share_dir = self.shared_dir
+        # A run in one process keeps its answers in memory only.
+        if has_xdist_workers(config):
+            self.run.share_dir = self.shared_dir
         self.lock: cluster_lock.HeldLock | None = None
         self.lock_note: str | None = None  # why the run went on without the cluster lock
         self.busy: str | None = None  # why the run stopped before its checks (lock held elsewhere)

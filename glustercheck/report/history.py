@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from glustercheck.errors import GlusterCheckError
-from glustercheck.files import UnreadableFile, read_regular, write_atomic
+from glustercheck.files import UnreadableFile, read_regular, streamed_json, write_atomic
 from glustercheck.report.model import BAD_OUTCOMES, PASSED
 
 PREFIX = "summary-"
@@ -145,7 +145,7 @@ def save_history(directory: Path, summary: Mapping[str, Any], *, keep: int) -> P
         sequence = max((run.sequence for run in runs), default=0) + 1
         path = _reserve(directory, summary, sequence)
         try:
-            write_atomic(path, json.dumps({**summary, "sequence": sequence}, indent=1, sort_keys=True))
+            write_atomic(path, streamed_json({**summary, "sequence": sequence}))
         except BaseException:
             path.unlink(missing_ok=True)
             raise

@@ -53,6 +53,26 @@ def test_everything_written_when_nothing_fails(tmp_path: Path) -> None:
     assert len(list((tmp_path / "history").glob("summary-*.json"))) == 1
 
 
+def test_a_file_written_piece_by_piece_replaces_the_old_one_whole_or_not_at_all(
+        tmp_path: Path) -> None:
+    """summary.json is streamed into its temporary file (never one string in memory): a write
+    that fails half way leaves the previous summary as it was and no temporary file."""
+    target = tmp_path / "summary.json"
+    target.write_text('{"verdict": "healthy"}')
+
+    def full_disk_half_way(out) -> None:  # type: ignore[no-untyped-def]
+        out.write('{"verdict": ')
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with pytest.raises(OSError, match="No space left on device"):
+        rpt.write_atomic(target, full_disk_half_way)
+    assert target.read_text() == '{"verdict": "healthy"}'
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]
+    summary = healthy()
+    assert write_outputs(summary, directory=tmp_path, nightly=False, keep=3, textfile=None) == []
+    assert json.loads(target.read_text()) == json.loads(json.dumps(summary))
+
+
 def test_a_history_broken_after_the_checks_is_cannot_check(tmp_path: Path) -> None:
     (tmp_path / "history").mkdir()
     (tmp_path / "history" / "summary-x.json").write_text('"a string"')

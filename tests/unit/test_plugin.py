@@ -127,6 +127,20 @@ def test_installed_checks_run_from_an_empty_directory_with_per_node_ids(suite, p
     assert max(per_node.values()) <= 2, ran
 
 
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["one process", "xdist workers"])
+def test_the_summary_carries_every_nodes_facts(suite, pytester, workers) -> None:  # type: ignore[no-untyped-def]
+    """One process hands its facts to the report as they are; under xdist each process dumps what
+    it gathered and the controller merges the dumps. Either way the summary has them all."""
+    result = suite("--spec=cluster.toml", *NOT_DATA_PATH, *workers)
+    assert result.ret == 0, result.stdout.str()
+    assert result.parseoutcomes()["passed"] == 44  # under xdist the workers deselect, unreported
+    summary = json.loads((pytester.path / "reports" / "summary.json").read_text())
+    assert {name: facts["hostname"] for name, facts in summary["nodes"].items()} == {n: n for n in NODES}
+    assert summary["node_errors"] == {}
+    assert summary["cluster"]["volumes"]["gv"]["groups"] == [["rpi0:/mnt/usb/gv", "rpi1:/mnt/usb/gv"],
+                                                             ["rpi2:/mnt/usb/gv", "rpi3:/mnt/usb/gv"]]
+
+
 def test_a_users_own_testinfra_test_runs_per_node_on_the_suites_connections(suite, pytester) -> None:  # type: ignore[no-untyped-def]
     pytester.makepyfile(test_mine="def test_mine(host):\n"
                                   "    assert host.run('hostname').stdout.strip() == host.backend.hostname\n")
