@@ -85,7 +85,19 @@ def _read_run(path: Path) -> _Run | None:
     problem = _shape_problem(data)
     if problem:
         raise HistoryError(f"history file {path} is not a run summary: {problem}; {fix}")
-    return _Run(data.get("sequence", 0), float(data["started"]), path, data)
+    return _Run(data.get("sequence", 0), float(data["started"]), path, _as_compared(data))
+
+
+# What an earlier run is read for: the trend compares the checks that did not pass. Each file is
+# the run's whole summary, which carries every node's facts (2.5 MB at 64 nodes, growing with the
+# square of the node count): 30 kept runs read whole took 232 MB of memory (measured).
+_FACTS = ("nodes", "cluster", "setup")
+
+
+def _as_compared(data: dict[str, Any]) -> dict[str, Any]:
+    kept = {key: value for key, value in data.items() if key not in _FACTS}
+    kept["checks"] = [c for c in data.get("checks", []) if c["outcome"] in BAD_OUTCOMES]
+    return kept
 
 
 def _runs(directory: Path) -> list[_Run]:
@@ -103,7 +115,9 @@ def _runs(directory: Path) -> list[_Run]:
 
 
 def load_history(directory: Path) -> list[dict[str, Any]]:
-    """The summaries of earlier runs, oldest first (by sequence); HistoryError if one is unusable."""
+    """The summaries of earlier runs, oldest first (by sequence), as the trend compares them:
+    without the nodes' facts and the setup record, with only the checks that did not pass (the
+    files keep it all); HistoryError if one is unusable."""
     return [run.summary for run in _runs(directory)]
 
 

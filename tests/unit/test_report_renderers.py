@@ -89,6 +89,30 @@ def test_history_keeps_last_n(tmp_path) -> None:
     assert [s["started"] for s in kept] == [1000 + i * 86400 for i in (2, 3, 4)]
 
 
+def test_earlier_runs_are_read_without_their_facts_and_compare_the_same(tmp_path) -> None:
+    """A kept summary carries every node's facts (2.5 MB at 64 nodes): the history is read
+    without them and without the checks that passed, and the trend does not change."""
+    runs = []
+    for i, failing in enumerate((["test_a"], ["test_a", "test_b"], ["test_b"])):
+        found = [result(c, n, "failed" if c in failing else "passed", f"{c} broke")
+                 for c in ("test_a", "test_b", "test_c") for n in NODES]
+        run = summary(found, started=1000 + i * 86400)
+        run["nodes"] = {n: {"hostname": n, "links": [f"{n} -> x"] * 500} for n in NODES}
+        run["cluster"] = {"volumes": {"gv": {"bricks": ["b"] * 100}}}
+        save_history(tmp_path, run, keep=10)
+        runs.append({**run, "sequence": i + 1})
+    loaded = load_history(tmp_path)
+    assert [sorted(run) for run in loaded] == [sorted(set(run) - {"nodes", "cluster", "setup"})
+                                               for run in runs]
+    assert [sorted({c["id"].split("::")[1].split("[")[0] for c in run["checks"]}) for run in loaded] == [
+        ["test_a"], ["test_a", "test_b"], ["test_b"]]
+    now = summary([result("test_b", n, "failed", "still") for n in NODES]
+                  + [result("test_a", n) for n in NODES], started=1000 + 3 * 86400)
+    assert trend(now, loaded) == trend(now, runs)
+    assert [c["id"] for c in trend(now, loaded)["fixed"]] == []
+    assert [c["runs"] for c in trend(now, loaded)["persistent"]] == [3] * len(NODES)
+
+
 def make_cluster(hosts: list[str], offline: set[str]) -> ClusterFacts:
     bricks = tuple(Brick(h, f"/b/{i}", f"uuid-{h}", False) for i, h in enumerate(hosts))
     volume = Volume("gv", "id", "Distributed-Replicate", "Started",
