@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from glustercheck.declared import brick_in_use, create_request, left_by_interrupted_create, volume_owning
 from glustercheck.errors import RemoteError, SudoError
-from glustercheck.facts import ClusterFacts, NodeFacts, brick_place
+from glustercheck.facts import ClusterFacts, NodeFacts, brick_place, hung_glusterd_fix
 from glustercheck.glusterd_store import PEERS_DIR, SET_ASIDE, damaged
 from glustercheck.hosts_file import first_mapping
 from glustercheck.layout import render_command
@@ -177,8 +177,7 @@ def _node_causes(out: Diagnosis, facts: NodeFacts) -> None:
         out._node[n] = out._add(Cause(
             f"glusterd-hung:{n}", f"glusterd runs on {n} but does not answer (`gluster pool list` got "
             "nothing within 5 s): commands that need it wait, on every node",
-            f"on {n}: sudo systemctl restart glusterd (a glusterd stopped with SIGSTOP: sudo kill -CONT "
-            "$(pidof glusterd)); its bricks keep serving data meanwhile", GLUSTERD))
+            f"{hung_glusterd_fix(n)}; its bricks keep serving data meanwhile", GLUSTERD))
     elif broken := damaged(n, facts.peer_records):
         state = ("glusterd runs, but will not start again" if facts.glusterd_running
                  else "glusterd does not start (\"skipping malformed peer file\" in its log)")

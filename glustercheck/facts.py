@@ -137,6 +137,12 @@ class NodeFacts:
         return self.glusterd_running and not self.glusterd_hung and self.peers is None
 
 
+def hung_glusterd_fix(node: str) -> str:
+    """What mends a glusterd that runs but answers nothing (the verdict's cause and --apply's wait)."""
+    return (f"on {node}: sudo systemctl restart glusterd (a glusterd stopped with SIGSTOP: "
+            "sudo kill -CONT $(pidof glusterd))")
+
+
 @dataclass(frozen=True)
 class ClusterFacts:
     """Volume state as one node (`source`) reports it; heal info per replicated volume."""

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 
 from glustercheck.actions import (
     CLUSTER,
+    GlusterdAnswers,
     PeerProbe,
     PeersConnected,
     Plan,
@@ -56,6 +57,15 @@ def plan(observed: Observed, ctx: StepContext) -> Plan:
             else:
                 out.error(CLUSTER, f"{node} knows no peer and keeps no peer record while the others "
                                    f"hold it in the pool; it hosts volumes: not rejoined automatically")
+        return out
+    silent = tuple(n for n in names if observed.nodes[n].glusterd_hung)
+    if silent:
+        # Silent for the facts' 5 s: hung, or busy (at 64 nodes the first node's glusterd, just
+        # after probing 63 peers, under load 80). --apply waits for an answer (a hung one is named
+        # at the wait's deadline); a check-only run reports it as it is.
+        for node in silent:
+            out.error(CLUSTER, f"{node}: cannot read peer status: {observed.nodes[node].peers_error}")
+        out.waits.append(GlusterdAnswers(silent))
         return out
     if any(observed.nodes[n].peer_status_refused for n in names):
         # Mid-handshake, or stuck so (the wait restarts a glusterd that keeps refusing).

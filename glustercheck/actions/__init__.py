@@ -35,7 +35,13 @@ if TYPE_CHECKING:
         SetAsideRecords,
         StopGlusterd,
     )
-    from glustercheck.actions.pool_waits import IN_CLUSTER, PeersConnected, PoolSteady, all_in_cluster
+    from glustercheck.actions.pool_waits import (
+        IN_CLUSTER,
+        GlusterdAnswers,
+        PeersConnected,
+        PoolSteady,
+        all_in_cluster,
+    )
     from glustercheck.actions.record import CLUSTER, PoolUnsettled, SetupError, SetupReport, volume_key
     from glustercheck.actions.waits import BricksOnline, Settle, wait_until
 
@@ -50,7 +56,8 @@ _HOME = {
                      "WriteHostsFile"), ".model"),
     **dict.fromkeys(("RepairPeerRecords", "RestartGlusterd", "SetAsideRecords", "StopGlusterd"),
                     ".peer_store"),
-    **dict.fromkeys(("IN_CLUSTER", "PeersConnected", "PoolSteady", "all_in_cluster"), ".pool_waits"),
+    **dict.fromkeys(("IN_CLUSTER", "GlusterdAnswers", "PeersConnected", "PoolSteady", "all_in_cluster"),
+                    ".pool_waits"),
     **dict.fromkeys(("CLUSTER", "PoolUnsettled", "SetupError", "SetupReport", "volume_key"), ".record"),
     **dict.fromkeys(("BricksOnline", "Settle", "wait_until"), ".waits"),
 }
@@ -67,6 +74,7 @@ __all__ = [
     "Command",
     "Executor",
     "ForgetCreate",
+    "GlusterdAnswers",
     "InstallPackage",
     "MakeDirectory",
     "PeerProbe",

@@ -1,11 +1,14 @@
 """Waiting on the trusted pool: every node's `peer status`, asked side by side every half second.
 
-Two waits. `PeersConnected` (after probes): every node sees all the others 'Peer in Cluster
+Three waits. `PeersConnected` (after probes): every node sees all the others 'Peer in Cluster
 (Connected)'; a node that keeps a peer disconnected while that peer sees it connected has its
 glusterd restarted (glusterd did not reconnect by itself after a power loss mid-handshake, seen for
 over 60 s). `PoolSteady` (after glusterd refused a volume command over a peer the plan had seen in
 the pool): every node's view unchanged for a while, so the next plan reads a pool that has stopped
 moving (a node back from a power loss is detached, rejoined or re-handshaked within seconds).
+`GlusterdAnswers`: glusterd answers `peer status` at all where the facts found it running but
+silent (busy, or hung). At 64 nodes the first node's glusterd, just after probing 63 peers under
+load 80, stayed silent past the facts' 5 s; a hung one never answers and is named at the deadline.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from glustercheck.actions.record import CLUSTER, SetupError
 from glustercheck.actions.waits import Remedies
-from glustercheck.errors import ParseError
+from glustercheck.errors import CommandTimeout, ParseError
+from glustercheck.facts import hung_glusterd_fix
 from glustercheck.parsers import Peer, parse_peer_status_xml
 from glustercheck.peer_nodes import PeerNodes
 from glustercheck.remote import GlusterError, run_gluster
@@ -211,3 +215,47 @@ class PoolSteady:
                 raise SetupError(f"{self.what}: it still changed after {PEER_TIMEOUT:g} s: "
                                  f"{describe(view, run.spec)}")
             sleep(INTERVAL)
+
+
+@dataclass(frozen=True)
+class GlusterdAnswers:
+    nodes: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return CLUSTER
+
+    @property
+    def what(self) -> str:
+        return f"glusterd answers `gluster peer status` on {', '.join(self.nodes)}"
+
+    def wait(self, run: GlusterRun, remedies: Remedies, *, clock: Clock = time.monotonic,
+             sleep: Sleep = time.sleep) -> str:
+        """Each node asked (one after another: they are few) until it answers anything, even an
+        error (the next plan deals with that); only silence, ASK_TIMEOUT long, is waited out."""
+        started = clock()
+        silent = list(self.nodes)
+        attempts = 0
+        while True:
+            attempts += 1
+            silent = [n for n in silent if not _answers(run, n)]
+            if not silent:
+                return f"glusterd answered on {', '.join(self.nodes)} after {clock() - started:.1f} s"
+            if clock() - started > PEER_TIMEOUT:
+                node = silent[0]
+                raise SetupError(
+                    f"{', '.join(silent)}: glusterd runs but does not answer: `gluster peer status` "
+                    f"got no answer within {ASK_TIMEOUT:g} s, {attempts} times over "
+                    f"{clock() - started:.0f} s; fix: {hung_glusterd_fix(node)}")
+            sleep(INTERVAL)
+
+
+def _answers(run: GlusterRun, node: str) -> bool:
+    try:
+        run_gluster(run.connection(node), ["--xml", "peer", "status"], write=False,
+                    timeout=ASK_TIMEOUT)
+    except CommandTimeout:
+        return False
+    except GlusterError:
+        pass  # an answer, if an error
+    return True

@@ -390,3 +390,51 @@ def test_a_node_out_of_reach_or_a_hung_glusterd_ends_the_wait_at_once(trouble: E
     answers: dict[str, str | Exception] = {n: _peers_xml() for n in NAMES} | {"rpi2": trouble}
     with pytest.raises(type(trouble), match="rpi2"):
         PeersConnected(tuple(NAMES)).wait(_Answers(answers), Remedies([]))  # type: ignore[arg-type]
+
+
+class _Silent(_Answers):
+    """`peer status` on each node: silent (a timeout, ASK_TIMEOUT long) `silences[node]` times,
+    then the answer given; the stand-in clock moves as the real one would."""
+
+    def __init__(self, answers: dict[str, str | Exception], silences: dict[str, int],
+                 clock: Clock) -> None:
+        super().__init__(answers)
+        self.silences = dict(silences)
+        self.clock = clock
+        self.asked: list[str] = []
+
+    def connection(self, node: str) -> Any:
+        answered = super().connection(node)
+
+        def run(command: Any, **kwargs: object) -> CommandResult:
+            self.asked.append(node)
+            if self.silences.get(node, 0) != 0:
+                self.silences[node] -= 1
+                self.clock.now += pool_waits.ASK_TIMEOUT
+                raise CommandTimeout(f"{node}: `gluster --xml peer status` timed out after 10 s")
+            return answered.run(command, **kwargs)  # type: ignore[no-any-return]
+        return SimpleNamespace(run=run)
+
+
+def test_a_glusterd_busy_past_the_facts_5_s_is_waited_for_until_it_answers() -> None:
+    """At 64 nodes rpi0's glusterd, just after probing 63 peers, stayed silent past the facts'
+    5 s; --apply stopped there. Now it waits, and an error answer counts as an answer."""
+    clock = Clock()
+    run = _Silent({"rpi0": _peers_xml(), "rpi2": REFUSED}, {"rpi0": 3, "rpi2": 1}, clock)
+    note = pool_waits.GlusterdAnswers(("rpi0", "rpi2")).wait(
+        run, Remedies([]), clock=clock, sleep=clock.sleep)  # type: ignore[arg-type]
+    assert note == "glusterd answered on rpi0, rpi2 after 41.5 s"
+    assert run.asked == ["rpi0", "rpi2", "rpi0", "rpi2", "rpi0", "rpi0"]
+
+
+def test_a_glusterd_that_never_answers_is_named_with_its_fix_at_the_deadline() -> None:
+    clock = Clock()
+    run = _Silent({"rpi1": _peers_xml(), "rpi3": _peers_xml()}, {"rpi1": 1, "rpi3": 99}, clock)
+    with pytest.raises(SetupError) as raised:
+        pool_waits.GlusterdAnswers(("rpi1", "rpi3")).wait(
+            run, Remedies([]), clock=clock, sleep=clock.sleep)  # type: ignore[arg-type]
+    assert str(raised.value) == (
+        "rpi3: glusterd runs but does not answer: `gluster peer status` got no answer within "
+        "10 s, 5 times over 62 s; fix: on rpi3: sudo systemctl restart glusterd (a glusterd "
+        "stopped with SIGSTOP: sudo kill -CONT $(pidof glusterd))")
+    assert clock.now - 1000.0 <= pool_waits.PEER_TIMEOUT + pool_waits.ASK_TIMEOUT + 1

@@ -17,6 +17,7 @@ from glustercheck.actions import (
     CLUSTER,
     ClearHalfMadeBrick,
     ForgetCreate,
+    GlusterdAnswers,
     InstallPackage,
     MakeDirectory,
     PeerProbe,
@@ -222,17 +223,26 @@ def test_peers_not_yet_connected_are_waited_for_before_probing_back() -> None:
     assert plan.waits == [PeersConnected(tuple(NAMES))]
 
 
-@pytest.mark.parametrize(("changes", "error"), [
-    ({"glusterd_running": False}, "glusterd is not running"),
-    ({"glusterd_hung": True}, "glusterd runs but does not answer (gluster peer status: no answer "
-                              "within 5 s)"),
-], ids=["not running", "hung"])
-def test_peers_step_fails_clearly_when_the_first_node_cannot_say(changes: dict[str, bool],
-                                                                 error: str) -> None:
-    nodes = dict(CONVERGED, rpi0=dataclasses.replace(CONVERGED["rpi0"], peers=None,  # type: ignore[arg-type]
-                                                     peers_error=error, **changes))
+def test_peers_step_fails_clearly_when_the_first_node_cannot_say() -> None:
+    error = "glusterd is not running"
+    nodes = dict(CONVERGED, rpi0=dataclasses.replace(CONVERGED["rpi0"], peers=None,
+                                                     peers_error=error, glusterd_running=False))
     with pytest.raises(SetupError, match=re.escape(f"rpi0: cannot read peer status: {error}")):
         peers.plan(Observed(nodes), CTX)
+
+
+@pytest.mark.parametrize("silent", [("rpi0",), ("rpi0", "rpi2")], ids=["first node", "two nodes"])
+def test_a_glusterd_silent_past_the_facts_5_s_is_waited_for_and_named_meanwhile(
+        silent: tuple[str, ...]) -> None:
+    """Busy (just probed 63 peers) or hung: --apply waits for an answer (pool_waits), a
+    check-only run records what the facts saw; nothing is probed meanwhile."""
+    error = "glusterd runs but does not answer (gluster peer status: no answer within 5 s)"
+    nodes = dict(CONVERGED) | {n: dataclasses.replace(CONVERGED[n], peers=None, peers_error=error,
+                                                      glusterd_hung=True) for n in silent}
+    plan = peers.plan(Observed(nodes), CTX)
+    assert plan.actions == []
+    assert plan.waits == [GlusterdAnswers(silent)]
+    assert plan.errors == [(CLUSTER, f"{n}: cannot read peer status: {error}") for n in silent]
 
 
 def test_a_glusterd_that_answers_peer_status_with_an_error_is_waited_for() -> None:
