@@ -323,6 +323,33 @@ def test_nightly_check_during_an_apply_waits_for_the_lock_then_checks(
     converged_cluster.adopt()
 
 
+# The peers wait's own question (pool_waits.ASK_TIMEOUT), as the node's process list shows it;
+# [K] keeps the watcher's own command line from matching.
+SILENCE_ASKED = "pgrep -f '[K]ILL 10.000 sh -c gluster --mode=script --xml peer status' >/dev/null"
+
+
+def test_a_glusterd_silent_past_the_facts_5_s_is_waited_for_and_apply_converges(
+        healthy: SimCluster, tmp_path: Path) -> None:
+    """At 64 nodes rpi0's glusterd, busy after probing 63 peers, did not answer the facts'
+    `peer status` within 5 s and --apply stopped there, calling it hung. Here rpi0's glusterd is
+    stopped (SIGSTOP) until --apply asks it again in its wait, then resumed from inside the node."""
+    first = NODES[0]
+    started = time.monotonic()
+    sh(healthy, first, "kill -STOP $(pgrep -x glusterd)")
+    try:
+        asked = _watch(healthy, first, SILENCE_ASKED, then="kill -CONT $(pgrep -x glusterd)")
+        run = start_suite(tmp_path / "apply", *APPLY).wait()
+    finally:
+        sh(healthy, first, "kill -CONT $(pgrep -x glusterd)")
+    assert run.rc == 0, run.describe()
+    assert run.failed == set(), run.describe()
+    resumed_at = asked()  # the run asked again, and was answered once resumed
+    notes = run.summary_json["setup"]["inspected"]["cluster"]
+    assert any(n.startswith(f"glusterd answered on {first} after ") for n in notes), notes
+    _record("rpi0's glusterd silent until --apply waits", f"resumed at {resumed_at:.1f} s; "
+            "apply waited, converged", time.monotonic() - started, 0)
+
+
 def test_two_controllers_applying_at_once_never_run_a_step_twice(
         sim, converged_cluster: ConvergedCluster, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Two operators, two controllers (separate working directories, separate local lock
