@@ -144,13 +144,19 @@ def _stuck(view: PoolView, spec: ClusterSpec) -> list[Trouble]:
 
 
 @dataclass(frozen=True)
-class PeersConnected:
+class PoolWait:
+    """A wait on the trusted pool, asking `nodes`; what it notes goes under the cluster."""
+
     nodes: tuple[str, ...]
-    purpose: str | None = None
 
     @property
     def key(self) -> str:
         return CLUSTER
+
+
+@dataclass(frozen=True)
+class PeersConnected(PoolWait):
+    purpose: str | None = None
 
     @property
     def what(self) -> str:
@@ -188,13 +194,7 @@ class PeersConnected:
 
 
 @dataclass(frozen=True)
-class PoolSteady:
-    nodes: tuple[str, ...]
-
-    @property
-    def key(self) -> str:
-        return CLUSTER
-
+class PoolSteady(PoolWait):
     @property
     def what(self) -> str:
         return f"every node's peer list stays the same for {STEADY_FOR:g} s"
@@ -218,13 +218,7 @@ class PoolSteady:
 
 
 @dataclass(frozen=True)
-class GlusterdAnswers:
-    nodes: tuple[str, ...]
-
-    @property
-    def key(self) -> str:
-        return CLUSTER
-
+class GlusterdAnswers(PoolWait):
     @property
     def what(self) -> str:
         return f"glusterd answers `gluster peer status` on {', '.join(self.nodes)}"
