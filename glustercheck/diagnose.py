@@ -175,8 +175,8 @@ def _node_causes(out: Diagnosis, facts: NodeFacts) -> None:
             f"on {n}: sudo apt-get install glusterfs-server (or `pytest --apply`)", PACKAGE))
     elif facts.glusterd_hung:
         out._node[n] = out._add(Cause(
-            f"glusterd-hung:{n}", f"glusterd runs on {n} but does not answer (`gluster pool list` got "
-            "nothing within 5 s): commands that need it wait, on every node",
+            f"glusterd-hung:{n}", f"glusterd runs on {n} but does not answer (`gluster peer status` got "
+            "nothing in time): commands that need it wait, on every node",
             f"{hung_glusterd_fix(n)}; its bricks keep serving data meanwhile", GLUSTERD))
     elif broken := damaged(n, facts.peer_records):
         state = ("glusterd runs, but will not start again" if facts.glusterd_running

@@ -35,6 +35,10 @@ GLUSTERD_PORT = 24007
 # Where --apply records, on each brick's node, a `volume create` it is about to run ("VOLUME PATH"
 # lines in a file named after the volume), removed once the volume exists.
 CREATE_INTENTS = "/var/lib/glustercheck/creating"
+# How much longer than the guard's 5 s a running (not stopped) glusterd gets to answer `peer
+# status` before the facts call it hung; and the mark of that verdict in the script's output.
+SLOW_GRACE = 15
+SILENT = "silent: "
 
 Run = Callable[[str], CommandResult]
 
@@ -226,7 +230,9 @@ def node_script(names: Sequence[str], me: str, brick_paths: Sequence[str],
     # Everything glusterd is asked starts first, each query its own background job writing its
     # own file in $gd, while the rest of the facts are read; the answers are printed at the end.
     # On a Pi each gluster CLI call costs a few hundred ms: side by side they cost one. A guard
-    # (`peer status`, 5 s) tells a hung glusterd (or one stopped with SIGSTOP) from a slow one; its
+    # (`peer status`) tells a hung glusterd from a slow one: silent for 5 s and stopped (SIGSTOP,
+    # process state T), or silent for SLOW_GRACE s more while it runs (at 64 simulated nodes under
+    # load 217 a running glusterd took longer than 5 s, and a check-only run called it hung). Its
     # queries are then not waited for (each ends by its own timeout; stdout and stderr go to files,
     # so the SSH session ends at once).
     # One CLI call per node: peer status, which is also the guard, asked again while glusterd is
@@ -250,7 +256,12 @@ def node_script(names: Sequence[str], me: str, brick_paths: Sequence[str],
     return f"""# glustercheck: facts of {me}
 {PRELUDE}gd=; gq=; if pgrep -x glusterd >/dev/null; then gd=$(mktemp -d)
   (exec >"$gd/peers" 2>&1; for d in 1 2 0; do o=$(g 5 --xml peer status)
-    case $o in *"<opRet>-"*) [ $d = 0 ] || sleep $d ;; *) break ;; esac; done; printf '%s\n' "$o") &
+    case $o in *"<opRet>-"*) [ $d = 0 ] || sleep $d ;; *) break ;; esac; done
+    case $o in "gluster "*": no answer within"*) case $(ps -o stat= -C glusterd) in
+      [Tt]*) o="{SILENT}no answer within 5 s, and glusterd is stopped (SIGSTOP)" ;;
+      *) o=$(g {SLOW_GRACE} --xml peer status); case $o in "gluster "*": no answer within"*)
+        o="{SILENT}no answer within {5 + SLOW_GRACE} s" ;; esac ;; esac ;; esac
+    printf '%s\n' "$o") &
   gp=$!
 {started}fi
 s hostname; hostname
@@ -290,8 +301,8 @@ s disks; for p in {paths}; do d=$p; while [ ! -e "$d" ]; do d=$(dirname "$d"); d
   echo "$p $(df -P -B1 "$d" | awk 'NR==2{{print $6, $2, $3}}')" \\
     "$(df -P -i "$d" | awk 'NR==2{{print $2, $3}}')"; done
 if [ -n "$gd" ]; then wait $gp
-  if grep -q '^gluster .*: no answer within' "$gd/peers"; then  # silent: the rest is not waited for
-    s hung; echo "gluster peer status: no answer within 5 s"
+  if grep -q '^{SILENT}' "$gd/peers"; then  # silent: the rest is not waited for
+    s hung; sed 's/^{SILENT}/gluster peer status: /' "$gd/peers"
   else [ -z "$gq" ] || wait $gq; s peers; cat "$gd/peers"; s opversion{answers}
   fi; rm -rf "$gd"
 fi

@@ -60,9 +60,10 @@ def plan(observed: Observed, ctx: StepContext) -> Plan:
         return out
     silent = tuple(n for n in names if observed.nodes[n].glusterd_hung)
     if silent:
-        # Silent for the facts' 5 s: hung, or busy (at 64 nodes the first node's glusterd, just
-        # after probing 63 peers, under load 80). --apply waits for an answer (a hung one is named
-        # at the wait's deadline); a check-only run reports it as it is.
+        # Silent past the facts' guard (facts.SLOW_GRACE): hung, or very busy (at 64 nodes the
+        # first node's glusterd, just after probing 63 peers, under load 80, was silent past 5 s).
+        # --apply waits for an answer (a hung one is named at the wait's deadline); a check-only
+        # run reports it as it is.
         for node in silent:
             out.error(CLUSTER, f"{node}: cannot read peer status: {observed.nodes[node].peers_error}")
         out.waits.append(GlusterdAnswers(silent))

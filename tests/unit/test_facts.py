@@ -252,3 +252,48 @@ def test_op_versions_read_from_gluster_11_1s_own_answers() -> None:
     assert parse_op_versions((live / "volume-get-op-version.out").read_text()) == (110000, None)
     assert parse_op_versions((live / "volume-get-max-op-version.out").read_text()) == (None, 110000)
     assert parse_op_versions("volume get: failed: Another transaction is in progress") == (None, None)
+
+
+# Stand-ins for what the guard runs: `pgrep` (glusterd runs), `ps` (its state) and `timeout`,
+# which answers every gluster call as glusterd would: silent (exit 124, the way `timeout` reports
+# its limit reached) the first SILENCES times, then with the live `peer status`. Each call's limit
+# is logged.
+_STAND_INS = {
+    "pgrep": "#!/bin/sh\nexit 0\n",
+    "ps": '#!/bin/sh\necho "$GLUSTERD_STATE"\n',
+    "timeout": ('#!/bin/sh\necho "$1" >> "$CALLS"\nn=$(wc -l < "$CALLS")\n'
+                '[ "$n" -le "$SILENCES" ] && exit 124\ncat "$PEERS"\n'),
+}
+
+
+@pytest.mark.parametrize(("state", "silences", "limits", "hung"), [
+    ("Tl", 1, ["5"], "no answer within 5 s, and glusterd is stopped (SIGSTOP)"),
+    ("Ssl", 2, ["5", "15"], "no answer within 20 s"),
+    ("Ssl", 1, ["5", "15"], None),
+], ids=["stopped: hung at once", "running, silent 20 s: hung", "running, answers late: peers"])
+def test_a_silent_glusterd_is_hung_when_stopped_and_waited_for_while_it_runs(
+        tmp_path: Path, state: str, silences: int, limits: list[str], hung: str | None) -> None:
+    """At 64 simulated nodes under load 217 a running glusterd answered `peer status` after the
+    guard's 5 s and a check-only run called it hung; a stopped one (SIGSTOP) never answers."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, body in _STAND_INS.items():
+        (bin_dir / name).write_text(body)
+        (bin_dir / name).chmod(0o755)
+    calls = tmp_path / "calls"
+    calls.touch()
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "GLUSTERD_STATE": state, "CALLS": str(calls),
+           "SILENCES": str(silences), "PEERS": str(LIVE / "peer-status.xml")}
+    script = node_script(["no-such-node-a", "no-such-node-b"], "no-such-node-a", [str(tmp_path)])
+    result = subprocess.run(["sh", "-s"], input=script, text=True, capture_output=True, env=env,
+                            check=False, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert calls.read_text().split() == limits
+    facts = parse_node_facts("rpi0", ["no-such-node-a", "no-such-node-b"], result.stdout)
+    assert facts.glusterd_hung is (hung is not None)
+    if hung is None:
+        assert facts.peers is not None
+        assert len(facts.peers) == 3
+    else:
+        assert facts.peers is None
+        assert facts.peers_error == f"glusterd runs but does not answer (gluster peer status: {hung})"
