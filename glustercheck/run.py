@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import ipaddress
 import json
+import socket
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -28,6 +29,7 @@ from glustercheck.facts import (
     node_script,
     parse_op_versions,
 )
+from glustercheck.remote import tcp
 from glustercheck.remote.gluster import ClusterLock, gluster_command
 from glustercheck.remote.limits import ensure_open_files
 from glustercheck.remote.resolver import Resolver
@@ -98,6 +100,10 @@ class GlusterRun:
     options: ConnectOptions
     lock_path: Path
     _pool: ConnectionPool | None = None
+    # ssh_config read once, and every direct node dialed while paramiko loads (start_probes): both
+    # handed to the pool when it is made.
+    _resolver: Resolver | None = None
+    _dialed: dict[SshTarget, Future[socket.socket]] = field(default_factory=dict)
     _probes: dict[str, Future[RemoteError | None]] = field(default_factory=dict)
     _node_facts: dict[str, NodeFacts | GlusterCheckError] = field(default_factory=dict)
     _cluster_facts: ClusterFacts | None = None
@@ -128,6 +134,7 @@ class GlusterRun:
         ensure_open_files(len(self.spec.nodes))  # a usage error now, before anything connects
         workers = max(1, min(32, len(self.spec.nodes)))
         self._probing = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe")
+        self._dialing = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dial")
         self._gathering = ThreadPoolExecutor(max_workers=min(16, workers), thread_name_prefix="node-facts")
         # Volume state is gathered in the background: it overlaps the per-node checks.
         self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cluster-facts")
@@ -143,7 +150,9 @@ class GlusterRun:
                 paramiko_import.load()
                 from glustercheck.remote.pool import ConnectionPool
 
-                self._pool = ConnectionPool(self.options)
+                self._pool = ConnectionPool(self.options, resolver=self._resolver,
+                                            dialed=self._dialed)
+                self._dialed = {}
             return self._pool
 
     @property
@@ -161,8 +170,26 @@ class GlusterRun:
         and under xdist only the first process to ask sends it (see `fact_output`)."""
         with self._mutex:
             if not self._probes:
+                # Not under xdist (share_dir): a worker's probes read the controller's answers
+                # and must not open connections of their own.
+                if self._pool is None and self.share_dir is None:
+                    self._dial()
                 for name in self.names:
                     self._probes[name] = self._probing.submit(self._reach, name)
+
+    def _dial(self) -> None:
+        """Dial every node reached directly, before paramiko is loaded (remote/tcp.py): the round
+        trip and sshd's start for the connection overlap the load. An ssh_config that cannot be
+        used is left for the connection to report, as it would without this."""
+        try:
+            self._resolver = Resolver(self.options)
+            routes = {(target := ssh_target(node, self.spec)): self._resolver.resolve(target)
+                      for node in self.spec.nodes}
+        except RemoteError:
+            return
+        for target, resolved in routes.items():
+            if tcp.is_direct(resolved):
+                self._dialed[target] = self._dialing.submit(tcp.connect, resolved)
 
     def _reach(self, name: str) -> RemoteError | None:
         try:
@@ -537,7 +564,9 @@ class GlusterRun:
                 self._volumes_changed_at = self._generation
 
     def close(self) -> None:
-        for executor in (self._background, self._gathering, self._probing):
+        for executor in (self._background, self._gathering, self._probing, self._dialing):
             executor.shutdown(wait=True)  # every remote command and connect has a timeout
         if self._pool is not None:
             self._pool.close_all()
+        for dialed in self._dialed.values():  # dialed, but paramiko was never loaded
+            tcp.discard(dialed)

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 
 import paramiko
 
 from glustercheck.errors import CommandTimeout, SudoError, UnreachableError
 
+from . import tcp
 from .auth import authenticate
 from .channel import NoAnswer, run_on_channel, start_command
 from .connect_errors import explain
@@ -59,7 +62,8 @@ class Connection:
     """
 
     def __init__(self, target: SshTarget, options: ConnectOptions | None = None, *,
-                 resolved: ResolvedTarget | None = None, jumps: JumpHosts | None = None) -> None:
+                 resolved: ResolvedTarget | None = None, jumps: JumpHosts | None = None,
+                 dialed: Future[socket.socket] | None = None) -> None:
         self.target = target
         self.options = options or ConnectOptions()
         self.resolved = resolved or resolve(target, self.options)
@@ -72,6 +76,9 @@ class Connection:
         self._lock = threading.Lock()
         self._opened = threading.Event()  # set while a transport is up (see `wait_opened`)
         self._sudo_diagnosis: str | None = None
+        # A TCP connection to a direct target dialed before paramiko was loaded (tcp.py): the first
+        # connect uses it (or raises what dialing raised), later ones dial afresh.
+        self._dialed = dialed
 
     @classmethod
     def to(cls, resolved: ResolvedTarget, options: ConnectOptions,
@@ -110,8 +117,9 @@ class Connection:
 
     def _connect(self) -> paramiko.Transport:
         t = self.resolved
+        dialed, self._dialed = self._dialed, None
         try:
-            stream = open_stream(t, self._jumps)
+            stream = dialed.result() if dialed is not None else open_stream(t, self._jumps)
         except Exception as exc:
             raise explain(exc, t, t.connect_timeout) from exc
         transport = paramiko.Transport(stream)
@@ -139,6 +147,9 @@ class Connection:
     def close(self) -> None:
         with self._lock:
             self._close_locked()
+            if self._dialed is not None:  # never used: its socket is closed once dialing ends
+                tcp.discard(self._dialed)
+                self._dialed = None
         if self._own_jumps is not None:
             self._own_jumps.close_all()
 

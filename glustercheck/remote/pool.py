@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import socket
 import threading
-from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from glustercheck.errors import RemoteError, SudoError, UnreachableError
 
+from . import tcp
 from .connection import Connection, JumpConnections
 from .resolver import Resolver
 from .targets import ConnectOptions, SshTarget
@@ -20,11 +22,15 @@ class ConnectionPool:
     ssh_config is read once per pool; nodes behind the same jump host share one connection to it.
     """
 
-    def __init__(self, options: ConnectOptions | None = None) -> None:
+    def __init__(self, options: ConnectOptions | None = None, *, resolver: Resolver | None = None,
+                 dialed: Mapping[SshTarget, Future[socket.socket]] | None = None) -> None:
+        """`resolver`: one that already read the ssh_config files; `dialed`: TCP connections
+        dialed before paramiko was loaded, each used by its target's first connect."""
         self.options = options or ConnectOptions()
         self._connections: dict[SshTarget, Connection] = {}
         self._jumps = JumpConnections(self.options)
-        self._resolver: Resolver | None = None
+        self._resolver = resolver
+        self._dialed = dict(dialed or {})
         self._lock = threading.Lock()
         self._pid = os.getpid()
 
@@ -35,6 +41,7 @@ class ConnectionPool:
             if os.getpid() != self._pid:
                 # A forked child must not share the parent's sockets: start afresh.
                 self._connections = {}
+                self._dialed = {}
                 self._jumps.forget()
                 self._pid = os.getpid()
             conn = self._connections.get(target)
@@ -43,7 +50,8 @@ class ConnectionPool:
                     self._resolver = Resolver(self.options)
                 resolved = self._resolver.resolve(target)
                 conn = self._connections[target] = Connection(
-                    target, self.options, resolved=resolved, jumps=self._jumps)
+                    target, self.options, resolved=resolved, jumps=self._jumps,
+                    dialed=self._dialed.pop(target, None))
             return conn
 
     @property
@@ -55,6 +63,9 @@ class ConnectionPool:
             connections, self._connections = list(self._connections.values()), {}
         for conn in connections:
             conn.close()
+        for dialed in self._dialed.values():
+            tcp.discard(dialed)
+        self._dialed = {}
         self._jumps.close_all()
 
     def __enter__(self) -> ConnectionPool:

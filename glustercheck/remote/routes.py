@@ -17,6 +17,7 @@ import paramiko
 
 from glustercheck.errors import UnreachableError
 
+from . import tcp
 from .targets import ResolvedTarget
 
 Stream = socket.socket | paramiko.Channel | paramiko.ProxyCommand
@@ -106,18 +107,7 @@ def open_stream(target: ResolvedTarget, jumps: JumpHosts) -> Stream:
         proxy = ShellProxy(target.proxy_command)
         proxy.settimeout(target.connect_timeout)
         return proxy
-    return _nodelay(socket.create_connection((target.hostname, target.port),
-                                             timeout=target.connect_timeout))
-
-
-def _nodelay(sock: socket.socket) -> socket.socket:
-    """SSH is small requests, each waiting for its answer. With Nagle's algorithm on, a small
-    packet sent while an earlier one is unacknowledged waits for that ACK, which the other end's
-    kernel delays (up to 40 ms). Measured on simulated nodes, the login (service request and key)
-    took 50 ms instead of 10 ms without added latency and 90 ms instead of 50 ms at 20 ms round
-    trip. OpenSSH sets TCP_NODELAY for interactive sessions; here every command waits so."""
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return sock
+    return tcp.connect(target)
 
 
 def _through(target: ResolvedTarget, hop: ResolvedTarget, jumps: JumpHosts) -> paramiko.Channel:
