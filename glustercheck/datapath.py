@@ -27,6 +27,7 @@ _TOLD = f"read verdict || verdict=\n[ \"$verdict\" = {GO_ON} ] || exit 0\n"
 # <POSIX(/mnt/usb/gv):rpi2:/mnt/usb/gv/f>: the brick's path, the brick server's own hostname,
 # the file's path on it (posix answers only for a file it holds).
 _POSIX = re.compile(r"<POSIX\(([^)]*)\):([^:>]+):[^>]*>")
+_FILE = "# file: "  # getfattr's header before each file's attributes
 
 
 @dataclass(frozen=True)
@@ -71,10 +72,10 @@ class DataPathRun:
         return ("# glustercheck: data path, read\n" + self._mounted(remove) + _TOLD
                 + f"echo {_SECTION}sums\nsha256sum {files}\n"
                 + f"echo {_SECTION}pathinfo\n"
-                + "if command -v getfattr >/dev/null; then\n"
-                + f"  for f in {files}; do echo \"@file $f\"; getfattr --absolute-names -n "
-                + f"{PATHINFO} -e text \"$m/$f\" 2>&1 | sed -n 's/^{PATHINFO}=//p'; done\n"
-                + "else echo no-getfattr; fi\ntrue\n")
+                # One getfattr for all the files (`# file: NAME`, then its value): a process per
+                # file and a sed behind each were 16 process starts, ~20 ms here, more on a Pi.
+                + f"if command -v getfattr >/dev/null; then getfattr -n {PATHINFO} -e text "
+                + f"{files} 2>&1\nelse echo no-getfattr; fi\ntrue\n")
 
 
     def cleanup_script(self) -> str:
@@ -114,11 +115,11 @@ def parse_read(text: str) -> ReadBack:
         return ReadBack(parse_sums("\n".join(sections["sums"])), None)
     placement: dict[str, set[tuple[str, str]]] = {}
     name = None
-    for line in info:
-        if line.startswith("@file "):
-            name = line[len("@file "):]
+    for line in info:  # getfattr's own format; a file it could not read has no `# file:` line
+        if line.startswith(_FILE):
+            name = line[len(_FILE):]
             placement[name] = set()
-        elif name is not None:
+        elif name is not None and line.startswith(f"{PATHINFO}="):
             placement[name] |= {(host, path) for path, host in _POSIX.findall(line)}
     return ReadBack(parse_sums("\n".join(sections["sums"])),
                     {n: frozenset(where) for n, where in placement.items()})

@@ -160,11 +160,13 @@ def _sums(script: str) -> str:
 
 def _read_back(script: str) -> str:
     """The reader's answer: the sums, then each file's pathinfo on the second replica set (rpi2
-    and rpi3, as their bricks' servers name themselves)."""
+    and rpi3, as their bricks' servers name themselves), as one getfattr prints them."""
     names = _test_files(script)
-    where = "".join(f"@file {n}\n(<DISTRIBUTE:gv-dht> (<REPLICATE:gv-replicate-1> "
-                    f"<POSIX(/mnt/usb/gv):rpi2:/mnt/usb/gv/{n}> <POSIX(/mnt/usb/gv):rpi3:/mnt/usb/gv/{n}>))\n"
-                    for n in names)
+    unreadable = os.environ.get("FAKE_CLUSTER_NO_PATHINFO")  # a file getfattr could not read
+    where = "".join(f"getfattr: {n}: Transport endpoint is not connected\n" if n.endswith(f"-{unreadable}")
+                    else f"# file: {n}\ntrusted.glusterfs.pathinfo=\"(<DISTRIBUTE:gv-dht> (<REPLICATE:"
+                    f"gv-replicate-1> <POSIX(/mnt/usb/gv):rpi2:/mnt/usb/gv/{n}> "
+                    f"<POSIX(/mnt/usb/gv):rpi3:/mnt/usb/gv/{n}>))\"\n\n" for n in names)
     return f"@@glustercheck-data@@sums\n{_sums(script)}@@glustercheck-data@@pathinfo\n{where}"
 
 

@@ -363,6 +363,16 @@ def test_the_data_path_mounts_while_the_heal_state_is_asked_and_writes_only_afte
     assert order.index(("rpi3", "data-write")) > heal_in, order
 
 
+def test_a_file_whose_placement_could_not_be_read_is_on_no_brick(suite, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """One getfattr reads every file's placement; a file it could not read has no entry in its
+    answer, and the check names it rather than skipping it."""
+    monkeypatch.setenv("FAKE_CLUSTER_NO_PATHINFO", "5")
+    result = suite("--spec=cluster.toml", "-k", "test_written_on_one_node_reads_back_on_another")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*glustercheck-*-5 is on bricks none, expected all bricks of one "
+                                 "replica set*"])
+
+
 def test_pending_heal_found_after_the_mounts_stops_both_sides_before_any_write(
         suite, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("FAKE_CLUSTER_HEAL_SECONDS", "0.5")
