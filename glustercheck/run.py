@@ -198,6 +198,10 @@ class GlusterRun:
             return exc
         except RemoteError:
             return None  # it answered; its facts could not be read: its own checks say why
+        if self.spec.volumes and name in self.names[1:2]:
+            # The node that will most likely ask the heal state (`_heal_node`: the first one
+            # after the volume state's) gets a channel ready for it meanwhile, off the probe.
+            self._dialing.submit(self.pool.get(ssh_target(self.spec.node(name), self.spec)).warm)
         return None
 
     def _facts_script(self, name: str) -> str:

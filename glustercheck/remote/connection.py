@@ -13,7 +13,7 @@ from concurrent.futures import Future
 
 import paramiko
 
-from glustercheck.errors import CommandTimeout, SudoError, UnreachableError
+from glustercheck.errors import CommandTimeout, RemoteError, SudoError, UnreachableError
 
 from . import tcp
 from .auth import authenticate
@@ -79,6 +79,7 @@ class Connection:
         # A TCP connection to a direct target dialed before paramiko was loaded (tcp.py): the first
         # connect uses it (or raises what dialing raised), later ones dial afresh.
         self._dialed = dialed
+        self._spare: paramiko.Channel | None = None  # opened ahead by `warm`, for the next command
 
     @classmethod
     def to(cls, resolved: ResolvedTarget, options: ConnectOptions,
@@ -155,6 +156,9 @@ class Connection:
 
     def _close_locked(self) -> None:
         self._opened.clear()
+        if self._spare is not None:
+            self._spare.close()
+            self._spare = None
         if self._transport is not None:
             self._transport.close()
             self._transport = None
@@ -181,7 +185,36 @@ class Connection:
         COMMAND_LOG.debug("%s: `%s` started (held)", self.name, _first_line(command))
         return channel
 
+    def warm(self) -> None:
+        """Open a session channel now, for the next command to start on: a node about to get a
+        second command (the heal state's) then starts it without the channel's round trip. A
+        failure is left for that command to meet and report."""
+        with self._lock:
+            if self._spare is not None or self._transport is None:
+                return
+        try:
+            channel = self._new_channel()
+        except (RemoteError, paramiko.SSHException, OSError, EOFError):
+            return
+        with self._lock:
+            kept = self._spare is None
+            if kept:
+                self._spare = channel
+        if not kept:
+            channel.close()
+
     def _channel(self) -> paramiko.Channel:
+        """The warm channel if one is open on the live transport, else a new one."""
+        with self._lock:
+            spare, self._spare = self._spare, None
+            live = self._transport
+        if spare is not None:
+            if spare.get_transport() is live and spare.active and not spare.closed:
+                return spare
+            spare.close()
+        return self._new_channel()
+
+    def _new_channel(self) -> paramiko.Channel:
         """A new session channel; reconnects once if the old transport turned out dead."""
         for attempt in range(2):
             transport = self.open()

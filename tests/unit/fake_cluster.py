@@ -45,6 +45,10 @@ class FakeConnection:
             return False
         return True
 
+    def warm(self) -> None:
+        """A channel opened ahead of a command (no command: logged apart from them)."""
+        self._log("warm")
+
     @property
     def transport(self) -> SimpleNamespace:
         return SimpleNamespace(is_active=lambda: not self._unreachable())
