@@ -134,7 +134,8 @@ class GlusterRun:
         ensure_open_files(len(self.spec.nodes))  # a usage error now, before anything connects
         workers = max(1, min(32, len(self.spec.nodes)))
         self._probing = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe")
-        self._dialing = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dial")
+        # Work opened ahead of need, off the probes: TCP dials (`_dial`) and warm channels (`_reach`).
+        self._ahead = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ahead")
         self._gathering = ThreadPoolExecutor(max_workers=min(16, workers), thread_name_prefix="node-facts")
         # Volume state is gathered in the background: it overlaps the per-node checks.
         self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cluster-facts")
@@ -189,7 +190,7 @@ class GlusterRun:
             return
         for target, resolved in routes.items():
             if tcp.is_direct(resolved):
-                self._dialed[target] = self._dialing.submit(tcp.connect, resolved)
+                self._dialed[target] = self._ahead.submit(tcp.connect, resolved)
 
     def _reach(self, name: str) -> RemoteError | None:
         try:
@@ -201,7 +202,7 @@ class GlusterRun:
         if self.spec.volumes and name in self.names[1:2]:
             # The node that will most likely ask the heal state (`_heal_node`: the first one
             # after the volume state's) gets a channel ready for it meanwhile, off the probe.
-            self._dialing.submit(self.pool.get(ssh_target(self.spec.node(name), self.spec)).warm)
+            self._ahead.submit(self.pool.get(ssh_target(self.spec.node(name), self.spec)).warm)
         return None
 
     def _facts_script(self, name: str) -> str:
@@ -568,7 +569,7 @@ class GlusterRun:
                 self._volumes_changed_at = self._generation
 
     def close(self) -> None:
-        for executor in (self._background, self._gathering, self._probing, self._dialing):
+        for executor in (self._background, self._gathering, self._probing, self._ahead):
             executor.shutdown(wait=True)  # every remote command and connect has a timeout
         if self._pool is not None:
             self._pool.close_all()

@@ -75,9 +75,7 @@ def pool_view(run: GlusterRun, nodes: Sequence[str]) -> PoolView:
     cannot mend that, and the run must say so in bounded time."""
     def view(node: str) -> tuple[Peer, ...] | str:
         try:
-            out = run_gluster(run.connection(node), ["--xml", "peer", "status"], write=False,
-                              timeout=ASK_TIMEOUT).stdout
-            return tuple(parse_peer_status_xml(out))
+            return tuple(parse_peer_status_xml(ask_peer_status(run, node)))
         except (GlusterError, ParseError) as exc:  # glusterd answered, with an error
             return str(exc)
 
@@ -244,10 +242,15 @@ class GlusterdAnswers(PoolWait):
             sleep(INTERVAL)
 
 
+def ask_peer_status(run: GlusterRun, node: str) -> str:
+    """`node`'s `gluster --xml peer status`, as every wait here asks it (ASK_TIMEOUT bounds it)."""
+    return run_gluster(run.connection(node), ["--xml", "peer", "status"], write=False,
+                       timeout=ASK_TIMEOUT).stdout
+
+
 def _answers(run: GlusterRun, node: str) -> bool:
     try:
-        run_gluster(run.connection(node), ["--xml", "peer", "status"], write=False,
-                    timeout=ASK_TIMEOUT)
+        ask_peer_status(run, node)
     except CommandTimeout:
         return False
     except GlusterError:
