@@ -518,12 +518,12 @@ class GlusterRun:
         `keep_current`, the answers of the current generation (gathered after the last change,
         e.g. by --apply's final plan) are kept, and written there for the other processes."""
         directory.mkdir(parents=True, exist_ok=True)
-        current = self._generation
+        with self._mutex:  # before forget_facts, which lets go of every answer read until now
+            kept = {(0, name, script): found for (generation, name, script), found
+                    in self._outputs.items() if keep_current and generation == self._generation
+                    and isinstance(found, CommandResult)}
         self.forget_facts()
         with self._mutex:
-            kept = {(0, name, script): found for (generation, name, script), found
-                    in self._outputs.items() if keep_current and generation == current
-                    and isinstance(found, CommandResult)}
             self.share_dir = directory
             self._generation = 0
             self._node_changed_at.clear()
@@ -567,6 +567,15 @@ class GlusterRun:
                 self._early_state = None
                 self._state_news = threading.Event()
                 self._volumes_changed_at = self._generation
+            # An answer from before the last change to its node or to the volumes is never read
+            # again (the current generation's are asked afresh, and _facts_told_since_changed
+            # looks back no further). Kept, they were a 64-node --apply's every facts answer of
+            # every step: peak RSS 83 MB against 77 MB for a check-only run.
+            dead = [key for key in self._outputs
+                    if key[0] < max(self._volumes_changed_at, self._node_changed_at.get(key[1], 0))]
+            for key in dead:
+                del self._outputs[key]
+                self._output_locks.pop(key, None)
 
     def close(self) -> None:
         for executor in (self._background, self._gathering, self._probing, self._ahead):
