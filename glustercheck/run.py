@@ -469,11 +469,16 @@ class GlusterRun:
         facts, had to wait for."""
         script = self._facts_script(source)
         with self._mutex:
-            since = max(self._volumes_changed_at, self._node_changed_at.get(source, 0))
+            since = self._true_since(source)
             told = [(generation, found) for (generation, name, asked), found in self._outputs.items()
                     if name == source and asked == script and generation >= since
                     and isinstance(found, CommandResult)]
         return max(told, key=lambda pair: pair[0])[1] if told else None
+
+    def _true_since(self, name: str) -> int:
+        """The generation from which `name`'s answers are still true: that of the last change to
+        it or to the volumes (its facts carry the volume state). Under `_mutex`."""
+        return max(self._volumes_changed_at, self._node_changed_at.get(name, 0))
 
     def _heal_node(self, source: str) -> str:
         """Who asks for the heal state: another node whose glusterd is known to answer (so the
@@ -571,8 +576,7 @@ class GlusterRun:
             # again (the current generation's are asked afresh, and _facts_told_since_changed
             # looks back no further). Kept, they were a 64-node --apply's every facts answer of
             # every step: peak RSS 83 MB against 77 MB for a check-only run.
-            dead = [key for key in self._outputs
-                    if key[0] < max(self._volumes_changed_at, self._node_changed_at.get(key[1], 0))]
+            dead = [key for key in self._outputs if key[0] < self._true_since(key[1])]
             for key in dead:
                 del self._outputs[key]
                 self._output_locks.pop(key, None)
